@@ -1,0 +1,32 @@
+# Quick start: `make run` serves the seeded service on 127.0.0.1:8000; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install install-test run test lint bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first and pinned: the CPU wheel on disk; an unpinned torch would pull a CUDA build.
+install: $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+
+install-test: install
+	$(BIN)/pip install --quiet -e ".[test]"
+
+run: install
+	$(BIN)/claimflag db upgrade
+	$(BIN)/claimflag seed --if-empty
+	$(BIN)/claimflag serve
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy service models claims_db
+
+test: install-test lint
+	$(BIN)/python -m pytest

@@ -1,0 +1,1 @@
+"""Persistence for claimflag: ORM models, repositories, importers and migrations."""

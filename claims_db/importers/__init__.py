@@ -1,0 +1,1 @@
+"""Importers that turn fact-check feeds and datasets into ``FactCheckInput`` records."""

@@ -1,0 +1,79 @@
+"""ORM models: published fact-checks and their embeddings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from claims_db.base import Base, EmbeddingVector, UTCDateTime, utcnow
+
+EMBEDDING_DIM = 384
+_SPACE = re.compile(r"\s+")
+
+
+def claim_key(claim: str) -> str:
+    """Stable identity of a claim's wording: SHA-256 of its case- and space-folded text.
+
+    One review URL can cover several claims; ``(url, claim_key)`` identifies a record.
+    """
+    folded = _SPACE.sub(" ", unicodedata.normalize("NFKC", claim)).strip().casefold()
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+class FactCheck(Base):
+    """One claim as reviewed by a fact-checking publisher."""
+
+    __tablename__ = "fact_checks"
+    __table_args__ = (
+        UniqueConstraint("url", "claim_key"),
+        Index("ix_fact_checks_publisher", "publisher"),
+        Index("ix_fact_checks_verdict", "verdict"),
+        Index("ix_fact_checks_review_date", "review_date"),
+        Index("ix_fact_checks_updated_at", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim: Mapped[str] = mapped_column(Text)
+    claim_key: Mapped[str] = mapped_column(String(64))
+    claimant: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(32))
+    publisher: Mapped[str] = mapped_column(String(255))
+    publisher_site: Mapped[str | None] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(String(2048))
+    review_date: Mapped[dt.date | None] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    source: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    embeddings: Mapped[list[FactCheckEmbedding]] = relationship(
+        back_populates="fact_check",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class FactCheckEmbedding(Base):
+    """A fact-check claim's embedding under one model; a model change means re-embedding."""
+
+    __tablename__ = "fact_check_embeddings"
+
+    fact_check_id: Mapped[int] = mapped_column(
+        ForeignKey("fact_checks.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    vector: Mapped[np.ndarray[Any, np.dtype[np.float32]]] = mapped_column(
+        EmbeddingVector(EMBEDDING_DIM)
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    fact_check: Mapped[FactCheck] = relationship(back_populates="embeddings", lazy="raise")

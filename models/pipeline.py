@@ -1,0 +1,209 @@
+"""The analysis pipeline: segment, score, embed once, match, suggest a verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from models.checkworthiness import CheckWorthinessScorer
+from models.claims import extract_claim_spans
+from models.embedding import Embedder
+from models.matching import Candidate, FactCheckSource, SearchFilter
+from models.segmentation import Segment, SegmentKind, segment
+from models.verdicts import Verdict
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingSettings:
+    """Similarity thresholds for matches and suggestions.
+
+    Attributes:
+        match_threshold: Similarity at or above which the top fact-check's verdict is
+            suggested (the claim is flagged). Defaults to 0.70.
+        possible_threshold: Similarity at or above which a fact-check is shown as a
+            possible match without a verdict. Defaults to 0.55.
+        top_k: Most fact-checks returned per claim. Defaults to 5.
+        min_match_words: Claims with fewer words never reach the match tier. Defaults to 4.
+    """
+
+    match_threshold: float = 0.70
+    possible_threshold: float = 0.55
+    top_k: int = 5
+    min_match_words: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A verdict suggested from a matched fact-check."""
+
+    verdict: Verdict
+    confidence: float
+    reason: str
+
+
+@dataclass(slots=True)
+class ClaimAnalysis:
+    """One claim found in the article with its score, matches and suggestion."""
+
+    text: str
+    start: int
+    end: int
+    check_worthiness: float
+    check_worthy: bool
+    matches: list[Candidate] = field(default_factory=list)
+    suggestion: Suggestion | None = None
+    claimant: str | None = None
+    sentence_start: int | None = None
+    sentence_end: int | None = None
+
+    @property
+    def flagged(self) -> bool:
+        """Whether a known fact-check matched well enough to suggest a verdict."""
+        return self.suggestion is not None
+
+
+@dataclass(slots=True)
+class ArticleAnalysis:
+    """Everything the pipeline found in one article."""
+
+    claims: list[ClaimAnalysis]
+    segments: list[Segment]
+
+    @property
+    def sentence_count(self) -> int:
+        """Prose sentences considered as claims."""
+        return sum(1 for s in self.segments if s.kind is SegmentKind.SENTENCE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """A text to score and match: a whole sentence or a claim span inside one."""
+
+    sentence: Segment
+    text: str
+    start: int
+    end: int
+    claimant: str | None
+    is_span: bool
+
+
+class Pipeline:
+    """Runs the analysis stages over one article, with a single batched encode.
+
+    Args:
+        embedder: The sentence encoder shared by every stage.
+        scorer: The check-worthiness scorer.
+        settings: Matching thresholds. Defaults to ``MatchingSettings()``.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        scorer: CheckWorthinessScorer,
+        settings: MatchingSettings | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.scorer = scorer
+        self.settings = settings or MatchingSettings()
+
+    def analyze(
+        self,
+        text: str,
+        source: FactCheckSource,
+        *,
+        published_at: dt.date | None = None,
+        language: str | None = None,
+    ) -> ArticleAnalysis:
+        """Analyse an article's text against the fact-checks in ``source``.
+
+        Args:
+            text: The article as pasted.
+            source: Where to look for fact-checks.
+            published_at: The article's date; fact-checks reviewed later are ignored.
+            language: Restrict matches to fact-checks in this language.
+        """
+        segments = segment(text)
+        sentences = [s for s in segments if s.kind is SegmentKind.SENTENCE]
+        units: list[_Unit] = []
+        for sentence in sentences:
+            units.append(
+                _Unit(sentence, sentence.text, sentence.start, sentence.end, None, is_span=False)
+            )
+            for span in extract_claim_spans(sentence.text):
+                units.append(
+                    _Unit(
+                        sentence,
+                        span.text,
+                        sentence.start + span.start,
+                        sentence.start + span.end,
+                        span.claimant,
+                        is_span=True,
+                    )
+                )
+        texts = [u.text for u in units]
+        vectors = self.embedder.encode(texts)
+        scores = self.scorer.score(texts, vectors)
+        search_filter = SearchFilter(reviewed_before=published_at, language=language)
+        neighbours = source.nearest(vectors, k=self.settings.top_k, search_filter=search_filter)
+
+        claims: list[ClaimAnalysis] = []
+        by_sentence: dict[int, int] = {}
+        for unit, score, candidates in zip(units, scores, neighbours, strict=True):
+            if not unit.is_span:
+                by_sentence[unit.sentence.start] = len(claims)
+                claims.append(self._claim(unit, float(score), candidates))
+                continue
+            # A reported claim replaces its sentence as the claim to check; the sentence's
+            # own matches still count, so keep the better similarity per fact-check.
+            index = by_sentence[unit.sentence.start]
+            whole = claims[index]
+            merged = _merge(candidates, whole.matches, self.settings.top_k)
+            span_claim = self._claim(unit, max(float(score), whole.check_worthiness), merged)
+            if whole.sentence_start is None:
+                claims[index] = span_claim
+            else:
+                claims.append(span_claim)
+        return ArticleAnalysis(claims=claims, segments=segments)
+
+    def _claim(self, unit: _Unit, score: float, candidates: list[Candidate]) -> ClaimAnalysis:
+        kept = [c for c in candidates if c.similarity >= self.settings.possible_threshold]
+        claim = ClaimAnalysis(
+            text=unit.text,
+            start=unit.start,
+            end=unit.end,
+            check_worthiness=round(score, 4),
+            check_worthy=score >= self.scorer.threshold,
+            matches=kept,
+            claimant=unit.claimant,
+            sentence_start=unit.sentence.start if unit.is_span else None,
+            sentence_end=unit.sentence.end if unit.is_span else None,
+        )
+        claim.suggestion = self.suggest(unit.text, kept)
+        return claim
+
+    def suggest(self, text: str, matches: list[Candidate]) -> Suggestion | None:
+        """Suggest the verdict of the best match when it is similar enough to trust."""
+        if not matches or len(text.split()) < self.settings.min_match_words:
+            return None
+        best = matches[0]
+        if best.similarity < self.settings.match_threshold:
+            return None
+        record = best.fact_check
+        confidence = min(1.0, max(0.0, best.similarity))
+        reason = (
+            f"Repeats a claim {record.publisher} rated “{record.rating}” "
+            f"(similarity {best.similarity:.2f}): {record.claim}"
+        )
+        return Suggestion(verdict=record.verdict, confidence=round(confidence, 4), reason=reason)
+
+
+def _merge(first: list[Candidate], second: list[Candidate], k: int) -> list[Candidate]:
+    best: dict[int, Candidate] = {}
+    for candidate in [*first, *second]:
+        seen = best.get(candidate.fact_check.id)
+        if seen is None or candidate.similarity > seen.similarity:
+            best[candidate.fact_check.id] = candidate
+    return sorted(best.values(), key=lambda c: -c.similarity)[:k]

@@ -1,0 +1,1 @@
+"""The claimflag HTTP service and command line."""

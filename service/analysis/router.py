@@ -1,0 +1,26 @@
+"""Analysis routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.analysis import service
+from service.analysis.schemas import AnalyzeRequest, AnalyzeResponse
+from service.deps import IndexDep, PipelineDep, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/v1", tags=["analysis"])
+
+
+@router.post("/analyze", response_model=AnalyzeResponse)
+def analyze(
+    *,
+    session: SessionDep,
+    pipeline: PipelineDep,
+    index: IndexDep,
+    settings: SettingsDep,
+    body: AnalyzeRequest,
+) -> AnalyzeResponse:
+    """Find the claims in an article, match them to published fact-checks, suggest verdicts."""
+    return service.analyze_article(
+        session, pipeline, index, body, max_chars=settings.max_text_chars
+    )

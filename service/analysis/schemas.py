@@ -1,0 +1,73 @@
+"""Request and response bodies of ``POST /v1/analyze`` (the public contract)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from models.verdicts import Verdict
+from service.factchecks.schemas import FactCheckOut
+
+
+class AnalyzeRequest(BaseModel):
+    """An article to analyse, as pasted text with optional metadata."""
+
+    text: str = Field(description="The article text as pasted (headline, captions and all).")
+    title: str | None = Field(default=None, max_length=1000)
+    url: str | None = Field(default=None, max_length=2048)
+    published_at: dt.datetime | dt.date | None = Field(
+        default=None, description="Publication date; later fact-checks are not used as evidence."
+    )
+    language: str | None = Field(
+        default=None, max_length=16, description="Only match fact-checks in this language."
+    )
+
+
+class MatchOut(BaseModel):
+    """A fact-check similar to the claim."""
+
+    fact_check: FactCheckOut
+    similarity: float
+
+
+class SuggestionOut(BaseModel):
+    """A verdict suggested from the best match."""
+
+    verdict: Verdict
+    confidence: float
+    reason: str
+
+
+class ClaimOut(BaseModel):
+    """One claim found in the article."""
+
+    text: str
+    start: int = Field(description="Offset of the claim's first character in the submitted text.")
+    end: int = Field(description="Offset just past the claim's last character.")
+    check_worthiness: float
+    check_worthy: bool
+    flagged: bool
+    matches: list[MatchOut]
+    suggestion: SuggestionOut | None
+    claimant: str | None = None
+    sentence_start: int | None = None
+    sentence_end: int | None = None
+
+
+class ArticleOut(BaseModel):
+    """What was analysed."""
+
+    title: str | None
+    url: str | None
+    published_at: dt.datetime | dt.date | None
+    language: str | None
+    characters: int
+    sentences: int
+
+
+class AnalyzeResponse(BaseModel):
+    """The claims found in an article with their matches and suggested verdicts."""
+
+    article: ArticleOut
+    claims: list[ClaimOut]

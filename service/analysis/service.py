@@ -1,0 +1,106 @@
+"""Article analysis: validate the text, keep the index current, run the pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from claims_db.search import FactCheckIndex
+from models.pipeline import ArticleAnalysis, ClaimAnalysis, Pipeline
+from models.segmentation import SegmentKind
+from service.analysis.schemas import (
+    AnalyzeRequest,
+    AnalyzeResponse,
+    ArticleOut,
+    ClaimOut,
+    MatchOut,
+    SuggestionOut,
+)
+from service.errors import PayloadTooLargeError, UnprocessableError
+from service.factchecks.schemas import FactCheckOut
+
+
+def validate_text(text: str, max_chars: int) -> None:
+    """Refuse text the pipeline cannot use, saying why."""
+    if len(text) > max_chars:
+        raise PayloadTooLargeError(f"text is {len(text):,} characters; the limit is {max_chars:,}")
+    if "\x00" in text:
+        raise UnprocessableError("text contains NUL characters; send plain text")
+    if not text.strip():
+        raise UnprocessableError("text is empty or only white space")
+
+
+def _publication_date(value: dt.datetime | dt.date | None) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
+    suggestion = claim.suggestion
+    return ClaimOut(
+        text=claim.text,
+        start=claim.start,
+        end=claim.end,
+        check_worthiness=claim.check_worthiness,
+        check_worthy=claim.check_worthy,
+        flagged=claim.flagged,
+        matches=[
+            MatchOut(
+                fact_check=FactCheckOut.from_record(m.fact_check),
+                similarity=round(m.similarity, 4),
+            )
+            for m in claim.matches
+        ],
+        suggestion=(
+            SuggestionOut(
+                verdict=suggestion.verdict,
+                confidence=suggestion.confidence,
+                reason=suggestion.reason,
+            )
+            if suggestion
+            else None
+        ),
+        claimant=claim.claimant,
+        sentence_start=claim.sentence_start,
+        sentence_end=claim.sentence_end,
+    )
+
+
+def to_response(request: AnalyzeRequest, analysis: ArticleAnalysis) -> AnalyzeResponse:
+    """The public response body for an analysis."""
+    title = request.title
+    if title is None:
+        title = next((s.text for s in analysis.segments if s.kind is SegmentKind.HEADLINE), None)
+    return AnalyzeResponse(
+        article=ArticleOut(
+            title=title,
+            url=request.url,
+            published_at=request.published_at,
+            language=request.language,
+            characters=len(request.text),
+            sentences=analysis.sentence_count,
+        ),
+        claims=[_claim_out(c) for c in analysis.claims],
+    )
+
+
+def analyze_article(
+    session: Session,
+    pipeline: Pipeline,
+    index: FactCheckIndex,
+    request: AnalyzeRequest,
+    *,
+    max_chars: int,
+) -> AnalyzeResponse:
+    """Analyse one article against the current fact-check database."""
+    validate_text(request.text, max_chars)
+    index.sync(session)
+    analysis = pipeline.analyze(
+        request.text,
+        index,
+        published_at=_publication_date(request.published_at),
+        language=request.language,
+    )
+    return to_response(request, analysis)

@@ -1,0 +1,43 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.analysis.router import router as analysis_router
+from service.config import Settings, get_settings
+from service.errors import install_error_handlers
+from service.factchecks.router import router as factchecks_router
+from service.health.router import router as health_router
+from service.runtime import Runtime, build_runtime
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app; the model and database are loaded in ``lifespan`` unless given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.runtime = runtime or build_runtime(settings or get_settings())
+        try:
+            yield
+        finally:
+            if runtime is None:
+                app.state.runtime.engine.dispose()
+
+    app = FastAPI(
+        title="claimflag",
+        version="0.1.0",
+        summary="Flags check-worthy claims in articles and matches them to published fact-checks.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(analysis_router)
+    app.include_router(factchecks_router)
+    return app

@@ -1,0 +1,68 @@
+"""Service settings: one pydantic-settings class, each field set by ``CLAIMFLAG_<NAME>``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.embedding import Precision
+
+
+class Settings(BaseSettings):
+    """Configuration read from the environment (prefix ``CLAIMFLAG_``) and an optional ``.env``."""
+
+    model_config = SettingsConfigDict(env_prefix="CLAIMFLAG_", env_file=".env", extra="ignore")
+
+    database_path: Path = Field(
+        default=Path("var/claimflag.db"),
+        description="SQLite file used when no database_url is set.",
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of another database (postgresql://…)."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `claimflag serve` binds to.")
+    port: int = Field(default=8000, description="Port `claimflag serve` listens on.")
+    max_text_chars: int = Field(
+        default=200_000, gt=0, description="Longest article text accepted, in characters."
+    )
+    model_path: str | None = Field(
+        default=None,
+        description="Sentence-transformers model directory; default: the packaged MiniLM.",
+    )
+    precision: Precision = Field(
+        default=Precision.AUTO, description="Encoder precision: auto (bf16 with AMX), fp32, bf16."
+    )
+    check_worthiness_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Check-worthiness decision threshold; default: the scorer's own.",
+    )
+    match_threshold: float = Field(
+        default=0.70, ge=0, le=1, description="Similarity at which a verdict is suggested."
+    )
+    possible_threshold: float = Field(
+        default=0.55, ge=0, le=1, description="Similarity at which a possible match is shown."
+    )
+    top_k: int = Field(default=5, ge=1, le=50, description="Most matches returned per claim.")
+    data_dir: Path = Field(
+        default=Path("../shared/data"),
+        description="Folder of the public datasets used by `seed --with-datasets`.",
+    )
+    log_level: str = Field(default="INFO", description="Logging level.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """``database_url`` if set, else the SQLite file at ``database_path``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.database_path.expanduser().resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

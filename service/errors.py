@@ -1,0 +1,116 @@
+"""One error base class and the handlers that turn every error into a JSON problem body."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ClaimflagError(Exception):
+    """An error with an HTTP status and a stable machine-readable ``code``."""
+
+    status_code = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+
+
+class NotFoundError(ClaimflagError):
+    status_code = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class PayloadTooLargeError(ClaimflagError):
+    status_code = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
+class UnprocessableError(ClaimflagError):
+    status_code = 422
+    code = "unprocessable"
+    title = "Unprocessable content"
+
+
+class ServiceUnavailableError(ClaimflagError):
+    status_code = 503
+    code = "unavailable"
+    title = "Service unavailable"
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A JSON problem response (RFC 9457 fields plus ``code``)."""
+    body: dict[str, Any] = {
+        "type": f"https://claimflag.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _describe(errors: list[Any]) -> str:
+    parts = []
+    for error in errors[:5]:
+        location = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        parts.append(f"{location or 'body'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register handlers so no error leaves the service as anything but a problem body."""
+
+    @app.exception_handler(ClaimflagError)
+    async def _claimflag(_: Request, exc: ClaimflagError) -> JSONResponse:
+        return problem(exc.status_code, exc.title, exc.detail, exc.code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return problem(400, "Malformed JSON", _describe(errors), "invalid_json")
+        safe = [{k: v for k, v in e.items() if k in {"loc", "msg", "type"}} for e in errors]
+        return problem(
+            422, "Invalid request", _describe(errors), "validation_error", extra={"errors": safe}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        return problem(
+            exc.status_code,
+            title,
+            str(exc.detail),
+            f"http_{exc.status_code}",
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error", exc_info=exc)
+        return problem(500, "Internal error", "The service failed unexpectedly.", "internal")

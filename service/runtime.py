@@ -1,0 +1,55 @@
+"""What one service process holds for its lifetime: settings, database, model, index."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims_db.db import make_engine, make_session_factory
+from claims_db.migrate import require_current
+from claims_db.search import FactCheckIndex
+from models.checkworthiness import load_scorer
+from models.embedding import Embedder
+from models.pipeline import MatchingSettings, Pipeline
+from service.config import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """The long-lived objects of a service process, built once at start-up."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    pipeline: Pipeline
+    index: FactCheckIndex
+
+
+def build_pipeline(settings: Settings) -> Pipeline:
+    """Load the encoder and scorer and wire them into a pipeline per ``settings``."""
+    embedder = Embedder(settings.model_path, precision=settings.precision)
+    matching = MatchingSettings(
+        match_threshold=settings.match_threshold,
+        possible_threshold=settings.possible_threshold,
+        top_k=settings.top_k,
+    )
+    return Pipeline(embedder, load_scorer(settings.check_worthiness_threshold), matching)
+
+
+def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runtime:
+    """Connect to the database (refusing an un-migrated one) and load the model and index."""
+    url = settings.resolved_database_url
+    engine = make_engine(url)
+    require_current(engine, url)
+    session_factory = make_session_factory(engine)
+    pipeline = pipeline or build_pipeline(settings)
+    index = FactCheckIndex(pipeline.embedder.model_name, pipeline.embedder.dimension)
+    with session_factory() as session:
+        index.sync(session)
+    logger.info("ready: %d fact-checks indexed from %s", len(index), engine.url.render_as_string())
+    return Runtime(settings, engine, session_factory, pipeline, index)

@@ -1,0 +1,56 @@
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from models.matching import DenseIndex, FactCheckRecord, SearchFilter
+from models.verdicts import Verdict
+
+
+def _unit(rows: list[list[float]]) -> np.ndarray:
+    array = np.asarray(rows, dtype=np.float32)
+    return array / np.linalg.norm(array, axis=1, keepdims=True)
+
+
+def test_dense_index_returns_best_first() -> None:
+    index = DenseIndex(3)
+    index.replace(np.array([10, 20, 30]), _unit([[1, 0, 0], [0, 1, 0], [1, 1, 0]]))
+    ids, scores = index.search(_unit([[1, 0.1, 0]]), k=2)
+    assert ids.tolist() == [[10, 30]]
+    assert scores[0, 0] > scores[0, 1]
+
+
+def test_dense_index_k_larger_than_index_and_empty() -> None:
+    index = DenseIndex(3)
+    ids, _ = index.search(_unit([[1, 0, 0]]), k=5)
+    assert ids.shape == (1, 0)
+    index.replace(np.array([1, 2]), _unit([[1, 0, 0], [0, 0, 1]]))
+    ids, _ = index.search(_unit([[0, 0, 1]]), k=5)
+    assert ids.tolist() == [[2, 1]]
+
+
+def test_dense_index_rejects_wrong_shape() -> None:
+    with pytest.raises(ValueError, match="expected"):
+        DenseIndex(3).replace(np.array([1]), np.zeros((1, 4), dtype=np.float32))
+
+
+def _record(**changes: object) -> FactCheckRecord:
+    base = FactCheckRecord(
+        id=1, claim="c", rating="False", verdict=Verdict.FALSE, publisher="Full Fact",
+        url="https://fullfact.org/x", review_date=dt.date(2025, 2, 1),
+        publisher_site="fullfact.org", language="en",
+    )
+    return FactCheckRecord(**{**{f: getattr(base, f) for f in base.__slots__}, **changes})  # type: ignore[arg-type]
+
+
+def test_search_filter_dates_language_publisher() -> None:
+    record = _record()
+    assert SearchFilter().admits(record)
+    assert not SearchFilter(reviewed_before=dt.date(2025, 1, 31)).admits(record)
+    assert SearchFilter(reviewed_before=dt.date(2025, 2, 1)).admits(record)
+    assert not SearchFilter(reviewed_after=dt.date(2025, 3, 1)).admits(record)
+    assert not SearchFilter(language="de").admits(record)
+    assert SearchFilter(publisher="fullfact.org").admits(record)
+    assert SearchFilter(publisher="FULL FACT").admits(record)
+    assert not SearchFilter(publisher="Snopes").admits(record)
+    assert SearchFilter(reviewed_before=dt.date(2000, 1, 1)).admits(_record(review_date=None))

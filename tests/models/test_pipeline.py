@@ -1,0 +1,103 @@
+import datetime as dt
+
+import numpy as np
+
+from models.embedding import Embedder, Vectors
+from models.matching import Candidate, DenseIndex, FactCheckRecord, SearchFilter
+from models.pipeline import Pipeline
+from models.verdicts import Verdict
+
+
+class _ListSource:
+    """A fact-check source over a handful of records, embedded with the real model."""
+
+    def __init__(self, embedder: Embedder, records: list[FactCheckRecord]) -> None:
+        self.records = {r.id: r for r in records}
+        self.index = DenseIndex(embedder.dimension)
+        self.index.replace(
+            np.array([r.id for r in records]), embedder.encode([r.claim for r in records])
+        )
+
+    def nearest(
+        self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[list[Candidate]]:
+        ids, scores = self.index.search(vectors, k)
+        keep = search_filter or SearchFilter()
+        return [
+            [
+                Candidate(self.records[i], float(s))
+                for i, s in zip(row_ids.tolist(), row_scores.tolist(), strict=True)
+                if keep.admits(self.records[i])
+            ]
+            for row_ids, row_scores in zip(ids, scores, strict=True)
+        ]
+
+
+RECORDS = [
+    FactCheckRecord(
+        id=1,
+        claim="The city council spent four million pounds on a bridge that was never built.",
+        rating="Pants on Fire!",
+        verdict=Verdict.FALSE,
+        publisher="Example Checks",
+        url="https://checks.example/bridge",
+        review_date=dt.date(2024, 5, 1),
+    ),
+    FactCheckRecord(
+        id=2,
+        claim="Drinking hot water cures seasonal flu within a day.",
+        rating="False",
+        verdict=Verdict.FALSE,
+        publisher="Example Checks",
+        url="https://checks.example/flu",
+        review_date=dt.date(2024, 5, 2),
+    ),
+]
+
+ARTICLE = (
+    "Council row over missing bridge\n\n"
+    "Opposition leaders repeated a false claim that the city council spent £4 million on a "
+    "bridge that was never built.\n\n"
+    "The meeting lasted three hours.\n"
+)
+
+
+def test_one_encode_per_article(pipeline: Pipeline, embedder: Embedder) -> None:
+    source = _ListSource(embedder, RECORDS)
+    calls: list[int] = []
+    original = embedder.encode
+
+    def counting(texts: list[str]) -> Vectors:
+        calls.append(len(texts))
+        return original(texts)
+
+    embedder.encode = counting  # type: ignore[method-assign]
+    try:
+        pipeline.analyze(ARTICLE, source)
+    finally:
+        del embedder.encode
+    assert len(calls) == 1
+
+
+def test_reported_claim_is_flagged_with_verdict(pipeline: Pipeline, embedder: Embedder) -> None:
+    analysis = pipeline.analyze(ARTICLE, _ListSource(embedder, RECORDS))
+    flagged = [c for c in analysis.claims if c.flagged]
+    assert len(flagged) == 1
+    claim = flagged[0]
+    assert claim.text.startswith("the city council spent £4 million")
+    assert ARTICLE[claim.start : claim.end] == claim.text
+    assert claim.sentence_start is not None and claim.sentence_start < claim.start
+    assert claim.matches[0].fact_check.id == 1
+    assert claim.suggestion is not None and claim.suggestion.verdict is Verdict.FALSE
+    assert "Pants on Fire!" in claim.suggestion.reason
+    unrelated = [c for c in analysis.claims if c.text.startswith("The meeting")]
+    assert unrelated and not unrelated[0].flagged
+
+
+def test_fact_checks_after_publication_are_not_evidence(
+    pipeline: Pipeline, embedder: Embedder
+) -> None:
+    analysis = pipeline.analyze(
+        ARTICLE, _ListSource(embedder, RECORDS), published_at=dt.date(2024, 1, 1)
+    )
+    assert not any(c.flagged for c in analysis.claims)

@@ -1,0 +1,126 @@
+import json
+
+from fastapi.testclient import TestClient
+
+PRAY = "pray in their own home"
+
+
+def _claims(client: TestClient, text: str, **extra: object) -> list[dict[str, object]]:
+    response = client.post("/v1/analyze", json={"text": text, **extra})
+    assert response.status_code == 200, response.text
+    claims: list[dict[str, object]] = response.json()["claims"]
+    return claims
+
+
+def test_example_article_flags_the_ferret_fact_check(client: TestClient, example_text: str) -> None:
+    response = client.post("/v1/analyze", json={"text": example_text})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["article"]["title"].startswith("Keir Starmer heads to Paris")
+    pray = [c for c in body["claims"] if PRAY in c["text"]]
+    assert len(pray) == 1
+    claim = pray[0]
+    assert claim["flagged"] is True
+    assert example_text[claim["start"] : claim["end"]] == claim["text"]
+    top = claim["matches"][0]["fact_check"]
+    assert "theferret.scot" in top["url"]
+    assert top["rating"] == "False"
+    assert claim["suggestion"]["verdict"] == "false"
+    assert 0 < claim["suggestion"]["confidence"] <= 1
+
+
+def test_furniture_is_never_flagged(client: TestClient, example_text: str) -> None:
+    claims = _claims(client, example_text)
+    texts = " ".join(c["text"] for c in claims)  # type: ignore[misc]
+    assert "(Picture:" not in texts
+    assert "Mandatory Credit" not in texts
+    assert "Get in touch with our news team" not in texts
+    assert sum(1 for c in claims if c["flagged"]) == 1
+
+
+def test_later_fact_checks_are_not_evidence(client: TestClient, example_text: str) -> None:
+    unrestricted = _claims(client, example_text)
+    dated = [
+        m["fact_check"]["review_date"]
+        for c in unrestricted
+        for m in c["matches"]  # type: ignore[attr-defined]
+        if m["fact_check"]["review_date"]
+    ]
+    assert dated, "the seed should give some dated matches"
+    claims = _claims(client, example_text, published_at="2020-01-01")
+    for claim in claims:
+        for match in claim["matches"]:  # type: ignore[attr-defined]
+            review_date = match["fact_check"]["review_date"]
+            assert review_date is None or review_date <= "2020-01-01"
+
+
+def test_response_contract_fields(client: TestClient, example_text: str) -> None:
+    claims = _claims(client, example_text)
+    expected = {
+        "text", "start", "end", "check_worthiness", "check_worthy", "flagged", "matches",
+        "suggestion", "claimant", "sentence_start", "sentence_end",
+    }
+    for claim in claims:
+        assert expected <= set(claim)
+        for match in claim["matches"]:  # type: ignore[attr-defined]
+            assert set(match["fact_check"]) >= {
+                "id", "claim", "rating", "verdict", "publisher", "url", "review_date",
+            }
+
+
+def _problem(response: object, status: int) -> dict[str, object]:
+    assert response.status_code == status, response.text  # type: ignore[attr-defined]
+    assert response.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
+    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == status
+    return body
+
+
+def test_empty_and_whitespace_text_is_422(client: TestClient) -> None:
+    for text in ["", "   \n\t  "]:
+        body = _problem(client.post("/v1/analyze", json={"text": text}), 422)
+        assert "empty" in str(body["detail"])
+
+
+def test_oversized_text_is_413(client: TestClient) -> None:
+    body = _problem(client.post("/v1/analyze", json={"text": "a" * 200_001}), 413)
+    assert "200,000" in str(body["detail"])
+
+
+def test_nul_bytes_are_refused(client: TestClient) -> None:
+    body = _problem(client.post("/v1/analyze", json={"text": "Prices rose.\u0000"}), 422)
+    assert "NUL" in str(body["detail"])
+
+
+def test_invalid_json_and_wrong_types(client: TestClient) -> None:
+    bad = client.post(
+        "/v1/analyze", content=b'{"text": "unterminated', headers={"content-type": "application/json"}
+    )
+    _problem(bad, 400)
+    _problem(client.post("/v1/analyze", json={"text": 42}), 422)
+    _problem(client.post("/v1/analyze", json={"title": "no text"}), 422)
+    _problem(client.post("/v1/analyze", json=["not", "an", "object"]), 422)
+    binary = client.post(
+        "/v1/analyze", content=b"\xff\xfe\x00\x01", headers={"content-type": "application/json"}
+    )
+    assert 400 <= binary.status_code < 500
+
+
+def test_fact_check_by_id_and_missing(client: TestClient, example_text: str) -> None:
+    claims = _claims(client, example_text)
+    fact_check = next(c for c in claims if c["flagged"])["matches"][0]["fact_check"]  # type: ignore[index]
+    response = client.get(f"/v1/factchecks/{fact_check['id']}")
+    assert response.status_code == 200
+    assert response.json() == fact_check
+    _problem(client.get("/v1/factchecks/999999"), 404)
+
+
+def test_health_readiness_and_docs(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["fact_checks_indexed"] == 41
+    assert client.get("/docs").status_code == 200
+    schema = client.get("/openapi.json").json()
+    assert "/v1/analyze" in schema["paths"]
+    assert json.dumps(schema)
