@@ -45,7 +45,8 @@ def get_app_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a 2xx means the write is durable.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 IndexDep = Annotated[FactCheckIndex, Depends(get_index)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
