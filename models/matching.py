@@ -73,12 +73,16 @@ class SearchFilter:
 
 
 class FactCheckSource(Protocol):
-    """Where the pipeline finds fact-checks near a set of query embeddings."""
+    """Where the pipeline finds fact-checks: the seam between matching and storage backends.
+
+    A backend (the in-memory index over SQLite, PostgreSQL + pgvector, …) answers candidate
+    queries; fusion, re-ranking and suggestions happen in ``models/`` on top of them.
+    """
 
     def nearest(
         self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[list[Candidate]]:
-        """For each row of ``vectors``, up to ``k`` candidates, most similar first."""
+        """Dense candidates: for each row of ``vectors``, up to ``k``, most similar first."""
         ...
 
 
