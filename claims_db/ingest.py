@@ -42,7 +42,7 @@ def ingest(
     items: Iterable[FactCheckInput],
     *,
     batch_size: int = 256,
-    on_batch: Callable[[int], None] | None = None,
+    on_batch: Callable[[int], object] | None = None,
 ) -> IngestSummary:
     """Upsert fact-checks and embed them, committing one batch at a time.
 

@@ -54,8 +54,13 @@ def test_url_and_claim_are_unique_in_the_database(session_factory: sessionmaker[
         for _ in range(2):
             session.add(
                 FactCheck(
-                    claim="x", claim_key=claim_key("x"), rating="False", verdict="false",
-                    publisher="p", url="https://u.example", language="en",
+                    claim="x",
+                    claim_key=claim_key("x"),
+                    rating="False",
+                    verdict="false",
+                    publisher="p",
+                    url="https://u.example",
+                    language="en",
                 )
             )
             session.flush()

@@ -36,9 +36,15 @@ def test_dense_index_rejects_wrong_shape() -> None:
 
 def _record(**changes: object) -> FactCheckRecord:
     base = FactCheckRecord(
-        id=1, claim="c", rating="False", verdict=Verdict.FALSE, publisher="Full Fact",
-        url="https://fullfact.org/x", review_date=dt.date(2025, 2, 1),
-        publisher_site="fullfact.org", language="en",
+        id=1,
+        claim="c",
+        rating="False",
+        verdict=Verdict.FALSE,
+        publisher="Full Fact",
+        url="https://fullfact.org/x",
+        review_date=dt.date(2025, 2, 1),
+        publisher_site="fullfact.org",
+        language="en",
     )
     return FactCheckRecord(**{**{f: getattr(base, f) for f in base.__slots__}, **changes})  # type: ignore[arg-type]
 

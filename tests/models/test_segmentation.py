@@ -36,7 +36,9 @@ def test_abbreviations_do_not_split_sentences() -> None:
 def test_line_classification() -> None:
     assert classify_line("By Jane Smith", is_first=False) is SegmentKind.BOILERPLATE
     assert classify_line("Email us at news@example.org.", is_first=False) is SegmentKind.BOILERPLATE
-    assert classify_line("Crowds gathered outside (Photo: AP)", is_first=False) is SegmentKind.CAPTION
+    assert (
+        classify_line("Crowds gathered outside (Photo: AP)", is_first=False) is SegmentKind.CAPTION
+    )
     assert classify_line("Prices rose 4% in May.", is_first=False) is SegmentKind.SENTENCE
     assert classify_line("Budget row deepens", is_first=True) is SegmentKind.HEADLINE
 
@@ -44,5 +46,8 @@ def test_line_classification() -> None:
 def test_offsets_survive_windows_line_endings() -> None:
     text = "Headline here\r\n\r\nThe council spent £4m on the bridge. It opened in 2021.\r\n"
     sentences = [s for s in segment(text) if s.kind is SegmentKind.SENTENCE]
-    assert [s.text for s in sentences] == ["The council spent £4m on the bridge.", "It opened in 2021."]
+    assert [s.text for s in sentences] == [
+        "The council spent £4m on the bridge.",
+        "It opened in 2021.",
+    ]
     assert all(text[s.start : s.end] == s.text for s in sentences)

@@ -57,14 +57,29 @@ def test_later_fact_checks_are_not_evidence(client: TestClient, example_text: st
 def test_response_contract_fields(client: TestClient, example_text: str) -> None:
     claims = _claims(client, example_text)
     expected = {
-        "text", "start", "end", "check_worthiness", "check_worthy", "flagged", "matches",
-        "suggestion", "claimant", "sentence_start", "sentence_end",
+        "text",
+        "start",
+        "end",
+        "check_worthiness",
+        "check_worthy",
+        "flagged",
+        "matches",
+        "suggestion",
+        "claimant",
+        "sentence_start",
+        "sentence_end",
     }
     for claim in claims:
         assert expected <= set(claim)
         for match in claim["matches"]:  # type: ignore[attr-defined]
             assert set(match["fact_check"]) >= {
-                "id", "claim", "rating", "verdict", "publisher", "url", "review_date",
+                "id",
+                "claim",
+                "rating",
+                "verdict",
+                "publisher",
+                "url",
+                "review_date",
             }
 
 
@@ -95,7 +110,9 @@ def test_nul_bytes_are_refused(client: TestClient) -> None:
 
 def test_invalid_json_and_wrong_types(client: TestClient) -> None:
     bad = client.post(
-        "/v1/analyze", content=b'{"text": "unterminated', headers={"content-type": "application/json"}
+        "/v1/analyze",
+        content=b'{"text": "unterminated',
+        headers={"content-type": "application/json"},
     )
     _problem(bad, 400)
     _problem(client.post("/v1/analyze", json={"text": 42}), 422)
