@@ -73,7 +73,7 @@ def _hash(token: str) -> str:
 
 def _split(token: str) -> str | None:
     """The lookup prefix of a well-formed token, else None."""
-    parts = token.split("_")
+    parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         return None
     return parts[1]
