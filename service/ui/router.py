@@ -216,7 +216,7 @@ def item_page(
         first = item.occurrences[0]
         article = triage.get_article(session, first.article_id)
         article_title = article.title
-        parts = highlight(article.text, [(first.start, first.end, "claim", 0)])
+        parts = highlight(article.text, [(first.start, first.end, "hl-claim", 0)])
     return _page(
         request,
         "item.html",
