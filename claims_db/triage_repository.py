@@ -189,10 +189,10 @@ class QueueRepository:
     def counts(self, now: dt.datetime) -> dict[str, int]:
         """Items per effective status (an expired lease counts as open)."""
         status = effective_status(now)
-        rows = self.session.execute(select(status, func.count()).group_by(status)).all()
-        counts = {s.value: 0 for s in ItemStatus}
-        counts.update({str(row[0]): int(row[1]) for row in rows})
-        return counts
+        totals = self.session.execute(
+            select(*(func.sum(case((status == s.value, 1), else_=0)) for s in ItemStatus))
+        ).one()
+        return {s.value: int(total or 0) for s, total in zip(ItemStatus, totals, strict=True)}
 
     def compare_and_set(self, item_id: int, version: int, values: dict[str, Any]) -> bool:
         """Apply ``values`` only if the item is still at ``version``; True when applied."""
