@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/keys", tags=["auth"])
 @router.post("", response_model=KeyCreated, status_code=status.HTTP_201_CREATED)
 def create_key(*, session: SessionDep, admin: CurrentAdmin, body: KeyCreate) -> KeyCreated:
     """Create a key; its token is in this response only."""
-    key, token = service.create_key(session, body.name, body.role)
+    key, token = service.create_key(session, body.name, body.role, actor=admin.name)
     return KeyCreated(**KeyOut.model_validate(key).model_dump(), token=token)
 
 
@@ -27,4 +27,4 @@ def list_keys(*, session: SessionDep, admin: CurrentAdmin) -> list[KeyOut]:
 @router.delete("/{key_id}", response_model=KeyOut)
 def revoke_key(*, session: SessionDep, admin: CurrentAdmin, key_id: int) -> KeyOut:
     """Revoke a key."""
-    return KeyOut.model_validate(service.revoke_key(session, key_id))
+    return KeyOut.model_validate(service.revoke_key(session, key_id, actor=admin.name))

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from claims_db.base import utcnow
-from claims_db.triage_models import ApiKey
-from claims_db.triage_repository import ApiKeyRepository
+from claims_db.triage_models import ApiKey, AuditEntry
+from claims_db.triage_repository import ApiKeyRepository, QueueRepository
 from service.auth.schemas import Principal, Role
 from service.config import AuthMode, Settings
 from service.errors import ClaimflagError, NotFoundError
@@ -79,13 +79,28 @@ def _split(token: str) -> str | None:
     return parts[1]
 
 
-def create_key(session: Session, name: str, role: Role) -> tuple[ApiKey, str]:
+def _audit(session: Session, actor: str, action: str, key: ApiKey) -> None:
+    state = {"key_id": key.id, "name": key.name, "role": key.role, "prefix": key.prefix}
+    QueueRepository(session).add_audit(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            before=None if action == "key.create" else state,
+            after={**state, "revoked": key.revoked_at is not None},
+        )
+    )
+
+
+def create_key(
+    session: Session, name: str, role: Role, *, actor: str = "cli"
+) -> tuple[ApiKey, str]:
     """Store a new key and return it with its token, which is not kept anywhere."""
     prefix = secrets.token_hex(6)
     token = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKeyRepository(session).add(
         ApiKey(name=name, role=role.value, prefix=prefix, key_hash=_hash(token))
     )
+    _audit(session, actor, "key.create", key)
     logger.info("API key %d (%s, %s) created", key.id, name, role.value)
     return key, token
 
@@ -108,7 +123,7 @@ def list_keys(session: Session) -> Sequence[ApiKey]:
     return ApiKeyRepository(session).list()
 
 
-def revoke_key(session: Session, key_id: int) -> ApiKey:
+def revoke_key(session: Session, key_id: int, *, actor: str = "cli") -> ApiKey:
     """Revoke a key so it no longer authenticates; revoking twice is harmless."""
     key = ApiKeyRepository(session).get(key_id)
     if key is None:
@@ -116,6 +131,7 @@ def revoke_key(session: Session, key_id: int) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()
+        _audit(session, actor, "key.revoke", key)
         logger.info("API key %d (%s) revoked", key.id, key.name)
     return key
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from claims_db.db import make_engine, make_session_factory
 from claims_db.migrate import upgrade
-from claims_db.triage_models import ApiKey
+from claims_db.triage_models import ApiKey, AuditEntry
 from models.pipeline import Pipeline
 from service.auth.schemas import Role
 from service.auth.service import check_auth_mode
@@ -96,17 +96,25 @@ def test_keys_are_shown_once_hashed_at_rest_and_revocable(
     assert all("token" not in k for k in listed)
     assert token not in client.get("/v1/keys", headers=ada).text
 
-    engine = make_engine(seeded_settings.resolved_database_url)
-    with make_session_factory(engine)() as session:
-        rows = session.scalars(select(ApiKey)).all()
-    engine.dispose()
-    stored = [(r.prefix, r.key_hash, r.name, r.role) for r in rows]
-    assert all(token not in value for row in stored for value in row)
-    assert all(len(r.key_hash) == 64 for r in rows)
-
     revoked = client.delete(f"/v1/keys/{body['id']}", headers=ada)
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     assert client.get("/v1/queue", headers=bearer(token)).status_code == 401
+
+    engine = make_engine(seeded_settings.resolved_database_url)
+    with make_session_factory(engine)() as session:
+        rows = session.scalars(select(ApiKey)).all()
+        trail = session.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("key.%")).order_by(AuditEntry.id)
+        ).all()
+    engine.dispose()
+    assert [(e.actor, e.action, e.after["name"]) for e in trail if e.after][-2:] == [
+        ("ada", "key.create", "newbie"),
+        ("ada", "key.revoke", "newbie"),
+    ]
+    assert all(token not in str(e.after) for e in trail)
+    stored = [(r.prefix, r.key_hash, r.name, r.role) for r in rows]
+    assert all(token not in value for row in stored for value in row)
+    assert all(len(r.key_hash) == 64 for r in rows)
     assert client.delete("/v1/keys/999999", headers=ada).status_code == 404
     invalid = client.post("/v1/keys", headers=ada, json={"name": "x", "role": "owner"})
     assert invalid.status_code == 422
