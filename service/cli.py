@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +13,9 @@ from rich.table import Table
 from tqdm import tqdm
 
 from service.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 app = typer.Typer(help="claimflag: flag check-worthy claims and match them to fact-checks.")
 db_app = typer.Typer(help="Database maintenance.")
@@ -155,7 +158,7 @@ def analyze(
     console.print(table)
 
 
-def _session_factory() -> Any:
+def _session_factory() -> sessionmaker[Session]:
     from claims_db.db import make_engine, make_session_factory
     from claims_db.migrate import require_current
 

@@ -36,8 +36,8 @@ pytestmark = [
 @pytest.fixture
 def server(seeded_settings: Settings, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A served seeded database with auth required; yields its URL and a reviewer's key."""
-    tokens = make_keys(seeded_settings.database_path, (Role.REVIEWER, "alice"))
-    with served(seeded_settings.database_path, tmp_path / "server.log") as url:
+    tokens = make_keys(seeded_settings, (Role.REVIEWER, "alice"))
+    with served(seeded_settings, tmp_path / "server.log") as url:
         yield url, tokens["alice"]
 
 

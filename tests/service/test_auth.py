@@ -30,7 +30,7 @@ def keyed(
     seeded_settings: Settings, pipeline: Pipeline
 ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     tokens = make_keys(
-        seeded_settings.database_path,
+        seeded_settings,
         (Role.SUBMITTER, "sam"),
         (Role.REVIEWER, "rita"),
         (Role.ADMIN, "ada"),
@@ -143,11 +143,11 @@ def test_ui_sign_in_sets_a_strict_http_only_cookie(
 def test_auth_off_only_on_loopback(caplog: pytest.LogCaptureFixture) -> None:
     for host in ["0.0.0.0", "192.168.1.10", "example.org"]:
         with pytest.raises(RuntimeError, match="loopback"):
-            check_auth_mode(Settings(host=host, auth=AuthMode.OFF, _env_file=None))  # type: ignore[call-arg]
-    check_auth_mode(Settings(host="0.0.0.0", auth=AuthMode.REQUIRED, _env_file=None))  # type: ignore[call-arg]
+            check_auth_mode(Settings(host=host, auth=AuthMode.OFF, _env_file=None))
+    check_auth_mode(Settings(host="0.0.0.0", auth=AuthMode.REQUIRED, _env_file=None))
     with caplog.at_level(logging.WARNING):
         for host in ["127.0.0.1", "::1", "localhost"]:
-            check_auth_mode(Settings(host=host, auth=AuthMode.OFF, _env_file=None))  # type: ignore[call-arg]
+            check_auth_mode(Settings(host=host, auth=AuthMode.OFF, _env_file=None))
     assert "authentication is OFF" in caplog.text
 
 

@@ -145,7 +145,7 @@ def reviewers(
 ) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
     """A client with auth required and keys for alice, bob (reviewers) and root (admin)."""
     tokens = make_keys(
-        seeded_settings.database_path,
+        seeded_settings,
         (Role.REVIEWER, "alice"),
         (Role.REVIEWER, "bob"),
         (Role.ADMIN, "root"),
@@ -264,9 +264,7 @@ def test_missing_items_and_bad_resolutions(client: TestClient, example_text: str
 def test_an_expired_lease_frees_the_item(
     seeded_settings: Settings, pipeline: Pipeline, example_text: str
 ) -> None:
-    tokens = make_keys(
-        seeded_settings.database_path, (Role.REVIEWER, "alice"), (Role.REVIEWER, "bob")
-    )
+    tokens = make_keys(seeded_settings, (Role.REVIEWER, "alice"), (Role.REVIEWER, "bob"))
     alice, bob = bearer(tokens["alice"]), bearer(tokens["bob"])
     settings = required(seeded_settings, queue_lease_seconds=1)
     with app_client(settings, pipeline) as (client, _):

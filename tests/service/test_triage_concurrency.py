@@ -24,9 +24,9 @@ ITEMS = 24
 REVIEWERS = 6
 
 
-def _seed_items(database_path: Path, count: int) -> None:
+def _seed_items(settings: Settings, count: int) -> None:
     """Queue ``count`` distinct claims straight through the repository."""
-    engine = make_engine(f"sqlite:///{database_path}")
+    engine = make_engine(settings.resolved_database_url)
     rng = np.random.default_rng(7)
     with make_session_factory(engine)() as session:
         repository = QueueRepository(session)
@@ -50,8 +50,8 @@ def _seed_items(database_path: Path, count: int) -> None:
     engine.dispose()
 
 
-def _claims_in_audit(database_path: Path) -> int:
-    engine = make_engine(f"sqlite:///{database_path}")
+def _claims_in_audit(settings: Settings) -> int:
+    engine = make_engine(settings.resolved_database_url)
     with make_session_factory(engine)() as session:
         count = session.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "claim")
@@ -99,19 +99,17 @@ def _drain(urls: list[str], tokens: dict[str, str]) -> list[tuple[str, int]]:
     return taken
 
 
-def _assert_no_double_assignment(taken: list[tuple[str, int]], database_path: Path) -> None:
+def _assert_no_double_assignment(taken: list[tuple[str, int]], settings: Settings) -> None:
     counts = Counter(item_id for _, item_id in taken)
     assert [i for i, n in counts.items() if n > 1] == []
     assert len(counts) == ITEMS
-    assert _claims_in_audit(database_path) == ITEMS
+    assert _claims_in_audit(settings) == ITEMS
     assert len({name for name, _ in taken}) > 1, "several reviewers should have taken items"
 
 
 def test_threads_never_share_an_item(seeded_settings: Settings, pipeline: Pipeline) -> None:
-    _seed_items(seeded_settings.database_path, ITEMS)
-    tokens = make_keys(
-        seeded_settings.database_path, *[(Role.REVIEWER, f"r{i}") for i in range(REVIEWERS)]
-    )
+    _seed_items(seeded_settings, ITEMS)
+    tokens = make_keys(seeded_settings, *[(Role.REVIEWER, f"r{i}") for i in range(REVIEWERS)])
     with app_client(required(seeded_settings), pipeline) as (client, _):
         taken: list[tuple[str, int]] = []
         errors: list[str] = []
@@ -140,21 +138,18 @@ def test_threads_never_share_an_item(seeded_settings: Settings, pipeline: Pipeli
         )
         assert in_review.json()["total"] == ITEMS
     assert not errors, errors
-    _assert_no_double_assignment(taken, seeded_settings.database_path)
+    _assert_no_double_assignment(taken, seeded_settings)
 
 
 @pytest.mark.slow
 def test_two_server_processes_never_share_an_item(
     seeded_settings: Settings, tmp_path: Path
 ) -> None:
-    _seed_items(seeded_settings.database_path, ITEMS)
-    tokens = make_keys(
-        seeded_settings.database_path, *[(Role.REVIEWER, f"r{i}") for i in range(REVIEWERS)]
-    )
-    database = seeded_settings.database_path
+    _seed_items(seeded_settings, ITEMS)
+    tokens = make_keys(seeded_settings, *[(Role.REVIEWER, f"r{i}") for i in range(REVIEWERS)])
     with (
-        served(database, tmp_path / "server-a.log") as first,
-        served(database, tmp_path / "server-b.log") as second,
+        served(seeded_settings, tmp_path / "server-a.log") as first,
+        served(seeded_settings, tmp_path / "server-b.log") as second,
     ):
         taken = _drain([first, second], tokens)
-    _assert_no_double_assignment(taken, database)
+    _assert_no_double_assignment(taken, seeded_settings)

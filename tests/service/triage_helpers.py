@@ -25,9 +25,9 @@ from service.runtime import Runtime, build_runtime
 CLAIMFLAG = Path(sys.executable).with_name("claimflag")
 
 
-def make_keys(database_path: Path, *roles_and_names: tuple[Role, str]) -> dict[str, str]:
-    """Create keys in the database file; returns token by name."""
-    engine = make_engine(f"sqlite:///{database_path}")
+def make_keys(settings: Settings, *roles_and_names: tuple[Role, str]) -> dict[str, str]:
+    """Create keys in the settings' database; returns token by name."""
+    engine = make_engine(settings.resolved_database_url)
     tokens: dict[str, str] = {}
     with make_session_factory(engine)() as session:
         for role, name in roles_and_names:
@@ -67,15 +67,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(database_path: Path, log_path: Path, **env: str) -> Iterator[str]:
-    """Run ``claimflag serve`` on a free loopback port over ``database_path``; yield its URL."""
+def served(settings: Settings, log_path: Path, **env: str) -> Iterator[str]:
+    """Run ``claimflag serve`` on a free loopback port over the settings' database."""
     port = free_port()
     environment = {
         **os.environ,
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
-        "CLAIMFLAG_DATABASE_PATH": str(database_path),
-        "CLAIMFLAG_DATABASE_URL": "",
+        "CLAIMFLAG_DATABASE_PATH": str(settings.database_path),
+        "CLAIMFLAG_DATABASE_URL": settings.database_url or "",
         "CLAIMFLAG_AUTH": "required",
         "CLAIMFLAG_LOG_LEVEL": "WARNING",
         **env,
