@@ -26,6 +26,8 @@ from claims_db.triage_models import (
 
 # A compare-and-set loses only when another reviewer won; give up after this many losses.
 _CLAIM_ATTEMPTS = 50
+# Advisory-lock key taken while queueing claims on PostgreSQL.
+_ENQUEUE_LOCK_KEY = 7_246_311
 
 
 class QueueSort(enum.StrEnum):
@@ -119,6 +121,15 @@ class QueueRepository:
     def get(self, item_id: int, *, fresh: bool = False) -> QueueItem | None:
         """One item; ``fresh`` re-reads it from the database over the session's copy."""
         return self.session.get(QueueItem, item_id, populate_existing=fresh)
+
+    def lock_for_enqueue(self) -> None:
+        """Serialise queueing until this transaction ends, so a recurring claim is one item.
+
+        PostgreSQL takes a transaction-scoped advisory lock; SQLite needs nothing more once
+        the transaction has written (its single writer lock is held until commit).
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(_ENQUEUE_LOCK_KEY)))
 
     def dedup_candidates(self, model_name: str, resolved_since: dt.datetime) -> Sequence[QueueItem]:
         """Items a recurring claim may join: unresolved ones and those resolved recently."""

@@ -210,8 +210,9 @@ def store_analysis(
         sentences=response.article.sentences,
         submitted_by=submitted_by,
     )
-    ArticleRepository(session).add(article)
+    ArticleRepository(session).add(article)  # the write makes SQLite hold its writer lock
     queue = QueueRepository(session)
+    queue.lock_for_enqueue()
     now = utcnow()
     candidates = list(
         queue.dedup_candidates(model_name, now - dt.timedelta(days=settings.queue_recent_days))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -328,3 +329,21 @@ def test_priority_formula() -> None:
     assert priority(0.8, 0.8, "true", 1) < base, "a false verdict outranks a true one"
     assert priority(0.8, 0.8, "false", 1, debunking=True) == pytest.approx(base / 2)
     assert priority(0.9, None, None, 1) < base
+
+
+def test_concurrent_submissions_of_one_claim_make_one_item(client: TestClient) -> None:
+    start = threading.Barrier(3)
+    statuses: list[int] = []
+
+    def submit() -> None:
+        start.wait()
+        statuses.append(client.post("/v1/analyze", json={"text": RECURRING}).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200, 200, 200]
+    items = [i for i in _queue(client)["items"] if PRAY in i["claim_text"]]
+    assert len(items) == 1 and items[0]["occurrence_count"] == 3
