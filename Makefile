@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test run test lint bench
+.PHONY: install install-test run test lint bench browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,5 +28,9 @@ lint:
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy service models claims_db
 
-test: install-test lint
+# The browser test drives Debian's chromium (never a browser download).
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: install-test browser lint
 	$(BIN)/python -m pytest

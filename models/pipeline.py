@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from models.checkworthiness import CheckWorthinessScorer
 from models.claims import extract_claim_spans
-from models.embedding import Embedder
+from models.embedding import Embedder, Vectors
 from models.matching import Candidate, FactCheckSource, SearchFilter
 from models.segmentation import Segment, SegmentKind, segment
 from models.verdicts import Verdict
@@ -58,6 +58,8 @@ class ClaimAnalysis:
     claimant: str | None = None
     sentence_start: int | None = None
     sentence_end: int | None = None
+    # The claim text's embedding from the pipeline's single encode (not part of the API).
+    vector: Vectors | None = field(default=None, repr=False, compare=False)
 
     @property
     def flagged(self) -> bool:
@@ -151,10 +153,11 @@ class Pipeline:
 
         claims: list[ClaimAnalysis] = []
         by_sentence: dict[int, int] = {}
-        for unit, score, candidates in zip(units, scores, neighbours, strict=True):
+        for unit, score, candidates, vector in zip(units, scores, neighbours, vectors, strict=True):
             if not unit.is_span:
                 by_sentence[unit.sentence.start] = len(claims)
                 claims.append(self._claim(unit, float(score), candidates))
+                claims[-1].vector = vector
                 continue
             # A reported claim replaces its sentence as the claim to check; the sentence's
             # own matches still count, so keep the better similarity per fact-check.
@@ -162,6 +165,7 @@ class Pipeline:
             whole = claims[index]
             merged = _merge(candidates, whole.matches, self.settings.top_k)
             span_claim = self._claim(unit, max(float(score), whole.check_worthiness), merged)
+            span_claim.vector = vector
             if whole.sentence_start is None:
                 claims[index] = span_claim
             else:

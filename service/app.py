@@ -9,11 +9,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.analysis.router import router as analysis_router
+from service.auth.router import router as auth_router
+from service.auth.service import check_auth_mode
 from service.config import Settings, get_settings
 from service.errors import install_error_handlers
 from service.factchecks.router import router as factchecks_router
 from service.health.router import router as health_router
 from service.runtime import Runtime, build_runtime
+from service.triage.router import router as triage_router
+from service.ui.router import mount_ui
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +28,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = runtime or build_runtime(settings or get_settings())
+        check_auth_mode(app.state.runtime.settings)
         try:
             yield
         finally:
             if runtime is None:
+                if app.state.runtime.webhooks is not None:
+                    app.state.runtime.webhooks.close()
                 app.state.runtime.engine.dispose()
 
     app = FastAPI(
@@ -40,4 +47,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(health_router)
     app.include_router(analysis_router)
     app.include_router(factchecks_router)
+    app.include_router(triage_router)
+    app.include_router(auth_router)
+    mount_ui(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,9 +14,14 @@ from tqdm import tqdm
 
 from service.config import Settings, get_settings
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
 app = typer.Typer(help="claimflag: flag check-worthy claims and match them to fact-checks.")
 db_app = typer.Typer(help="Database maintenance.")
 app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="API keys: create, list, revoke.")
+app.add_typer(keys_app, name="keys")
 console = Console()
 
 
@@ -43,14 +48,26 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
     """Run the HTTP service."""
+    import os
+
     import uvicorn
+
+    from service.auth.service import check_auth_mode
 
     settings = get_settings()
     _setup_logging(settings)
+    bind = host or settings.host
+    try:
+        check_auth_mode(settings.model_copy(update={"host": bind}))
+    except RuntimeError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    # The app (in this or worker processes) reads its settings afresh: tell it the bind address.
+    os.environ["CLAIMFLAG_HOST"] = bind
+    get_settings.cache_clear()
     uvicorn.run(
         "service.app:create_app",
         factory=True,
-        host=host or settings.host,
+        host=bind,
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level.lower(),
@@ -139,3 +156,69 @@ def analyze(
             else "-",
         )
     console.print(table)
+
+
+def _session_factory() -> sessionmaker[Session]:
+    from claims_db.db import make_engine, make_session_factory
+    from claims_db.migrate import require_current
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    require_current(engine, settings.resolved_database_url)
+    return make_session_factory(engine)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="submitter, reviewer or admin.")],
+    name: Annotated[str, typer.Option(help="Who the key is for.")],
+) -> None:
+    """Create an API key and print its token (shown this once only)."""
+    from service.auth.schemas import Role
+    from service.auth.service import create_key
+
+    try:
+        chosen = Role(role)
+    except ValueError as exc:
+        raise typer.BadParameter(f"role must be one of {', '.join(Role)}") from exc
+    with _session_factory()() as session:
+        key, token = create_key(session, name, chosen)
+        session.commit()
+    console.print(f"key {key.id} for {name} ({chosen.value}); store the token now, it is not kept:")
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (never their tokens)."""
+    from service.auth.service import list_keys
+
+    table = Table(title="API keys")
+    for column in ("id", "name", "role", "prefix", "created", "revoked"):
+        table.add_column(column)
+    with _session_factory()() as session:
+        for key in list_keys(session):
+            table.add_row(
+                str(key.id),
+                key.name,
+                key.role,
+                key.prefix,
+                key.created_at.isoformat(timespec="seconds"),
+                key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "-",
+            )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id.")]) -> None:
+    """Revoke an API key."""
+    from service.auth.service import revoke_key
+    from service.errors import NotFoundError
+
+    with _session_factory()() as session:
+        try:
+            key = revoke_key(session, key_id)
+        except NotFoundError as exc:
+            raise typer.BadParameter(exc.detail) from exc
+        session.commit()
+    console.print(f"key {key.id} ({key.name}) revoked")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,6 +10,13 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.embedding import Precision
+
+
+class AuthMode(enum.StrEnum):
+    """Whether requests need an API key."""
+
+    REQUIRED = "required"
+    OFF = "off"
 
 
 class Settings(BaseSettings):
@@ -53,6 +61,51 @@ class Settings(BaseSettings):
         description="Folder of the public datasets used by `seed --with-datasets`.",
     )
     log_level: str = Field(default="INFO", description="Logging level.")
+    auth: AuthMode = Field(
+        default=AuthMode.OFF,
+        description="`required`: every API call needs a key; `off`: allowed only on loopback.",
+    )
+    queue_new_claim_threshold: float = Field(
+        default=0.85,
+        ge=0,
+        le=1,
+        description="Check-worthiness at which an unmatched claim is queued as a new claim.",
+    )
+    queue_dedup_threshold: float = Field(
+        default=0.88,
+        ge=0,
+        le=1,
+        description="Similarity at which a claim joins an existing queue item as an occurrence.",
+    )
+    queue_recent_days: int = Field(
+        default=30, ge=0, description="Resolved items this recent still absorb recurrences."
+    )
+    queue_lease_seconds: int = Field(
+        default=900, gt=0, description="How long a reviewer holds an item taken into review."
+    )
+    review_learning_threshold: float = Field(
+        default=0.88,
+        ge=0,
+        le=1,
+        description="Similarity at which a reviewer's past decision applies to a new claim.",
+    )
+    webhook_urls: str = Field(
+        default="", description="Comma-separated URLs told when a queue item is created/resolved."
+    )
+    webhook_secret: str | None = Field(
+        default=None, description="HMAC-SHA256 key signing webhook bodies."
+    )
+    webhook_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Deliveries tried per webhook event."
+    )
+    webhook_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="First retry delay; doubles after each failure."
+    )
+
+    @property
+    def webhook_url_list(self) -> list[str]:
+        """``webhook_urls`` split on commas, blanks dropped."""
+        return [u.strip() for u in self.webhook_urls.split(",") if u.strip()]
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from claims_db.search import FactCheckIndex
 from models.pipeline import Pipeline
-from service.config import Settings
+from service.auth.schemas import Principal, Role
+from service.auth.service import KEY_COOKIE, LOCAL_PRINCIPAL, authenticate, require
+from service.config import AuthMode, Settings
 from service.runtime import Runtime
 
 
@@ -50,3 +52,32 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 IndexDep = Annotated[FactCheckIndex, Depends(get_index)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_principal(request: Request, runtime: RuntimeDep, session: SessionDep) -> Principal | None:
+    """The caller named by a bearer token, `X-API-Key` or the UI cookie; local if auth is off."""
+    if runtime.settings.auth is AuthMode.OFF:
+        return LOCAL_PRINCIPAL
+    header = request.headers.get("authorization", "")
+    token = header[7:] if header[:7].lower() == "bearer " else None
+    token = token or request.headers.get("x-api-key") or request.cookies.get(KEY_COOKIE)
+    return authenticate(session, token) if token else None
+
+
+PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
+
+
+def require_role(role: Role) -> Callable[[Principal | None], Principal]:
+    """A dependency admitting callers whose key has ``role`` or a higher one (401/403 else)."""
+
+    def dependency(principal: PrincipalDep) -> Principal:
+        return require(principal, role)
+
+    return dependency
+
+
+CurrentSubmitter = Annotated[Principal, Depends(require_role(Role.SUBMITTER))]
+CurrentReviewer = Annotated[Principal, Depends(require_role(Role.REVIEWER))]
+CurrentAdmin = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+# For a router or route that only admins may call: `dependencies=[AdminOnly]`.
+AdminOnly = Depends(require_role(Role.ADMIN))

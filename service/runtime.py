@@ -15,6 +15,7 @@ from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.pipeline import MatchingSettings, Pipeline
 from service.config import Settings
+from service.webhooks import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class Runtime:
     session_factory: sessionmaker[Session]
     pipeline: Pipeline
     index: FactCheckIndex
+    webhooks: WebhookDispatcher | None = None
 
 
 def build_pipeline(settings: Settings) -> Pipeline:
@@ -51,5 +53,14 @@ def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runti
     index = FactCheckIndex(pipeline.embedder.model_name, pipeline.embedder.dimension)
     with session_factory() as session:
         index.sync(session)
+    webhooks = None
+    if settings.webhook_url_list:
+        webhooks = WebhookDispatcher(
+            settings.webhook_url_list,
+            settings.webhook_secret,
+            max_attempts=settings.webhook_max_attempts,
+            backoff_seconds=settings.webhook_backoff_seconds,
+        )
+        webhooks.attach(session_factory)
     logger.info("ready: %d fact-checks indexed from %s", len(index), engine.url.render_as_string())
-    return Runtime(settings, engine, session_factory, pipeline, index)
+    return Runtime(settings, engine, session_factory, pipeline, index, webhooks)

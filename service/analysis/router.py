@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from service.analysis import service
 from service.analysis.schemas import AnalyzeRequest, AnalyzeResponse
-from service.deps import IndexDep, PipelineDep, SessionDep, SettingsDep
+from service.deps import CurrentSubmitter, IndexDep, PipelineDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/v1", tags=["analysis"])
 
@@ -18,9 +18,16 @@ def analyze(
     pipeline: PipelineDep,
     index: IndexDep,
     settings: SettingsDep,
+    submitter: CurrentSubmitter,
     body: AnalyzeRequest,
 ) -> AnalyzeResponse:
     """Find the claims in an article, match them to published fact-checks, suggest verdicts."""
     return service.analyze_article(
-        session, pipeline, index, body, max_chars=settings.max_text_chars
+        session,
+        pipeline,
+        index,
+        body,
+        max_chars=settings.max_text_chars,
+        settings=settings,
+        submitted_by=submitter.name,
     )

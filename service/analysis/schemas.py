@@ -22,6 +22,9 @@ class AnalyzeRequest(BaseModel):
     language: str | None = Field(
         default=None, max_length=16, description="Only match fact-checks in this language."
     )
+    store: bool = Field(
+        default=True, description="Store the analysis and queue its claims for review."
+    )
 
 
 class MatchOut(BaseModel):
@@ -58,6 +61,7 @@ class ClaimOut(BaseModel):
 class ArticleOut(BaseModel):
     """What was analysed."""
 
+    id: int | None = Field(default=None, description="The stored article's id, when stored.")
     title: str | None
     url: str | None
     published_at: dt.datetime | dt.date | None

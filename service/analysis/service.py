@@ -17,8 +17,10 @@ from service.analysis.schemas import (
     MatchOut,
     SuggestionOut,
 )
+from service.config import Settings
 from service.errors import PayloadTooLargeError, UnprocessableError
 from service.factchecks.schemas import FactCheckOut
+from service.triage import service as triage
 
 
 def validate_text(text: str, max_chars: int) -> None:
@@ -93,8 +95,14 @@ def analyze_article(
     request: AnalyzeRequest,
     *,
     max_chars: int,
+    settings: Settings | None = None,
+    submitted_by: str | None = None,
 ) -> AnalyzeResponse:
-    """Analyse one article against the current fact-check database."""
+    """Analyse one article against the current fact-check database.
+
+    With ``settings``, reviewers' past decisions adjust the matches and, unless the request
+    says ``store: false``, the analysis is stored and its claims queued for review.
+    """
     validate_text(request.text, max_chars)
     index.sync(session)
     analysis = pipeline.analyze(
@@ -103,4 +111,26 @@ def analyze_article(
         published_at=_publication_date(request.published_at),
         language=request.language,
     )
-    return to_response(request, analysis)
+    if settings is None:
+        return to_response(request, analysis)
+    model_name = pipeline.embedder.model_name
+    triage.apply_reviewer_decisions(
+        session,
+        pipeline,
+        analysis,
+        model_name=model_name,
+        threshold=settings.review_learning_threshold,
+    )
+    response = to_response(request, analysis)
+    if request.store:
+        article = triage.store_analysis(
+            session,
+            settings,
+            request,
+            analysis,
+            response,
+            model_name=model_name,
+            submitted_by=submitted_by,
+        )
+        response.article.id = article.id
+    return response

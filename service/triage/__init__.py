@@ -1,0 +1,1 @@
+"""Stored analyses, the deduplicated claim queue and the reviewer workflow."""

@@ -1,0 +1,132 @@
+"""Queue, review-workflow and stored-article routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from claims_db.triage_models import ItemKind, ItemStatus
+from claims_db.triage_repository import QueueFilter, QueueSort
+from service.deps import CurrentReviewer, CurrentSubmitter, SessionDep, SettingsDep
+from service.triage import service
+from service.triage.schemas import (
+    NoteRequest,
+    QueueItemDetail,
+    QueuePage,
+    ResolveRequest,
+    StoredArticleOut,
+)
+
+router = APIRouter(prefix="/v1", tags=["triage"])
+
+
+@router.get("/queue", response_model=QueuePage)
+def list_queue(
+    *,
+    session: SessionDep,
+    reviewer: CurrentReviewer,
+    status_: Annotated[ItemStatus | None, Query(alias="status")] = None,
+    kind: ItemKind | None = None,
+    verdict: str | None = None,
+    publisher: str | None = None,
+    created_from: dt.datetime | None = None,
+    created_to: dt.datetime | None = None,
+    sort: QueueSort = QueueSort.PRIORITY,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> QueuePage:
+    """Queue items matching the filters, highest priority first by default."""
+    query = QueueFilter(
+        status=status_,
+        kind=kind.value if kind else None,
+        verdict=verdict,
+        publisher=publisher,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    return service.list_queue(session, query, sort=sort, limit=limit, offset=offset)
+
+
+@router.post(
+    "/queue/next",
+    response_model=QueueItemDetail,
+    responses={204: {"description": "Nothing is open."}},
+)
+def next_item(
+    *, session: SessionDep, settings: SettingsDep, reviewer: CurrentReviewer
+) -> QueueItemDetail | Response:
+    """Take the top open item into review for the caller; no two callers get the same one."""
+    item = service.next_item(session, reviewer, settings.queue_lease_seconds)
+    if item is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    return service.item_detail(session, item.id)
+
+
+@router.get("/queue/items/{item_id}", response_model=QueueItemDetail)
+def get_item(*, session: SessionDep, reviewer: CurrentReviewer, item_id: int) -> QueueItemDetail:
+    """An item with its occurrences, candidate fact-checks and audit trail."""
+    return service.item_detail(session, item_id)
+
+
+@router.post("/queue/items/{item_id}/claim", response_model=QueueItemDetail)
+def claim_item(
+    *, session: SessionDep, settings: SettingsDep, reviewer: CurrentReviewer, item_id: int
+) -> QueueItemDetail:
+    """Take this item into review (409 if another reviewer holds it)."""
+    service.claim_item(session, item_id, reviewer, settings.queue_lease_seconds)
+    return service.item_detail(session, item_id)
+
+
+@router.post("/queue/items/{item_id}/release", response_model=QueueItemDetail)
+def release_item(
+    *, session: SessionDep, reviewer: CurrentReviewer, item_id: int
+) -> QueueItemDetail:
+    """Give a held item back to the queue."""
+    service.release_item(session, item_id, reviewer)
+    return service.item_detail(session, item_id)
+
+
+@router.post("/queue/items/{item_id}/resolve", response_model=QueueItemDetail)
+def resolve_item(
+    *, session: SessionDep, reviewer: CurrentReviewer, item_id: int, body: ResolveRequest
+) -> QueueItemDetail:
+    """Close an item: confirmed match, not a match, not check-worthy, needs a fact-check."""
+    service.resolve_item(
+        session,
+        item_id,
+        reviewer,
+        body.resolution,
+        fact_check_id=body.fact_check_id,
+        note=body.note,
+    )
+    return service.item_detail(session, item_id)
+
+
+@router.post("/queue/items/{item_id}/reopen", response_model=QueueItemDetail)
+def reopen_item(*, session: SessionDep, reviewer: CurrentReviewer, item_id: int) -> QueueItemDetail:
+    """Put a resolved item back in the queue."""
+    service.reopen_item(session, item_id, reviewer)
+    return service.item_detail(session, item_id)
+
+
+@router.post(
+    "/queue/items/{item_id}/notes",
+    response_model=QueueItemDetail,
+    status_code=status.HTTP_201_CREATED,
+)
+def add_note(
+    *, session: SessionDep, reviewer: CurrentReviewer, item_id: int, body: NoteRequest
+) -> QueueItemDetail:
+    """Add a free-text note to the item's audit trail."""
+    service.add_note(session, item_id, reviewer, body.note)
+    return service.item_detail(session, item_id)
+
+
+@router.get("/articles/{article_id}", response_model=StoredArticleOut)
+def get_article(
+    *, session: SessionDep, submitter: CurrentSubmitter, article_id: int
+) -> StoredArticleOut:
+    """A stored analysis: the article text and its claims as analysed."""
+    return service.get_article(session, article_id)

@@ -1,0 +1,126 @@
+"""Bodies of the queue, review and stored-article routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from claims_db.triage_models import ItemKind, ItemStatus, Resolution
+from service.analysis.schemas import ClaimOut, MatchOut
+
+
+class QueueItemOut(BaseModel):
+    """A queue item; ``status`` reads ``open`` once a review lease has expired."""
+
+    id: int
+    kind: ItemKind
+    status: ItemStatus
+    resolution: Resolution | None
+    claim_text: str
+    check_worthiness: float
+    match_similarity: float | None
+    suggested_verdict: str | None
+    fact_check_id: int | None
+    fact_check_publisher: str | None
+    article_publisher: str | None
+    resolved_fact_check_id: int | None
+    occurrence_count: int
+    priority: float
+    assignee: str | None
+    lease_expires_at: dt.datetime | None
+    resolved_by: str | None
+    resolved_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class OccurrenceOut(BaseModel):
+    """One article the item's claim appeared in."""
+
+    article_id: int
+    claim_id: int
+    title: str | None
+    url: str | None
+    publisher: str | None
+    text: str
+    start: int
+    end: int
+    similarity: float | None = Field(description="Similarity to the item's claim.")
+    created_at: dt.datetime
+
+
+class AuditEntryOut(BaseModel):
+    """One change to an item: who, what, when, the state before and after."""
+
+    id: int
+    actor: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    note: str | None
+    created_at: dt.datetime
+
+
+class QueueItemDetail(QueueItemOut):
+    """An item with where it occurred, its candidate fact-checks and its audit trail."""
+
+    occurrences: list[OccurrenceOut]
+    candidates: list[MatchOut]
+    audit: list[AuditEntryOut]
+
+
+class QueueCounts(BaseModel):
+    """Items per status across the whole queue."""
+
+    open: int
+    in_review: int
+    resolved: int
+
+
+class QueuePage(BaseModel):
+    """A page of the queue listing."""
+
+    items: list[QueueItemOut]
+    total: int = Field(description="Items matching the filters, on all pages.")
+    counts: QueueCounts
+
+
+class ResolveRequest(BaseModel):
+    """How a reviewer closes an item."""
+
+    resolution: Resolution
+    fact_check_id: int | None = Field(
+        default=None, description="For confirmed_match: the fact-check; default the suggested one."
+    )
+    note: str | None = Field(default=None, max_length=5000)
+
+
+class NoteRequest(BaseModel):
+    """A free-text note on an item."""
+
+    note: str = Field(min_length=1, max_length=5000)
+
+
+class StoredClaimOut(ClaimOut):
+    """A claim of a stored analysis with its id and queue item."""
+
+    id: int
+    queue_item_id: int | None
+
+
+class StoredArticleOut(BaseModel):
+    """A stored analysis: the article as submitted and its claims."""
+
+    id: int
+    title: str | None
+    url: str | None
+    publisher: str | None
+    published_at: str | None
+    language: str | None
+    text: str
+    sentences: int
+    submitted_by: str | None
+    created_at: dt.datetime
+    claims: list[StoredClaimOut]
