@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
+import bm25s
 import numpy as np
 import numpy.typing as npt
 
@@ -32,7 +36,12 @@ class FactCheckRecord:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A fact-check found near a claim, with the cosine similarity of their embeddings."""
+    """A fact-check found near a claim, with a backend's similarity score.
+
+    ``similarity`` is the cosine similarity of the embeddings for dense candidates
+    (``FactCheckSource.nearest``) and the lexical (BM25) score for lexical ones
+    (``FactCheckSource.lexical``).
+    """
 
     fact_check: FactCheckRecord
     similarity: float
@@ -75,15 +84,122 @@ class SearchFilter:
 class FactCheckSource(Protocol):
     """Where the pipeline finds fact-checks: the seam between matching and storage backends.
 
-    A backend (the in-memory index over SQLite, PostgreSQL + pgvector, …) answers candidate
-    queries; fusion, re-ranking and suggestions happen in ``models/`` on top of them.
+    A backend (the in-memory index over SQLite, PostgreSQL + pgvector, …) only produces
+    candidates, each method answering one query per input row and honouring
+    ``search_filter`` exactly (never returning a record it does not admit). Fusion,
+    re-ranking, calibration and suggestions happen in ``models/retrieval.py`` on top of them.
     """
 
     def nearest(
         self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[list[Candidate]]:
-        """Dense candidates: for each row of ``vectors``, up to ``k``, most similar first."""
+        """Dense candidates: for each row of ``vectors``, up to ``k``, most similar first.
+
+        ``Candidate.similarity`` is the cosine similarity.
+        """
         ...
+
+    def lexical(
+        self, texts: Sequence[str], *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[list[Candidate]]:
+        """Lexical candidates: for each text, up to ``k`` with a positive score, best first.
+
+        ``Candidate.similarity`` is the lexical score (BM25 over the fact-check's claim text
+        tokenised by ``lexical_tokens``, or the backend's closest equivalent); zero-score
+        fact-checks are not returned.
+        """
+        ...
+
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_STOPWORD_TEXT = """a about above after again against all am an and any are as at be because been
+    before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def lexical_tokens(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, Snowball-stemmed word tokens (numbers kept)."""
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in _STOPWORDS]
+    stems: list[str] = _stemmer().stemWords(words)  # type: ignore[attr-defined]
+    return stems
+
+
+class LexicalIndex:
+    """BM25 (``bm25s``, Lucene variant) over fact-check texts held in memory.
+
+    Thread-safe for concurrent readers and one writer replacing the contents.
+    """
+
+    def __init__(self) -> None:
+        self._ids: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._bm25: bm25s.BM25 | None = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return int(self._ids.shape[0])
+
+    def replace(self, ids: npt.NDArray[np.int64], texts: Sequence[str]) -> None:
+        """Swap in a new corpus: ``texts[i]`` is the text of fact-check ``ids[i]``."""
+        if len(texts) != ids.shape[0]:
+            raise ValueError(f"expected {ids.shape[0]} texts, got {len(texts)}")
+        bm25: bm25s.BM25 | None = None
+        if len(texts):
+            bm25 = bm25s.BM25()
+            # An empty token list would break the index; a placeholder never matches.
+            bm25.index([lexical_tokens(t) or ["\x00"] for t in texts], show_progress=False)
+        with self._lock:
+            self._ids = ids.astype(np.int64, copy=False)
+            self._bm25 = bm25
+
+    def search(
+        self,
+        texts: Sequence[str],
+        k: int,
+        mask: npt.NDArray[np.bool_] | None = None,
+    ) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]]:
+        """Top ``k`` ids with positive BM25 scores per text, best first.
+
+        Args:
+            texts: Query texts.
+            k: Most results per text.
+            mask: Optional boolean array over the corpus order (``positions()``); ``False``
+                rows are excluded. Ignored if its length no longer matches the corpus.
+        """
+        with self._lock:
+            ids, bm25 = self._ids, self._bm25
+        results: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = []
+        for text in texts:
+            tokens = lexical_tokens(text)
+            if bm25 is None or not tokens or k <= 0:
+                results.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)))
+                continue
+            scores = np.asarray(bm25.get_scores(tokens), dtype=np.float32)
+            if mask is not None and mask.shape == scores.shape:
+                scores = np.where(mask, scores, np.float32(0))
+            depth = min(k, scores.shape[0])
+            top = np.argpartition(-scores, depth - 1)[:depth]
+            top = top[np.argsort(-scores[top], kind="stable")]
+            top = top[scores[top] > 0]
+            results.append((ids[top], scores[top]))
+        return results
+
+    def positions(self) -> npt.NDArray[np.int64]:
+        """The ids in corpus order (what a ``mask`` passed to ``search`` is aligned with)."""
+        return self._ids
 
 
 class DenseIndex:

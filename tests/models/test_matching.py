@@ -3,7 +3,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from models.matching import DenseIndex, FactCheckRecord, SearchFilter
+from models.matching import DenseIndex, FactCheckRecord, LexicalIndex, SearchFilter, lexical_tokens
 from models.verdicts import Verdict
 
 
@@ -60,3 +60,30 @@ def test_search_filter_dates_language_publisher() -> None:
     assert SearchFilter(publisher="FULL FACT").admits(record)
     assert not SearchFilter(publisher="Snopes").admits(record)
     assert SearchFilter(reviewed_before=dt.date(2000, 1, 1)).admits(_record(review_date=None))
+
+
+def test_lexical_tokens_stem_and_drop_stop_words() -> None:
+    assert lexical_tokens("The vaccines were causing 5G-claims!") == [
+        "vaccin",
+        "caus",
+        "5g",
+        "claim",
+    ]
+    assert lexical_tokens("the of and") == []
+
+
+def test_lexical_index_ranks_by_bm25_and_honours_mask() -> None:
+    index = LexicalIndex()
+    index.replace(
+        np.array([7, 8, 9]),
+        ["Bill Gates microchips vaccines", "Windmills cause cancer", "Vaccines cause autism"],
+    )
+    [(ids, scores)] = index.search(["Do vaccines cause autism?"], k=5)
+    assert ids.tolist()[0] == 9
+    assert set(ids.tolist()) == {7, 8, 9}
+    assert scores[0] > scores[1] > scores[2] > 0
+    [(ids, _)] = index.search(["unrelated words entirely"], k=5)
+    assert ids.tolist() == []
+    mask = index.positions() != 9
+    [(ids, _)] = index.search(["Do vaccines cause autism?"], k=1, mask=mask)
+    assert ids.tolist() in ([7], [8])
