@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from models.checkworthiness import CheckWorthinessScorer
 from models.claims import extract_claim_spans
 from models.embedding import Embedder, Vectors
-from models.matching import Candidate, FactCheckSource, SearchFilter
+from models.matching import FactCheckSource, SearchFilter
+from models.retrieval import Agreement, Match, Matcher, MatcherSettings, Tier, agreement
 from models.segmentation import Segment, SegmentKind, segment
+from models.stance import Stance, classify_stance
 from models.verdicts import Verdict
 
 logger = logging.getLogger(__name__)
@@ -18,21 +20,33 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class MatchingSettings:
-    """Similarity thresholds for matches and suggestions.
+    """Confidence tiers and limits for matches and suggestions.
 
     Attributes:
-        match_threshold: Similarity at or above which the top fact-check's verdict is
-            suggested (the claim is flagged). Defaults to 0.70.
-        possible_threshold: Similarity at or above which a fact-check is shown as a
-            possible match without a verdict. Defaults to 0.55.
+        match_threshold: Calibrated confidence at or above which the top fact-check's
+            verdict is suggested (the ``match`` tier; the claim is flagged). Defaults to 0.80.
+        possible_threshold: Confidence at or above which a fact-check is shown as a
+            ``possible`` match without a verdict. Defaults to 0.30.
         top_k: Most fact-checks returned per claim. Defaults to 5.
         min_match_words: Claims with fewer words never reach the match tier. Defaults to 4.
+        max_age_days: Only fact-checks reviewed at most this many days before the article
+            (or today); None for no limit. Defaults to None.
     """
 
-    match_threshold: float = 0.70
-    possible_threshold: float = 0.55
+    match_threshold: float = 0.80
+    possible_threshold: float = 0.30
     top_k: int = 5
     min_match_words: int = 4
+    max_age_days: int | None = None
+
+    def matcher_settings(self) -> MatcherSettings:
+        """The retrieval settings these imply."""
+        return MatcherSettings(
+            match_threshold=self.match_threshold,
+            possible_threshold=self.possible_threshold,
+            min_match_words=self.min_match_words,
+            limit=self.top_k,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +67,25 @@ class ClaimAnalysis:
     end: int
     check_worthiness: float
     check_worthy: bool
-    matches: list[Candidate] = field(default_factory=list)
+    matches: list[Match] = field(default_factory=list)
     suggestion: Suggestion | None = None
     claimant: str | None = None
     sentence_start: int | None = None
     sentence_end: int | None = None
     # The claim text's embedding from the pipeline's single encode (not part of the API).
     vector: Vectors | None = field(default=None, repr=False, compare=False)
+    stance: Stance | None = None
+    agreement: Agreement | None = None
+
+    @property
+    def triage_priority(self) -> float:
+        """Review priority in [0, 1]: check-worthiness, raised by a confident match, lowered
+        when the article itself debunks the claim (reviewers still see the fact-check)."""
+        best = self.matches[0].confidence if self.matches else 0.0
+        priority = max(self.check_worthiness, best)
+        if self.stance is Stance.DEBUNKS:
+            priority *= 0.3
+        return round(priority, 4)
 
     @property
     def flagged(self) -> bool:
@@ -99,6 +125,8 @@ class Pipeline:
         embedder: The sentence encoder shared by every stage.
         scorer: The check-worthiness scorer.
         settings: Matching thresholds. Defaults to ``MatchingSettings()``.
+        matcher: Retrieval, re-ranking and calibration. Defaults to a ``Matcher`` with the
+            packaged re-ranker and ``settings``' thresholds.
     """
 
     def __init__(
@@ -106,10 +134,12 @@ class Pipeline:
         embedder: Embedder,
         scorer: CheckWorthinessScorer,
         settings: MatchingSettings | None = None,
+        matcher: Matcher | None = None,
     ) -> None:
         self.embedder = embedder
         self.scorer = scorer
         self.settings = settings or MatchingSettings()
+        self.matcher = matcher or Matcher(self.settings.matcher_settings())
 
     def analyze(
         self,
@@ -118,6 +148,7 @@ class Pipeline:
         *,
         published_at: dt.date | None = None,
         language: str | None = None,
+        max_age_days: int | None = None,
     ) -> ArticleAnalysis:
         """Analyse an article's text against the fact-checks in ``source``.
 
@@ -126,6 +157,8 @@ class Pipeline:
             source: Where to look for fact-checks.
             published_at: The article's date; fact-checks reviewed later are ignored.
             language: Restrict matches to fact-checks in this language.
+            max_age_days: Ignore fact-checks reviewed more than this many days before the
+                article (or today). Defaults to ``settings.max_age_days``.
         """
         segments = segment(text)
         sentences = [s for s in segments if s.kind is SegmentKind.SENTENCE]
@@ -148,8 +181,8 @@ class Pipeline:
         texts = [u.text for u in units]
         vectors = self.embedder.encode(texts)
         scores = self.scorer.score(texts, vectors)
-        search_filter = SearchFilter(reviewed_before=published_at, language=language)
-        neighbours = source.nearest(vectors, k=self.settings.top_k, search_filter=search_filter)
+        search_filter = self.search_filter(published_at, language, max_age_days)
+        neighbours = self.matcher.rank(texts, vectors, source, search_filter)
 
         claims: list[ClaimAnalysis] = []
         by_sentence: dict[int, int] = {}
@@ -160,7 +193,7 @@ class Pipeline:
                 claims[-1].vector = vector
                 continue
             # A reported claim replaces its sentence as the claim to check; the sentence's
-            # own matches still count, so keep the better similarity per fact-check.
+            # own matches still count, so keep the better confidence per fact-check.
             index = by_sentence[unit.sentence.start]
             whole = claims[index]
             merged = _merge(candidates, whole.matches, self.settings.top_k)
@@ -172,8 +205,23 @@ class Pipeline:
                 claims.append(span_claim)
         return ArticleAnalysis(claims=claims, segments=segments)
 
-    def _claim(self, unit: _Unit, score: float, candidates: list[Candidate]) -> ClaimAnalysis:
-        kept = [c for c in candidates if c.similarity >= self.settings.possible_threshold]
+    def search_filter(
+        self,
+        published_at: dt.date | None,
+        language: str | None,
+        max_age_days: int | None = None,
+    ) -> SearchFilter:
+        """The restrictions for an article: nothing reviewed after it, nothing too old."""
+        max_age = self.settings.max_age_days if max_age_days is None else max_age_days
+        reviewed_after = None
+        if max_age is not None:
+            reviewed_after = (published_at or dt.date.today()) - dt.timedelta(days=max_age)
+        return SearchFilter(
+            reviewed_before=published_at, reviewed_after=reviewed_after, language=language
+        )
+
+    def _claim(self, unit: _Unit, score: float, matches: list[Match]) -> ClaimAnalysis:
+        kept = [m for m in matches if m.tier is not None]
         claim = ClaimAnalysis(
             text=unit.text,
             start=unit.start,
@@ -186,28 +234,30 @@ class Pipeline:
             sentence_end=unit.sentence.end if unit.is_span else None,
         )
         claim.suggestion = self.suggest(unit.text, kept)
+        claim.agreement = agreement(kept)
+        if kept:
+            claim.stance = classify_stance(unit.sentence.text, unit.text if unit.is_span else None)
         return claim
 
-    def suggest(self, text: str, matches: list[Candidate]) -> Suggestion | None:
-        """Suggest the verdict of the best match when it is similar enough to trust."""
+    def suggest(self, text: str, matches: list[Match]) -> Suggestion | None:
+        """Suggest the verdict of the best match when it is in the ``match`` tier."""
         if not matches or len(text.split()) < self.settings.min_match_words:
             return None
         best = matches[0]
-        if best.similarity < self.settings.match_threshold:
+        if best.tier is not Tier.MATCH:
             return None
         record = best.fact_check
-        confidence = min(1.0, max(0.0, best.similarity))
         reason = (
             f"Repeats a claim {record.publisher} rated “{record.rating}” "
-            f"(similarity {best.similarity:.2f}): {record.claim}"
+            f"(confidence {best.confidence:.2f}): {record.claim}"
         )
-        return Suggestion(verdict=record.verdict, confidence=round(confidence, 4), reason=reason)
+        return Suggestion(verdict=record.verdict, confidence=best.confidence, reason=reason)
 
 
-def _merge(first: list[Candidate], second: list[Candidate], k: int) -> list[Candidate]:
-    best: dict[int, Candidate] = {}
-    for candidate in [*first, *second]:
-        seen = best.get(candidate.fact_check.id)
-        if seen is None or candidate.similarity > seen.similarity:
-            best[candidate.fact_check.id] = candidate
-    return sorted(best.values(), key=lambda c: -c.similarity)[:k]
+def _merge(first: list[Match], second: list[Match], k: int) -> list[Match]:
+    best: dict[int, Match] = {}
+    for match in [*first, *second]:
+        seen = best.get(match.fact_check.id)
+        if seen is None or match.confidence > seen.confidence:
+            best[match.fact_check.id] = match
+    return sorted(best.values(), key=lambda m: (-m.confidence, -m.similarity))[:k]

@@ -50,10 +50,19 @@ class Settings(BaseSettings):
         description="Check-worthiness decision threshold; default: the scorer's own.",
     )
     match_threshold: float = Field(
-        default=0.70, ge=0, le=1, description="Similarity at which a verdict is suggested."
+        default=0.80,
+        ge=0,
+        le=1,
+        description="Calibrated match confidence at which a verdict is suggested (match tier).",
     )
     possible_threshold: float = Field(
-        default=0.55, ge=0, le=1, description="Similarity at which a possible match is shown."
+        default=0.30,
+        ge=0,
+        le=1,
+        description="Calibrated match confidence at which a match is shown for review.",
+    )
+    max_age_days: int | None = Field(
+        default=None, ge=0, description="Only match fact-checks at most this many days old."
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Most matches returned per claim.")
     data_dir: Path = Field(

@@ -39,6 +39,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         match_threshold=settings.match_threshold,
         possible_threshold=settings.possible_threshold,
         top_k=settings.top_k,
+        max_age_days=settings.max_age_days,
     )
     return Pipeline(embedder, load_scorer(settings.check_worthiness_threshold), matching)
 

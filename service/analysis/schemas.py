@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from models.retrieval import Tier
+from models.stance import Stance
 from models.verdicts import Verdict
 from service.factchecks.schemas import FactCheckOut
 
@@ -25,13 +27,26 @@ class AnalyzeRequest(BaseModel):
     store: bool = Field(
         default=True, description="Store the analysis and queue its claims for review."
     )
+    max_age_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=36500,
+        description="Only match fact-checks reviewed at most this many days before the article "
+        "(or today); default: the service's CLAIMFLAG_MAX_AGE_DAYS.",
+    )
 
 
 class MatchOut(BaseModel):
     """A fact-check similar to the claim."""
 
     fact_check: FactCheckOut
-    similarity: float
+    similarity: float = Field(description="Cosine similarity of the claim and fact-check.")
+    confidence: float = Field(
+        description="Calibrated probability that this fact-check checks the claim."
+    )
+    tier: Tier = Field(
+        description="match: its verdict may be suggested; possible: show for review only."
+    )
 
 
 class SuggestionOut(BaseModel):
@@ -56,6 +71,21 @@ class ClaimOut(BaseModel):
     claimant: str | None = None
     sentence_start: int | None = None
     sentence_end: int | None = None
+    stance: Stance | None = Field(
+        default=None,
+        description="Whether the article asserts, reports or debunks the claim; null without "
+        "matches.",
+    )
+    verdict_agreement: float | None = Field(
+        default=None,
+        description="Share of match-tier fact-checks agreeing with the top one's verdict.",
+    )
+    publishers_disagree: bool = Field(
+        default=False, description="Match-tier fact-checks give different verdicts."
+    )
+    triage_priority: float = Field(
+        description="Review priority in [0, 1]; lowered when the article debunks the claim."
+    )
 
 
 class ArticleOut(BaseModel):

@@ -52,6 +52,8 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
             MatchOut(
                 fact_check=FactCheckOut.from_record(m.fact_check),
                 similarity=round(m.similarity, 4),
+                confidence=m.confidence,
+                tier=m.tier,
             )
             for m in claim.matches
         ],
@@ -67,6 +69,10 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
         claimant=claim.claimant,
         sentence_start=claim.sentence_start,
         sentence_end=claim.sentence_end,
+        stance=claim.stance,
+        verdict_agreement=claim.agreement.verdict_agreement if claim.agreement else None,
+        publishers_disagree=claim.agreement.publishers_disagree if claim.agreement else False,
+        triage_priority=claim.triage_priority,
     )
 
 
@@ -110,6 +116,7 @@ def analyze_article(
         index,
         published_at=_publication_date(request.published_at),
         language=request.language,
+        max_age_days=request.max_age_days,
     )
     if settings is None:
         return to_response(request, analysis)

@@ -1,9 +1,10 @@
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 
 from models.embedding import Embedder, Vectors
-from models.matching import Candidate, DenseIndex, FactCheckRecord, SearchFilter
+from models.matching import Candidate, DenseIndex, FactCheckRecord, LexicalIndex, SearchFilter
 from models.pipeline import Pipeline
 from models.verdicts import Verdict
 
@@ -17,6 +18,8 @@ class _ListSource:
         self.index.replace(
             np.array([r.id for r in records]), embedder.encode([r.claim for r in records])
         )
+        self.lexical_index = LexicalIndex()
+        self.lexical_index.replace(np.array([r.id for r in records]), [r.claim for r in records])
 
     def nearest(
         self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
@@ -30,6 +33,19 @@ class _ListSource:
                 if keep.admits(self.records[i])
             ]
             for row_ids, row_scores in zip(ids, scores, strict=True)
+        ]
+
+    def lexical(
+        self, texts: Sequence[str], *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[list[Candidate]]:
+        keep = search_filter or SearchFilter()
+        return [
+            [
+                Candidate(self.records[i], float(s))
+                for i, s in zip(ids.tolist(), scores.tolist(), strict=True)
+                if keep.admits(self.records[i])
+            ]
+            for ids, scores in self.lexical_index.search(texts, k)
         ]
 
 

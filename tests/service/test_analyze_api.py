@@ -27,6 +27,11 @@ def test_example_article_flags_the_ferret_fact_check(client: TestClient, example
     assert top["rating"] == "False"
     assert claim["suggestion"]["verdict"] == "false"
     assert 0 < claim["suggestion"]["confidence"] <= 1
+    assert claim["stance"] == "debunks"
+    assert claim["matches"][0]["tier"] == "match"
+    assert claim["suggestion"]["confidence"] == claim["matches"][0]["confidence"]
+    assert claim["publishers_disagree"] is False and claim["verdict_agreement"] == 1.0
+    assert claim["triage_priority"] < claim["matches"][0]["confidence"]
 
 
 def test_furniture_is_never_flagged(client: TestClient, example_text: str) -> None:
@@ -54,6 +59,24 @@ def test_later_fact_checks_are_not_evidence(client: TestClient, example_text: st
             assert review_date is None or review_date <= "2020-01-01"
 
 
+def test_max_age_days_keeps_only_recent_fact_checks(client: TestClient, example_text: str) -> None:
+    def dated(claims: list[dict[str, object]]) -> list[str]:
+        return [
+            m["fact_check"]["review_date"]
+            for c in claims
+            for m in c["matches"]  # type: ignore[attr-defined]
+            if m["fact_check"]["review_date"]
+        ]
+
+    later = _claims(client, example_text, published_at="2026-02-17")
+    assert dated(later), "the seed should give some dated matches"
+    stale = _claims(client, example_text, published_at="2026-02-17", max_age_days=30)
+    assert dated(stale) == []
+    recent = _claims(client, example_text, published_at="2025-03-31", max_age_days=60)
+    assert all("2025-01-30" <= d <= "2025-03-31" for d in dated(recent))
+    _problem(client.post("/v1/analyze", json={"text": example_text, "max_age_days": -1}), 422)
+
+
 def test_response_contract_fields(client: TestClient, example_text: str) -> None:
     claims = _claims(client, example_text)
     expected = {
@@ -68,10 +91,15 @@ def test_response_contract_fields(client: TestClient, example_text: str) -> None
         "claimant",
         "sentence_start",
         "sentence_end",
+        "stance",
+        "verdict_agreement",
+        "publishers_disagree",
+        "triage_priority",
     }
     for claim in claims:
         assert expected <= set(claim)
         for match in claim["matches"]:  # type: ignore[attr-defined]
+            assert match["tier"] in {"match", "possible"} and 0 <= match["confidence"] <= 1
             assert set(match["fact_check"]) >= {
                 "id",
                 "claim",

@@ -1,0 +1,165 @@
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from claims_db.search import FactCheckIndex
+from models.embedding import Embedder
+from models.eval_matching import average_precision_at, metrics, reliability_table
+from models.matching import FactCheckRecord, SearchFilter
+from models.retrieval import (
+    FEATURE_NAMES,
+    Calibration,
+    Match,
+    Matcher,
+    MatcherSettings,
+    Reranker,
+    Tier,
+    agreement,
+    clean_query,
+    load_reranker,
+)
+from models.verdicts import Verdict
+
+
+def _record(
+    id: int, claim: str, verdict: Verdict = Verdict.FALSE, **extra: object
+) -> FactCheckRecord:
+    return FactCheckRecord(
+        id=id,
+        claim=claim,
+        rating=verdict.value.replace("_", " ").title(),
+        verdict=verdict,
+        publisher=str(extra.pop("publisher", "Snopes")),
+        url=f"https://checks.example/{id}",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+RECORDS = [
+    _record(1, "Drinking bleach cures COVID-19.", review_date=dt.date(2020, 4, 1)),
+    _record(2, "Bill Gates wants to put microchips in vaccines.", review_date=dt.date(2020, 6, 1)),
+    _record(3, "The Eiffel Tower will be dismantled and moved to Las Vegas."),
+    _record(4, "Wind turbines kill more birds than cats do.", Verdict.MOSTLY_FALSE),
+    _record(
+        5,
+        "Drinking bleach is a cure for COVID-19.",
+        Verdict.MISLEADING,
+        publisher="AFP",
+        review_date=dt.date(2021, 4, 1),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def index(embedder: Embedder) -> FactCheckIndex:
+    index = FactCheckIndex(embedder.model_name, embedder.dimension)
+    ids = np.array([r.id for r in RECORDS], dtype=np.int64)
+    index.load(RECORDS, ids, embedder.encode([r.claim for r in RECORDS]))
+    return index
+
+
+def test_clean_query_strips_social_media_furniture() -> None:
+    tweet = (
+        "Bill Gates wants to #MicrochipEveryone https://t.co/abc pic.twitter.com/xyz "
+        "— Jane Doe (@janedoe) March 3, 2020"
+    )
+    assert clean_query(tweet) == "Bill Gates wants to Microchip Everyone — Jane Doe"
+    assert clean_query("RT @someone: BREAKING: @realDonaldTrump spoke &amp; left") == (
+        "real Donald Trump spoke & left"
+    )
+    sentence = "The council spent £4m on the bridge, it said."
+    assert clean_query(sentence) == sentence
+
+
+def test_backend_lexical_candidates_honour_the_filter(index: FactCheckIndex) -> None:
+    [found] = index.lexical(["drinking bleach cures covid"], k=5)
+    assert [c.fact_check.id for c in found][:2] in ([1, 5], [5, 1])
+    assert all(c.similarity > 0 for c in found)
+    [found] = index.lexical(
+        ["drinking bleach cures covid"], k=5, search_filter=SearchFilter(publisher="AFP")
+    )
+    assert [c.fact_check.id for c in found] == [5]
+
+
+def test_matcher_ranks_calibrates_and_tiers(index: FactCheckIndex, embedder: Embedder) -> None:
+    matcher = Matcher()
+    texts = [
+        "Bill Gates is planning to put tracking microchips into vaccines",
+        "The Eiffel Tower is going to be taken apart and rebuilt in Las Vegas, officials say",
+        "The orchestra played Mahler's fifth symphony on Friday night.",
+    ]
+    gates, eiffel, unrelated = matcher.rank(texts, embedder.encode(texts), index)
+    assert gates[0].fact_check.id == 2 and gates[0].tier is Tier.MATCH
+    assert eiffel[0].fact_check.id == 3 and eiffel[0].tier is Tier.MATCH
+    assert all(m.tier is not Tier.MATCH for m in unrelated)
+    for matches in (gates, eiffel, unrelated):
+        confidences = [m.confidence for m in matches]
+        assert confidences == sorted(confidences, reverse=True)
+        assert all(0 <= c <= 1 for c in confidences)
+
+
+def test_short_claims_never_reach_the_match_tier(index: FactCheckIndex, embedder: Embedder) -> None:
+    matcher = Matcher(MatcherSettings(min_match_words=4))
+    text = "Bleach cures COVID"
+    matches = matcher.search(text, embedder.encode([text])[0], index)
+    assert matches and matches[0].fact_check.id in {1, 5}
+    assert all(m.tier is not Tier.MATCH for m in matches)
+
+
+def test_search_respects_dates(index: FactCheckIndex, embedder: Embedder) -> None:
+    text = "Drinking bleach will cure you of COVID-19, a pastor claims"
+    vector = embedder.encode([text])[0]
+    matcher = Matcher()
+    assert {m.fact_check.id for m in matcher.search(text, vector, index)} >= {1, 5}
+    before = matcher.search(
+        text, vector, index, SearchFilter(reviewed_before=dt.date(2020, 12, 31))
+    )
+    assert 5 not in {m.fact_check.id for m in before}
+    assert 1 in {m.fact_check.id for m in before}
+
+
+def _match(record: FactCheckRecord, confidence: float, tier: Tier | None) -> Match:
+    return Match(record, 0.9, 1.0, 0.0, confidence, tier)
+
+
+def test_agreement_flags_publishers_that_disagree() -> None:
+    same = agreement([_match(RECORDS[0], 0.95, Tier.MATCH), _match(RECORDS[1], 0.9, Tier.MATCH)])
+    assert same is not None and same.verdict_agreement == 1.0 and not same.publishers_disagree
+    split = agreement([_match(RECORDS[0], 0.95, Tier.MATCH), _match(RECORDS[4], 0.9, Tier.MATCH)])
+    assert split is not None and split.verdict_agreement == 0.5 and split.publishers_disagree
+    only_possible = agreement([_match(RECORDS[4], 0.5, Tier.POSSIBLE)])
+    assert only_possible is None
+
+
+def test_reranker_artefact_round_trips_and_checks_features() -> None:
+    reranker = load_reranker()
+    assert reranker.feature_names == FEATURE_NAMES
+    again = Reranker.from_json(reranker.to_json())
+    features = np.random.default_rng(0).normal(size=(4, len(FEATURE_NAMES)))
+    assert np.allclose(again.score(features), reranker.score(features))
+    stale = reranker.to_json().replace('"cosine"', '"old_cosine"', 1)
+    with pytest.raises(ValueError, match="features"):
+        Reranker.from_json(stale)
+
+
+def test_calibration_is_monotone_and_bounded() -> None:
+    calibration = load_reranker().calibration
+    scores = np.linspace(-20, 20, 101)
+    probabilities = calibration(scores)
+    assert np.all(np.diff(probabilities) >= 0)
+    assert probabilities[0] >= 0 and probabilities[-1] <= 1
+    assert probabilities[-1] > probabilities[0]
+    assert Calibration((), ())(np.array([0.0]))[0] == pytest.approx(0.5)
+
+
+def test_official_map_definition() -> None:
+    assert average_precision_at([7, 3, 9], {3}, 5) == pytest.approx(0.5)
+    assert average_precision_at([3, 7], {3, 7}, 5) == pytest.approx(1.0)
+    assert average_precision_at([1, 2, 3, 4, 5, 6], {6}, 5) == 0.0
+    table = metrics([[1, 2], [3, 4]], [{2}, {3}])
+    assert table["MAP@1"] == pytest.approx(0.5) and table["MAP@5"] == pytest.approx(0.75)
+    assert table["R@5"] == 1.0
+    rows = reliability_table([0.95, 0.97, 0.2], [True, False, False], [0.0, 0.5, 1.0])
+    assert rows[0][1:] == (1, pytest.approx(0.2), 0.0)
+    assert rows[1][1] == 2 and rows[1][3] == pytest.approx(0.5)
