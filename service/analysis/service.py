@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from claims_db.search import FactCheckIndex
 from models.pipeline import ArticleAnalysis, ClaimAnalysis, Pipeline
+from models.retrieval import Tier
 from models.segmentation import SegmentKind
 from service.analysis.schemas import (
     AnalyzeRequest,
@@ -53,7 +54,7 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
                 fact_check=FactCheckOut.from_record(m.fact_check),
                 similarity=round(m.similarity, 4),
                 confidence=m.confidence,
-                tier=m.tier,
+                tier=m.tier or Tier.POSSIBLE,
             )
             for m in claim.matches
         ],

@@ -42,8 +42,8 @@ from claims_db.triage_repository import (
     QueueSort,
     ReviewDecisionRepository,
 )
-from models.matching import Candidate
 from models.pipeline import ArticleAnalysis, ClaimAnalysis, Pipeline, Suggestion
+from models.retrieval import Match, Tier
 from models.verdicts import VERDICT_SEVERITY, Verdict
 from service.analysis.schemas import AnalyzeRequest, AnalyzeResponse, MatchOut
 from service.auth.schemas import Principal, Role
@@ -172,12 +172,17 @@ def _apply(
         if record is None or fact_check_vector is None or claim.vector is None:
             return
         similarity = float(fact_check_vector @ np.asarray(claim.vector, dtype=np.float32))
-        known = Candidate(record, similarity)
-    claim.matches = [known, *(m for m in matches if m is not known)]
+        known = Match(record, similarity, 0.0, 0.0, 0.0, Tier.MATCH)
+    # A reviewer's confirmation puts the fact-check in the match tier with that confidence.
+    confidence = round(min(1.0, max(0.0, claim_similarity)), 4)
+    known = Match(
+        known.fact_check, known.similarity, known.lexical_score, known.score, confidence, Tier.MATCH
+    )
+    claim.matches = [known, *(m for m in matches if m.fact_check.id != known.fact_check.id)]
     record = known.fact_check
     claim.suggestion = Suggestion(
         verdict=record.verdict,
-        confidence=round(min(1.0, max(0.0, claim_similarity)), 4),
+        confidence=confidence,
         reason=(
             f"{REVIEWER_REASON} ({decision.decided_by}): repeats a claim {record.publisher} "
             f"rated “{record.rating}”: {record.claim}"

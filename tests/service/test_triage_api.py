@@ -95,7 +95,11 @@ def test_flagged_and_strongly_check_worthy_claims_are_queued(
     assert sorted(i["claim_text"] for i in new_claims) == sorted(c["text"] for c in strong)
     priorities = [i["priority"] for i in items]
     assert priorities == sorted(priorities, reverse=True)
-    assert suggested[0] == items[0], "a suggested false verdict outranks new claims"
+    # The example article debunks the pray-at-home claim: still queued with its fact-check,
+    # but below the claims the article asserts (issue 5: debunking lowers triage priority).
+    pray = next(c for c in body["claims"] if PRAY in c["text"])
+    assert pray["stance"] == "debunks"
+    assert suggested[0] != items[0], "an article debunking a claim lowers its priority"
 
 
 def test_a_recurring_claim_joins_its_item(client: TestClient, example_text: str) -> None:
@@ -135,7 +139,8 @@ def test_queue_filters_and_sorts(client: TestClient, example_text: str) -> None:
     newest = [i["id"] for i in _queue(client, sort="newest")["items"]]
     assert newest == sorted(newest, reverse=True)
     assert [i["id"] for i in _queue(client, sort="oldest")["items"]] == sorted(newest)
-    assert _queue(client, limit=1)["items"][0]["kind"] == "suggested_verdict"
+    # The article debunks its only suggested-verdict claim, so a new claim ranks first.
+    assert _queue(client, limit=1)["items"][0]["kind"] == "new_claim"
     assert client.get("/v1/queue", params={"status": "nope"}).status_code == 422
     assert client.get("/v1/queue", params={"sort": "nope"}).status_code == 422
 
@@ -179,10 +184,12 @@ def test_every_transition_is_checked_and_audited(
     _analyze(client, example_text, h=keys["root"])
     pray = _pray_item(client, alice)
 
+    top = _queue(client, alice, status="open", limit=1)["items"][0]
     taken = client.post("/v1/queue/next", headers=alice)
     assert taken.status_code == 200
-    item = taken.json()
-    assert item["id"] == pray["id"], "next hands out the top-priority item"
+    assert taken.json()["id"] == top["id"], "next hands out the top-priority item"
+    # The pray item ranks lower (its article debunks the claim); alice takes it explicitly.
+    item = _act(client, alice, pray["id"], "claim")
     assert item["status"] == "in_review" and item["assignee"] == "alice"
     assert item["lease_expires_at"] is not None
     item_id = item["id"]
