@@ -166,6 +166,25 @@ def _pool(dense: list[Candidate], lexical: list[Candidate]) -> CandidatePool:
     return pool
 
 
+@dataclass(frozen=True, slots=True)
+class _TextProfile:
+    tokens: frozenset[str]
+    numbers: frozenset[str]
+    capitals: frozenset[str]
+    words: int
+
+
+@lru_cache(maxsize=100_000)
+def _profile(text: str) -> _TextProfile:
+    """What the overlap features need from a text; cached, as fact-checks recur across queries."""
+    return _TextProfile(
+        tokens=frozenset(lexical_tokens(text)),
+        numbers=frozenset(_numbers(text)),
+        capitals=frozenset(_capitalised(text)),
+        words=max(1, len(text.split())),
+    )
+
+
 def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
@@ -205,10 +224,11 @@ def pair_features(
     ordered_bm25 = sorted(pool.bm25.values(), reverse=True)
     best_bm25 = ordered_bm25[0] if ordered_bm25 else 0.0
     second_bm25 = ordered_bm25[1] if len(ordered_bm25) > 1 else 0.0
-    query_tokens = set(lexical_tokens(query))
-    query_numbers = _numbers(query)
-    query_capitals = _capitalised(query)
-    query_words = max(1, len(query.split()))
+    query_profile = _profile(query)
+    query_tokens = query_profile.tokens
+    query_numbers = query_profile.numbers
+    query_capitals = query_profile.capitals
+    query_words = query_profile.words
     rows = np.zeros((len(ids), len(FEATURE_NAMES)))
     for row, fact_check_id in enumerate(ids):
         record = pool.records[fact_check_id]
@@ -216,10 +236,11 @@ def pair_features(
         dense_rank = pool.cosine_rank.get(fact_check_id, depth_dense)
         lexical_rank = pool.bm25_rank.get(fact_check_id, depth_lexical)
         bm25 = pool.bm25.get(fact_check_id, 0.0)
-        tokens = set(lexical_tokens(record.claim))
+        profile = _profile(record.claim)
+        tokens = profile.tokens
         shared = len(tokens & query_tokens)
-        numbers = _numbers(record.claim)
-        capitals = _capitalised(record.claim)
+        numbers = profile.numbers
+        capitals = profile.capitals
         rows[row] = (
             cosine,
             cosine - best_cosine,
@@ -239,7 +260,7 @@ def pair_features(
             len(numbers & query_numbers) / max(1, len(numbers)),
             float(bool(numbers) and not numbers & query_numbers),
             len(capitals & query_capitals) / max(1, len(capitals)),
-            math.log(max(1, len(record.claim.split())) / query_words),
+            math.log(profile.words / query_words),
             float(query_words < 6),
         )
     return ids, rows
