@@ -161,7 +161,7 @@ class HeadWeights:
 def _gelu(x: Array) -> Array:
     # The tanh approximation, as the head was trained with.
     inner = np.float32(0.7978845608) * (x + np.float32(0.044715) * x * x * x)
-    return np.float32(0.5) * x * (np.float32(1.0) + np.tanh(inner))
+    return np.asarray(np.float32(0.5) * x * (np.float32(1.0) + np.tanh(inner)), dtype=np.float32)
 
 
 class HeadScorer:
@@ -192,18 +192,21 @@ class HeadScorer:
     def logits(self, inputs: Array, texts: list[str]) -> Scores:
         """Uncalibrated logits from head inputs (embedding rows with features appended)."""
         w = self.weights
-        x = (inputs.astype(np.float32) - w.mean) / w.std
+        x: Array = ((inputs - w.mean) / w.std).astype(np.float32)
         if w.hidden_weight is not None and w.hidden_bias is not None:
             x = _gelu(x @ w.hidden_weight + w.hidden_bias)
-        logits = (x @ w.output_weight + w.output_bias[0]).astype(np.float64)
+        logits: Scores = (x @ w.output_weight + w.output_bias[0]).astype(np.float64)
         if w.ngram_weight is not None:
-            logits += [float(w.ngram_weight[self.term_ids(t)].sum()) for t in texts]
+            ngram_weight = w.ngram_weight
+            logits += np.array(
+                [float(ngram_weight[self.term_ids(t)].sum()) for t in texts], dtype=np.float64
+            )
         return logits
 
     def probabilities(self, inputs: Array, texts: list[str]) -> Scores:
         """Calibrated probabilities of check-worthiness."""
         z = self.weights.slope * self.logits(inputs, texts) + self.weights.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
     def score(self, texts: list[str], embeddings: Vectors) -> Scores:
         """Score each text from its row of the shared embedding and its surface features."""

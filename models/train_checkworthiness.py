@@ -295,7 +295,7 @@ def train_head(
     for epoch in range(config.epochs):
         model.train()
         order = torch.randperm(len(x), generator=generator)
-        for batch in order.split(config.batch_size):
+        for batch in torch.split(order, config.batch_size):
             logits = forward(x[batch], bags([train_terms[i] for i in batch.tolist()]))
             loss = (
                 torch.nn.functional.binary_cross_entropy_with_logits(
@@ -304,7 +304,7 @@ def train_head(
                 + config.ngram_l2 * ngram.weight.pow(2).sum()
             )
             optimiser.zero_grad()
-            loss.backward()
+            torch.autograd.backward(loss)
             optimiser.step()
         model.eval()
         with torch.no_grad():
@@ -419,15 +419,14 @@ def finetune_experiment(
     started = dt.datetime.now()
     for epoch in range(epochs):
         encoder.train()
-        for step, batch_rows in enumerate(
-            torch.randperm(len(texts), generator=generator).split(32)
-        ):
+        order = torch.randperm(len(texts), generator=generator)
+        for step, batch_rows in enumerate(torch.split(order, 32)):
             rows = batch_rows.tolist()
             loss = torch.nn.functional.binary_cross_entropy_with_logits(
                 forward([texts[i] for i in rows]), labels[rows], weight=weights[rows]
             )
             optimiser.zero_grad()
-            loss.backward()
+            torch.autograd.backward(loss)
             optimiser.step()
             if step % 50 == 0:
                 logger.info("epoch %d step %d loss %.3f", epoch, step, float(loss))
