@@ -205,7 +205,9 @@ class HeadScorer:
 
     def probabilities(self, inputs: Array, texts: list[str]) -> Scores:
         """Calibrated probabilities of check-worthiness."""
-        z = self.weights.slope * self.logits(inputs, texts) + self.weights.intercept
+        z = np.clip(
+            self.weights.slope * self.logits(inputs, texts) + self.weights.intercept, -40, 40
+        )
         return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
     def score(self, texts: list[str], embeddings: Vectors) -> Scores:
