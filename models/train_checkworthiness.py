@@ -373,6 +373,86 @@ def choose_threshold(dev: list[tuple[Labels, npt.NDArray[np.float64]]]) -> float
     return float(candidates[int(np.argmax(f1s))])
 
 
+def finetune_experiment(
+    splits: Splits, epochs: int = 1, train_rows: int = 4000, seed: int = SEED
+) -> None:
+    """Fine-tune MiniLM end to end with a linear head and print its table (writes nothing).
+
+    The comparison the issue asks for: a second, fine-tuned transformer pass against the
+    head on the shared embedding. Runs on one CPU thread with sequences cut at 64 tokens, on
+    ``train_rows`` training texts drawn at random (the shared CPU cannot afford more).
+    """
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from models.embedding import default_model_path
+    from models.eval_checkworthiness import metrics
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)
+    path = default_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    encoder = AutoModel.from_pretrained(path)
+    head = torch.nn.Linear(encoder.config.hidden_size, 1)
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": encoder.parameters(), "lr": 3e-5},
+            {"params": head.parameters(), "lr": 1e-3},
+        ],
+        weight_decay=0.01,
+    )
+
+    def forward(texts: list[str]) -> torch.Tensor:
+        batch = tokenizer(texts, padding=True, truncation=True, max_length=64, return_tensors="pt")
+        hidden = encoder(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).float()
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+        logits: torch.Tensor = head(pooled).squeeze(-1)
+        return logits
+
+    texts = [t for s in splits.train for t in s.texts]
+    labels = torch.tensor(np.concatenate([s.labels for s in splits.train]), dtype=torch.float32)
+    weights = torch.tensor(
+        [1.0 if s.name.startswith("claimbuster") else 3.0 for s in splits.train for _ in s.texts]
+    )
+    generator = torch.Generator().manual_seed(seed)
+    keep = torch.randperm(len(texts), generator=generator)[:train_rows].tolist()
+    texts, labels, weights = [texts[i] for i in keep], labels[keep], weights[keep]
+    started = dt.datetime.now()
+    for epoch in range(epochs):
+        encoder.train()
+        order = torch.randperm(len(texts), generator=generator)
+        for step, batch_rows in enumerate(torch.split(order, 32)):
+            rows = batch_rows.tolist()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                forward([texts[i] for i in rows]), labels[rows], weight=weights[rows]
+            )
+            optimiser.zero_grad()
+            torch.autograd.backward(loss)
+            optimiser.step()
+            if step % 50 == 0:
+                logger.info("epoch %d step %d loss %.3f", epoch, step, float(loss))
+    encoder.eval()
+
+    def probabilities(data: LabelledSet) -> npt.NDArray[np.float64]:
+        with torch.no_grad():
+            out = [
+                torch.sigmoid(forward(data.texts[i : i + 128])).numpy()
+                for i in range(0, len(data.texts), 128)
+            ]
+        return np.concatenate(out).astype(np.float64)
+
+    dev_scores = {s.name: probabilities(s) for s in splits.dev}
+    threshold = choose_threshold([(s.labels, dev_scores[s.name]) for s in splits.dev])
+    results = {s.name: metrics(s.labels, dev_scores[s.name], threshold) for s in splits.dev}
+    results |= {s.name: metrics(s.labels, probabilities(s), threshold) for s in splits.test}
+    from models.eval_checkworthiness import format_table
+
+    minutes = (dt.datetime.now() - started).total_seconds() / 60
+    title = f"fine-tuned MiniLM, {len(texts)} texts, {epochs} epoch(s), {minutes:.0f} min"
+    print(format_table(results, threshold, title))
+
+
 def _commit() -> str:
     try:
         result = subprocess.run(
