@@ -75,7 +75,7 @@ class Settings(BaseSettings):
         description="`required`: every API call needs a key; `off`: allowed only on loopback.",
     )
     queue_new_claim_threshold: float = Field(
-        default=0.85,
+        default=0.80,
         ge=0,
         le=1,
         description="Check-worthiness at which an unmatched claim is queued as a new claim.",
