@@ -68,7 +68,11 @@ _BETWEEN = re.compile(
     r"|reportedly|simply|recently|publicly|falsely|wrongly))*\s*$"
 )
 _PRONOUNS = {"he", "she", "they", "it", "we", "i", "you"}
-_QUANTIFIED = re.compile(r"\d|%|\bper ?cent\b", re.I)
+_QUANTIFIED = re.compile(
+    r"%|\bper ?cent\b|\b(?:majority|minority|half|third|quarter|most|many)\s+of\b"
+    r"|\d[\d,.]*\s+(?:\w+\s+)?(?:people|voters|respondents|adults|residents|members)\b",
+    re.I,
+)
 
 
 def _claimant(before: str) -> tuple[str | None, int | None]:
@@ -154,7 +158,7 @@ def extract_claim_spans(sentence: str) -> list[ClaimSpan]:
         if match.start() < covered_until:
             continue
         subject = re.split(r"[–—,;:]|\s-\s", sentence[: match.start()])[-1]
-        if match.group("verb") and _QUANTIFIED.search(" ".join(subject.split()[-3:])):
+        if match.group("verb") and _QUANTIFIED.search(" ".join(subject.split()[-4:])):
             continue
         if start < len(sentence) and sentence[start] in _OPEN_QUOTE:
             end = _quoted_end(sentence, start + 1, sentence[start])

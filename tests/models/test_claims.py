@@ -108,6 +108,13 @@ def test_what_a_polled_group_said_stays_in_its_sentence() -> None:
     assert extract_claim_spans(sentence) == []
 
 
+def test_a_year_before_the_speaker_is_not_a_polled_group() -> None:
+    span = _only("In 2019 the minister said the canal carried 300 barges a week.")
+    assert span.text == "the canal carried 300 barges a week"
+    assert span.claimant == "the minister"
+    assert extract_claim_spans("Most of the tenants said they would leave within a year.") == []
+
+
 def test_telling_skips_the_audience() -> None:
     span = _only("An aide was heard telling Channel Four no decision on the budget has been taken.")
     assert span.text == "no decision on the budget has been taken"
