@@ -200,7 +200,7 @@ class HeadConfig:
     dropout: float = 0.3
     weight_decay: float = 1e-2
     learning_rate: float = 1e-3
-    epochs: int = 40
+    epochs: int = 15
     tweet_weight: float = 3.0
     batch_size: int = 128
     vocabulary_size: int = 20000
