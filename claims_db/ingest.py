@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 
 from sqlalchemy.orm import Session
 
-from claims_db.repository import FactCheckInput, FactCheckRepository, UpsertOutcome
+from claims_db.importers.records import ImportItem, Rejected, Skipped
+from claims_db.repository import (
+    FactCheckFilter,
+    FactCheckInput,
+    FactCheckRepository,
+    UpsertOutcome,
+)
 from models.embedding import Embedder
+
+# Rejections kept with their reasons; beyond this only the count grows (memory stays flat).
+MAX_ERRORS_KEPT = 1000
 
 
 @dataclass(slots=True)
 class IngestSummary:
-    """Counts of what an ingest did."""
+    """Counts of what an ingest did; ``errors`` holds the first rejections as "where: why"."""
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    skipped_reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def processed(self) -> int:
+        """Records read from the feed, whatever happened to them."""
+        return self.inserted + self.updated + self.unchanged + self.rejected + self.skipped
+
+    def reject(self, rejection: Rejected) -> None:
+        self.rejected += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(str(rejection))
 
 
 def embed_pending(session: Session, embedder: Embedder, batch_size: int = 512) -> int:
@@ -39,15 +61,25 @@ def embed_pending(session: Session, embedder: Embedder, batch_size: int = 512) -
 def ingest(
     session_factory: Callable[[], Session],
     embedder: Embedder,
-    items: Iterable[FactCheckInput],
+    items: Iterable[FactCheckInput | ImportItem],
     *,
     batch_size: int = 256,
     on_batch: Callable[[int], object] | None = None,
+    actor: str | None = None,
 ) -> IngestSummary:
     """Upsert fact-checks and embed them, committing one batch at a time.
 
     Each batch commits its records together with their embeddings, so an interruption
-    leaves whole batches behind and a re-run skips what is already in.
+    leaves whole batches behind and a re-run skips what is already in. Rejected and
+    skipped items from an importer are counted, never written.
+
+    Args:
+        session_factory: Opens one session per batch.
+        embedder: Embeds the new and changed claims.
+        items: Fact-checks, or an importer's items.
+        batch_size: Items per transaction. Defaults to 256.
+        on_batch: Called with the number of items after each batch (a progress bar).
+        actor: Recorded in the history of records whose rating changes.
     """
     summary = IngestSummary()
     iterator = iter(items)
@@ -55,7 +87,14 @@ def ingest(
         with session_factory() as session, session.begin():
             repository = FactCheckRepository(session)
             for item in batch:
-                _, outcome = repository.upsert(item)
+                if isinstance(item, Rejected):
+                    summary.reject(item)
+                    continue
+                if isinstance(item, Skipped):
+                    summary.skipped += 1
+                    summary.skipped_reasons[item.reason] += 1
+                    continue
+                _, outcome = repository.upsert(item, actor=actor)
                 if outcome is UpsertOutcome.INSERTED:
                     summary.inserted += 1
                 elif outcome is UpsertOutcome.UPDATED:
@@ -66,3 +105,31 @@ def ingest(
         if on_batch:
             on_batch(len(batch))
     return summary
+
+
+def reembed_all(
+    session_factory: Callable[[], Session],
+    embedder: Embedder,
+    *,
+    batch_size: int = 512,
+    on_batch: Callable[[int], object] | None = None,
+) -> int:
+    """Re-embed every fact-check under ``embedder``'s model, one committed batch at a time.
+
+    Vectors are overwritten in place, so searches keep working while it runs. Returns how
+    many fact-checks were embedded.
+    """
+    after_id = 0
+    done = 0
+    while True:
+        with session_factory() as session, session.begin():
+            repository = FactCheckRepository(session)
+            rows = repository.page(FactCheckFilter(), after_id=after_id, limit=batch_size)
+            if not rows:
+                return done
+            vectors = embedder.encode([row.claim for row in rows])
+            repository.store_embeddings(embedder.model_name, [row.id for row in rows], vectors)
+            after_id = rows[-1].id
+        done += len(rows)
+        if on_batch:
+            on_batch(len(rows))

@@ -49,6 +49,7 @@ class FactCheck(Base):
     publisher_site: Mapped[str | None] = mapped_column(String(255))
     url: Mapped[str] = mapped_column(String(2048))
     review_date: Mapped[dt.date | None] = mapped_column(Date)
+    claim_date: Mapped[dt.date | None] = mapped_column(Date)
     language: Mapped[str] = mapped_column(String(16), default="en")
     source: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -60,6 +61,31 @@ class FactCheck(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+    revisions: Mapped[list[FactCheckRevision]] = relationship(
+        back_populates="fact_check",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="FactCheckRevision.id",
+    )
+
+
+class FactCheckRevision(Base):
+    """A rating a fact-check held before an update replaced it: the record's history."""
+
+    __tablename__ = "fact_check_revisions"
+    __table_args__ = (Index("ix_fact_check_revisions_fact_check_id", "fact_check_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fact_check_id: Mapped[int] = mapped_column(ForeignKey("fact_checks.id", ondelete="CASCADE"))
+    rating: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(32))
+    review_date: Mapped[dt.date | None] = mapped_column(Date)
+    replaced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    replaced_by: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str | None] = mapped_column(String(64))
+
+    fact_check: Mapped[FactCheck] = relationship(back_populates="revisions", lazy="raise")
 
 
 class FactCheckEmbedding(Base):

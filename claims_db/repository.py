@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from claims_db.models import FactCheck, FactCheckEmbedding, claim_key
+from claims_db.base import utcnow
+from claims_db.models import FactCheck, FactCheckEmbedding, FactCheckRevision, claim_key
 from models.matching import FactCheckRecord
 from models.verdicts import Verdict, normalize_rating
 
@@ -40,6 +41,7 @@ class FactCheckInput:
     language: str = "en"
     source: str | None = None
     verdict: Verdict | None = None
+    claim_date: dt.date | None = None
 
     @property
     def resolved_verdict(self) -> Verdict:
@@ -61,6 +63,46 @@ def to_record(row: FactCheck) -> FactCheckRecord:
         publisher_site=row.publisher_site,
         language=row.language,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FactCheckFilter:
+    """Restrictions for listing and exporting fact-checks; ``None`` means unrestricted.
+
+    Attributes:
+        publisher: Publisher name or site, compared case-insensitively.
+        verdict: One verdict on the scale.
+        language: Language code.
+        reviewed_from: Reviewed on or after this date.
+        reviewed_to: Reviewed on or before this date.
+        source: The importer or dataset the records came from.
+    """
+
+    publisher: str | None = None
+    verdict: Verdict | None = None
+    language: str | None = None
+    reviewed_from: dt.date | None = None
+    reviewed_to: dt.date | None = None
+    source: str | None = None
+
+    def apply(self, query: Select[FactCheck]) -> Select[FactCheck]:
+        """``query`` restricted to the fact-checks this filter admits."""
+        if self.publisher:
+            name = self.publisher.lower()
+            query = query.where(
+                or_(func.lower(FactCheck.publisher) == name, FactCheck.publisher_site == name)
+            )
+        if self.verdict:
+            query = query.where(FactCheck.verdict == self.verdict.value)
+        if self.language:
+            query = query.where(FactCheck.language == self.language)
+        if self.reviewed_from:
+            query = query.where(FactCheck.review_date >= self.reviewed_from)
+        if self.reviewed_to:
+            query = query.where(FactCheck.review_date <= self.reviewed_to)
+        if self.source:
+            query = query.where(FactCheck.source == self.source)
+        return query
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +131,14 @@ class FactCheckRepository:
             select(FactCheck).where(FactCheck.url == url, FactCheck.claim_key == claim_key(claim))
         )
 
-    def upsert(self, item: FactCheckInput) -> tuple[FactCheck, UpsertOutcome]:
-        """Insert a fact-check or update the one with the same url and claim."""
+    def upsert(
+        self, item: FactCheckInput, *, actor: str | None = None
+    ) -> tuple[FactCheck, UpsertOutcome]:
+        """Insert a fact-check or update the one with the same url and claim.
+
+        A changed rating or verdict keeps the previous one as a ``FactCheckRevision``
+        recording ``actor`` (who made the change) and the item's source.
+        """
         row = self.find(item.url, item.claim)
         values: dict[str, Any] = {
             "claim": item.claim,
@@ -101,6 +149,7 @@ class FactCheckRepository:
             "publisher_site": item.publisher_site,
             "review_date": item.review_date,
             "language": item.language,
+            "claim_date": item.claim_date,
         }
         if row is None:
             row = FactCheck(
@@ -112,10 +161,84 @@ class FactCheckRepository:
         changed = {k: v for k, v in values.items() if getattr(row, k) != v}
         if not changed:
             return row, UpsertOutcome.UNCHANGED
-        for key, value in changed.items():
+        self.update(row, changed, actor=actor, source=item.source)
+        return row, UpsertOutcome.UPDATED
+
+    def update(
+        self,
+        row: FactCheck,
+        changes: dict[str, Any],
+        *,
+        actor: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Apply ``changes`` to ``row``, keeping a revision when the rating or verdict changes.
+
+        A changed claim also changes the record's ``claim_key``.
+        """
+        changes = {k: v for k, v in changes.items() if getattr(row, k) != v}
+        if not changes:
+            return
+        if "rating" in changes or "verdict" in changes:
+            self.session.add(
+                FactCheckRevision(
+                    fact_check_id=row.id,
+                    rating=row.rating,
+                    verdict=row.verdict,
+                    review_date=row.review_date,
+                    replaced_by=actor,
+                    source=source,
+                )
+            )
+        if "claim" in changes:
+            changes["claim_key"] = claim_key(changes["claim"])
+        for key, value in changes.items():
             setattr(row, key, value)
         self.session.flush()
-        return row, UpsertOutcome.UPDATED
+
+    def delete(self, row: FactCheck) -> None:
+        """Delete a fact-check; the database cascades its embeddings and history."""
+        self.session.delete(row)
+        self.session.flush()
+
+    def revisions(self, fact_check_id: int) -> Sequence[FactCheckRevision]:
+        """The ratings a fact-check held before, oldest first."""
+        return self.session.scalars(
+            select(FactCheckRevision)
+            .where(FactCheckRevision.fact_check_id == fact_check_id)
+            .order_by(FactCheckRevision.id)
+        ).all()
+
+    def page(
+        self, search_filter: FactCheckFilter, *, after_id: int = 0, limit: int = 50
+    ) -> Sequence[FactCheck]:
+        """Up to ``limit`` admitted fact-checks with ids above ``after_id``, by id (keyset)."""
+        query = search_filter.apply(select(FactCheck)).where(FactCheck.id > after_id)
+        return self.session.scalars(query.order_by(FactCheck.id).limit(limit)).all()
+
+    def iterate(
+        self, search_filter: FactCheckFilter, batch_size: int = 1000
+    ) -> Iterator[FactCheck]:
+        """Every admitted fact-check by id, read in keyset batches so memory stays flat."""
+        after_id = 0
+        while rows := self.page(search_filter, after_id=after_id, limit=batch_size):
+            yield from rows
+            after_id = rows[-1].id
+            self.session.expunge_all()
+
+    def rating_counts(self, verdict: Verdict | None = None) -> list[tuple[str, int]]:
+        """Each stored rating wording with its count, most frequent first."""
+        query = select(FactCheck.rating, func.count()).group_by(FactCheck.rating)
+        if verdict is not None:
+            query = query.where(FactCheck.verdict == verdict.value)
+        rows = self.session.execute(query.order_by(func.count().desc(), FactCheck.rating)).all()
+        return [(rating, int(count)) for rating, count in rows]
+
+    def delete_embeddings(self, model_name: str) -> None:
+        """Drop every embedding stored under ``model_name``."""
+        self.session.execute(
+            delete(FactCheckEmbedding).where(FactCheckEmbedding.model_name == model_name)
+        )
 
     def records(self, ids: Iterable[int]) -> dict[int, FactCheckRecord]:
         wanted = list(set(ids))
@@ -153,9 +276,14 @@ class FactCheckRepository:
     ) -> None:
         """Write (or overwrite) the embeddings of ``ids`` under ``model_name``."""
         for fact_check_id, vector in zip(ids, vectors, strict=True):
+            # created_at is set explicitly: a merge onto an existing row would keep the old
+            # timestamp and the embedding would still look stale.
             self.session.merge(
                 FactCheckEmbedding(
-                    fact_check_id=fact_check_id, model_name=model_name, vector=vector
+                    fact_check_id=fact_check_id,
+                    model_name=model_name,
+                    vector=vector,
+                    created_at=utcnow(),
                 )
             )
         self.session.flush()

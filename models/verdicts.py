@@ -6,6 +6,8 @@ import enum
 import html
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 
 
 class Verdict(enum.StrEnum):
@@ -112,6 +114,71 @@ _EXACT: dict[str, Verdict] = {
     "labelled satire": Verdict.SATIRE,
     "originated as satire": Verdict.SATIRE,
     "parody": Verdict.SATIRE,
+    # Further English wordings seen in ClaimReview feeds.
+    "pants on fire false": Verdict.FALSE,
+    "bottomless pinocchio": Verdict.FALSE,
+    "4 pinocchios": Verdict.FALSE,
+    "3 pinocchios": Verdict.MOSTLY_FALSE,
+    "2 pinocchios": Verdict.MIXED,
+    "1 pinocchio": Verdict.MOSTLY_TRUE,
+    "inaccurate": Verdict.FALSE,
+    "baseless": Verdict.FALSE,
+    "debunked": Verdict.FALSE,
+    "false headline": Verdict.FALSE,
+    "imposter content": Verdict.FALSE,
+    "impostor content": Verdict.FALSE,
+    "manipulated media": Verdict.FALSE,
+    "digitally altered": Verdict.FALSE,
+    "fake news": Verdict.FALSE,
+    "false claim": Verdict.FALSE,
+    "wrong context": Verdict.MISLEADING,
+    "false context": Verdict.MISLEADING,
+    "misrepresented": Verdict.MISLEADING,
+    "misrepresentation": Verdict.MISLEADING,
+    "not the whole story": Verdict.MISLEADING,
+    "half truth": Verdict.MIXED,
+    "partly true": Verdict.MIXED,
+    "partially true": Verdict.MIXED,
+    "mostly accurate": Verdict.MOSTLY_TRUE,
+    "largely true": Verdict.MOSTLY_TRUE,
+    "mostly correct": Verdict.MOSTLY_TRUE,
+    "unfounded": Verdict.UNPROVEN,
+    "unclear": Verdict.UNPROVEN,
+    "lost legend": Verdict.UNPROVEN,
+    "undetermined": Verdict.UNPROVEN,
+    "insufficient evidence": Verdict.UNPROVEN,
+    "satirical": Verdict.SATIRE,
+    "humor": Verdict.SATIRE,
+    "humour": Verdict.SATIRE,
+    "joke": Verdict.SATIRE,
+    "unrated": Verdict.OTHER,
+    "not rated": Verdict.OTHER,
+    "no rating": Verdict.OTHER,
+    "flip flop": Verdict.OTHER,
+    "explainer": Verdict.OTHER,
+    # Common ratings of non-English publishers (accents are folded away).
+    "falso": Verdict.FALSE,
+    "faux": Verdict.FALSE,
+    "falsch": Verdict.FALSE,
+    "enganoso": Verdict.MISLEADING,
+    "enganosa": Verdict.MISLEADING,
+    "trompeur": Verdict.MISLEADING,
+    "irrefuhrend": Verdict.MISLEADING,
+    "fuera de contexto": Verdict.MISLEADING,
+    "hors contexte": Verdict.MISLEADING,
+    "sin contexto": Verdict.MISLEADING,
+    "parcialmente falso": Verdict.MISLEADING,
+    "partiellement faux": Verdict.MISLEADING,
+    "teilweise falsch": Verdict.MISLEADING,
+    "verdadero": Verdict.TRUE,
+    "verdadeiro": Verdict.TRUE,
+    "vrai": Verdict.TRUE,
+    "wahr": Verdict.TRUE,
+    "satira": Verdict.SATIRE,
+    "satire humour": Verdict.SATIRE,
+    "sin evidencia": Verdict.UNPROVEN,
+    "sem evidencias": Verdict.UNPROVEN,
+    "infondato": Verdict.UNPROVEN,
 }
 
 # Ordered keyword rules for ratings written as a phrase ("False: the photo is from 2019").
@@ -124,6 +191,7 @@ _KEYWORDS: list[tuple[re.Pattern[str], Verdict]] = [
         re.compile(
             r"\bmislead|\bmissing context\b|\bout of context\b|\bexaggerat|\bmiscaption"
             r"|\bmisattribut|\bcontext\b|\bpartly false\b|\bpartially false\b|\bdistort"
+            r"|\bnot quite right\b|\bisn t quite right\b"
         ),
         Verdict.MISLEADING,
     ),
@@ -168,3 +236,22 @@ def normalize_rating(rating: str | None) -> Verdict:
         if pattern.search(folded):
             return verdict
     return Verdict.OTHER
+
+
+def is_known_rating(rating: str | None) -> bool:
+    """Whether ``rating`` is a wording the normaliser recognises (even one mapped to ``other``).
+
+    An unknown rating falls through to ``Verdict.OTHER``; the ratings report lists those.
+    """
+    if not rating:
+        return False
+    folded = _fold(rating)
+    if folded in _EXACT:
+        return True
+    return any(pattern.search(folded) for pattern, _ in _KEYWORDS)
+
+
+def unknown_ratings(ratings: Iterable[str | None]) -> list[tuple[str, int]]:
+    """The ratings the normaliser does not recognise, most frequent first, with their counts."""
+    counts = Counter(r.strip() for r in ratings if r and r.strip() and not is_known_rating(r))
+    return counts.most_common()

@@ -13,6 +13,7 @@ from service.auth.router import router as auth_router
 from service.auth.service import check_auth_mode
 from service.config import Settings, get_settings
 from service.errors import install_error_handlers
+from service.factchecks.router import admin_router as factchecks_admin_router
 from service.factchecks.router import router as factchecks_router
 from service.health.router import router as health_router
 from service.runtime import Runtime, build_runtime
@@ -50,4 +51,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(triage_router)
     app.include_router(auth_router)
     mount_ui(app)
+    app.include_router(factchecks_admin_router)
     return app

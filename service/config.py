@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         default=Path("../shared/data"),
         description="Folder of the public datasets used by `seed --with-datasets`.",
     )
+    max_import_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        gt=0,
+        description="Largest feed accepted by POST /v1/factchecks/import, in bytes.",
+    )
     log_level: str = Field(default="INFO", description="Logging level.")
     auth: AuthMode = Field(
         default=AuthMode.OFF,

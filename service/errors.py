@@ -114,3 +114,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)
         return problem(500, "Internal error", "The service failed unexpectedly.", "internal")
+
+
+class ConflictError(ClaimflagError):
+    status_code = 409
+    code = "conflict"
+    title = "Conflict"

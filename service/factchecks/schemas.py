@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from claims_db.importers.records import check_review_url
 from models.matching import FactCheckRecord
 from models.verdicts import Verdict
+
+ReviewUrl = Annotated[str, BeforeValidator(check_review_url), Field(max_length=2048)]
 
 
 class FactCheckOut(BaseModel):
@@ -40,3 +44,107 @@ class FactCheckOut(BaseModel):
             publisher_site=record.publisher_site,
             language=record.language,
         )
+
+
+class RevisionOut(BaseModel):
+    """A rating the fact-check held before an update replaced it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    rating: str
+    verdict: Verdict
+    review_date: dt.date | None
+    replaced_at: dt.datetime
+    replaced_by: str | None
+    source: str | None
+
+
+class FactCheckDetail(FactCheckOut):
+    """One fact-check with where it came from and its rating history (oldest first)."""
+
+    claim_date: dt.date | None = None
+    source: str | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    history: list[RevisionOut] = Field(default_factory=list)
+
+
+class FactCheckCreate(BaseModel):
+    """A fact-check to add. ``verdict`` defaults to the rating normalised onto the scale."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim: str = Field(min_length=1, max_length=20_000)
+    rating: str = Field(min_length=1, max_length=1_000)
+    publisher: str = Field(min_length=1, max_length=255)
+    url: ReviewUrl
+    claimant: str | None = Field(default=None, max_length=5_000)
+    publisher_site: str | None = Field(
+        default=None, max_length=255, description="Default: the review URL's host."
+    )
+    review_date: dt.date | None = None
+    claim_date: dt.date | None = None
+    language: str = Field(default="en", min_length=2, max_length=16)
+    verdict: Verdict | None = None
+
+
+_REQUIRED = ("claim", "rating", "publisher", "url", "language")
+
+
+class FactCheckUpdate(BaseModel):
+    """Fields to change; those left out stay as they are, ``null`` clears optional ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim: str | None = Field(default=None, min_length=1, max_length=20_000)
+    rating: str | None = Field(default=None, min_length=1, max_length=1_000)
+    publisher: str | None = Field(default=None, min_length=1, max_length=255)
+    url: ReviewUrl | None = None
+    claimant: str | None = Field(default=None, max_length=5_000)
+    publisher_site: str | None = Field(default=None, max_length=255)
+    review_date: dt.date | None = None
+    claim_date: dt.date | None = None
+    language: str | None = Field(default=None, min_length=2, max_length=16)
+    verdict: Verdict | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _required_not_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = [name for name in _REQUIRED if name in data and data[name] is None]
+            if nulls:
+                raise ValueError(f"{', '.join(nulls)} cannot be null")
+        return data
+
+
+class FactCheckPage(BaseModel):
+    """One page of fact-checks; pass ``next_cursor`` as ``cursor`` for the next page."""
+
+    items: list[FactCheckOut]
+    next_cursor: str | None
+
+
+class SearchResult(BaseModel):
+    """A fact-check found for a search query, with its relevance score (higher is better)."""
+
+    fact_check: FactCheckOut
+    score: float
+
+
+class SearchResponse(BaseModel):
+    """Fact-checks matching a query, best first."""
+
+    results: list[SearchResult]
+
+
+class ImportSummaryOut(BaseModel):
+    """What an import did; ``errors`` lists the first rejected records as "where: why"."""
+
+    format: str
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    skipped: int
+    errors: list[str]
+    skipped_reasons: dict[str, int]

@@ -1,17 +1,252 @@
-"""Fact-check lookups for the API."""
+"""Fact-check reads, writes, search and feed imports for the API.
+
+Writes embed the changed claims in the same transaction (``embed_pending``), so the next
+search or analysis sees them: the shared index reloads when the table signature changes.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from typing import IO
+
 from sqlalchemy.orm import Session
 
-from claims_db.repository import FactCheckRepository, to_record
-from service.errors import NotFoundError
-from service.factchecks.schemas import FactCheckOut
+from claims_db.importers.feeds import FeedFormat, detect_format, read_feed
+from claims_db.importers.records import site_of
+from claims_db.ingest import embed_pending, ingest
+from claims_db.models import FactCheck
+from claims_db.repository import (
+    FactCheckFilter,
+    FactCheckInput,
+    FactCheckRepository,
+    to_record,
+)
+from claims_db.search import FactCheckIndex
+from models.embedding import Embedder
+from models.matching import SearchFilter
+from models.verdicts import normalize_rating
+from service.errors import ConflictError, NotFoundError, UnprocessableError
+from service.factchecks.schemas import (
+    FactCheckCreate,
+    FactCheckDetail,
+    FactCheckOut,
+    FactCheckPage,
+    FactCheckUpdate,
+    ImportSummaryOut,
+    RevisionOut,
+    SearchResponse,
+    SearchResult,
+)
+
+logger = logging.getLogger(__name__)
 
 
-def get_fact_check(session: Session, fact_check_id: int) -> FactCheckOut:
-    """One fact-check by id, or ``NotFoundError``."""
-    row = FactCheckRepository(session).get(fact_check_id)
+def _detail(repository: FactCheckRepository, row: FactCheck) -> FactCheckDetail:
+    record = FactCheckOut.from_record(to_record(row))
+    return FactCheckDetail(
+        **record.model_dump(),
+        claim_date=row.claim_date,
+        source=row.source,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        history=[RevisionOut.model_validate(r) for r in repository.revisions(row.id)],
+    )
+
+
+def _existing(repository: FactCheckRepository, fact_check_id: int) -> FactCheck:
+    row = repository.get(fact_check_id)
     if row is None:
         raise NotFoundError(f"no fact-check with id {fact_check_id}")
-    return FactCheckOut.from_record(to_record(row))
+    return row
+
+
+def get_fact_check(session: Session, fact_check_id: int) -> FactCheckDetail:
+    """One fact-check by id with its history, or ``NotFoundError``."""
+    repository = FactCheckRepository(session)
+    return _detail(repository, _existing(repository, fact_check_id))
+
+
+def create_fact_check(
+    session: Session, embedder: Embedder, body: FactCheckCreate, *, actor: str | None = None
+) -> FactCheckDetail:
+    """Add a fact-check and embed it; ``ConflictError`` if its url and claim exist."""
+    repository = FactCheckRepository(session)
+    existing = repository.find(body.url, body.claim)
+    if existing is not None:
+        raise ConflictError(f"fact-check {existing.id} already has this url and claim")
+    row, _ = repository.upsert(
+        FactCheckInput(
+            claim=body.claim,
+            rating=body.rating,
+            publisher=body.publisher,
+            url=body.url,
+            claimant=body.claimant,
+            publisher_site=body.publisher_site or site_of(body.url),
+            review_date=body.review_date,
+            claim_date=body.claim_date,
+            language=body.language,
+            verdict=body.verdict,
+            source="api",
+        ),
+        actor=actor,
+    )
+    embed_pending(session, embedder)
+    return _detail(repository, row)
+
+
+def update_fact_check(
+    session: Session,
+    embedder: Embedder,
+    fact_check_id: int,
+    body: FactCheckUpdate,
+    *,
+    actor: str | None = None,
+) -> FactCheckDetail:
+    """Change a fact-check; a new rating keeps the old one in its history.
+
+    A new rating without a verdict re-derives the verdict from the rating.
+    """
+    repository = FactCheckRepository(session)
+    row = _existing(repository, fact_check_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "verdict" in changes:
+        verdict = changes["verdict"] or normalize_rating(changes.get("rating", row.rating))
+        changes["verdict"] = verdict.value
+    elif "rating" in changes:
+        changes["verdict"] = normalize_rating(changes["rating"]).value
+    claim, url = changes.get("claim", row.claim), changes.get("url", row.url)
+    if "claim" in changes or "url" in changes:
+        clash = repository.find(url, claim)
+        if clash is not None and clash.id != row.id:
+            raise ConflictError(f"fact-check {clash.id} already has this url and claim")
+    repository.update(row, changes, actor=actor, source="api")
+    embed_pending(session, embedder)
+    return _detail(repository, row)
+
+
+def delete_fact_check(session: Session, fact_check_id: int) -> None:
+    """Delete a fact-check with its embeddings and history."""
+    repository = FactCheckRepository(session)
+    repository.delete(_existing(repository, fact_check_id))
+
+
+def encode_cursor(last_id: int) -> str:
+    """An opaque cursor pointing after ``last_id``."""
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id a cursor points after; ``UnprocessableError`` for a cursor we did not issue."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = text.partition(":")
+        if prefix != "id":
+            raise ValueError(text)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise UnprocessableError("cursor is not one this API issued") from error
+
+
+def list_fact_checks(
+    session: Session, search_filter: FactCheckFilter, *, cursor: str | None, limit: int
+) -> FactCheckPage:
+    """A page of fact-checks by id, with the cursor of the next page when there is one."""
+    after_id = decode_cursor(cursor) if cursor else 0
+    rows = FactCheckRepository(session).page(search_filter, after_id=after_id, limit=limit + 1)
+    items = [FactCheckOut.from_record(to_record(row)) for row in rows[:limit]]
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return FactCheckPage(items=items, next_cursor=next_cursor)
+
+
+def search_fact_checks(
+    session: Session,
+    embedder: Embedder,
+    index: FactCheckIndex,
+    query: str,
+    *,
+    limit: int,
+    language: str | None = None,
+    publisher: str | None = None,
+    max_age_days: int | None = None,
+    today: dt.date | None = None,
+) -> SearchResponse:
+    """Fact-checks nearest to ``query`` in meaning, best first.
+
+    With ``max_age_days`` only fact-checks with a review date in that window qualify.
+    """
+    if not query.strip():
+        raise UnprocessableError("q is empty or only white space")
+    index.sync(session)
+    reviewed_after = None
+    if max_age_days is not None:
+        reviewed_after = (today or dt.date.today()) - dt.timedelta(days=max_age_days)
+    search_filter = SearchFilter(
+        reviewed_after=reviewed_after, language=language, publisher=publisher
+    )
+    depth = limit * 4 if reviewed_after else limit
+    candidates = index.nearest(embedder.encode([query]), k=depth, search_filter=search_filter)[0]
+    if reviewed_after:
+        candidates = [c for c in candidates if c.fact_check.review_date is not None]
+    return SearchResponse(
+        results=[
+            SearchResult(
+                fact_check=FactCheckOut.from_record(c.fact_check), score=round(c.similarity, 4)
+            )
+            for c in candidates[:limit]
+        ]
+    )
+
+
+def parse_columns(pairs: list[str]) -> dict[str, str]:
+    """``["claim=statement", …]`` as a field → column mapping."""
+    mapping = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise UnprocessableError(f"column mapping {pair!r} is not FIELD=COLUMN")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+def import_feed(
+    session_factory: Callable[[], Session],
+    embedder: Embedder,
+    stream: IO[bytes],
+    feed_format: FeedFormat,
+    *,
+    columns: Mapping[str, str] | None = None,
+    source: str = "import",
+    actor: str | None = None,
+) -> ImportSummaryOut:
+    """Import a feed, committing batch by batch as the CLI does (whole batches survive)."""
+    if feed_format is FeedFormat.AUTO:
+        feed_format = detect_format(stream.read(64 * 1024))
+        stream.seek(0)
+    try:
+        items = read_feed(stream, feed_format, columns=columns, source=source)
+    except ValueError as error:
+        raise UnprocessableError(str(error)) from error
+    summary = ingest(session_factory, embedder, items, actor=actor)
+    logger.info(
+        "import (%s): %d inserted, %d updated, %d unchanged, %d rejected, %d skipped",
+        feed_format.value,
+        summary.inserted,
+        summary.updated,
+        summary.unchanged,
+        summary.rejected,
+        summary.skipped,
+    )
+    return ImportSummaryOut(
+        format=feed_format.value,
+        inserted=summary.inserted,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        rejected=summary.rejected,
+        skipped=summary.skipped,
+        errors=summary.errors,
+        skipped_reasons=dict(summary.skipped_reasons),
+    )

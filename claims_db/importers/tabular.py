@@ -1,0 +1,96 @@
+"""Line-oriented feeds: CSV with a column mapping, and JSON Lines (flat or ClaimReview)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from typing import IO, Any
+
+from claims_db.importers.claimreview import google_items, node_items
+from claims_db.importers.records import FactCheckFields, ImportItem, Rejected, validate
+
+# The fields a CSV column or a flat JSON object may fill.
+FIELDS: tuple[str, ...] = tuple(FactCheckFields.model_fields)
+
+
+def column_mapping(pairs: Mapping[str, str] | None) -> dict[str, str]:
+    """The field → column mapping: each field read from the column of the same name unless
+    ``pairs`` names another. Raises ``ValueError`` for a field that does not exist."""
+    mapping = {name: name for name in FIELDS}
+    for field, column in (pairs or {}).items():
+        if field not in mapping:
+            raise ValueError(f"unknown field {field!r}; fields are {', '.join(FIELDS)}")
+        mapping[field] = column
+    return mapping
+
+
+def read_csv(
+    stream: IO[bytes], columns: Mapping[str, str] | None = None, source: str | None = None
+) -> Iterator[ImportItem]:
+    """Import items from CSV with a header row, one row at a time.
+
+    Args:
+        stream: The file in binary mode (UTF-8, a byte-order mark is dropped).
+        columns: Field → column overrides, e.g. ``{"claim": "statement", "rating": "label"}``.
+        source: Recorded on every fact-check as where it came from.
+
+    Raises:
+        ValueError: A mapped column of a required field is absent from the header.
+    """
+    mapping = column_mapping(columns)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(text)
+    header = set(reader.fieldnames or ())
+    absent = [
+        f"{f} ({mapping[f]!r})" for f in ("claim", "rating", "url") if mapping[f] not in header
+    ]
+    if absent:
+        raise ValueError(f"CSV header lacks the columns for {', '.join(absent)}")
+    present = {field: column for field, column in mapping.items() if column in header}
+    return _csv_rows(reader, present, source)
+
+
+def _csv_rows(
+    reader: csv.DictReader[str], present: dict[str, str], source: str | None
+) -> Iterator[ImportItem]:
+    for row in reader:
+        fields = {field: row.get(column) or None for field, column in present.items()}
+        yield validate(fields, f"line {reader.line_num}", source)
+
+
+def read_jsonl(
+    stream: IO[bytes], columns: Mapping[str, str] | None = None, source: str | None = None
+) -> Iterator[ImportItem]:
+    """Import items from JSON Lines: each line a flat record, a ClaimReview or a Google claim.
+
+    Args:
+        stream: The file in binary mode.
+        columns: Field → key overrides for flat records.
+        source: Recorded on every fact-check as where it came from.
+    """
+    return _jsonl_rows(stream, column_mapping(columns), source)
+
+
+def _jsonl_rows(
+    stream: IO[bytes], mapping: dict[str, str], source: str | None
+) -> Iterator[ImportItem]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        location = f"line {number}"
+        try:
+            record: Any = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            yield Rejected(location, f"invalid JSON: {error}")
+            continue
+        if not isinstance(record, dict):
+            yield Rejected(location, f"expected an object, got {type(record).__name__}")
+        elif "@type" in record or "claimReviewed" in record or "@graph" in record:
+            yield from node_items(record, location, source)
+        elif "claimReview" in record:
+            yield from google_items(record, location, source)
+        else:
+            fields = {field: record.get(key) for field, key in mapping.items() if key in record}
+            yield validate(fields, location, source)
