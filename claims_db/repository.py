@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Delete, Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from claims_db.base import utcnow
@@ -233,6 +233,11 @@ class FactCheckRepository:
             query = query.where(FactCheck.verdict == verdict.value)
         rows = self.session.execute(query.order_by(func.count().desc(), FactCheck.rating)).all()
         return [(rating, int(count)) for rating, count in rows]
+
+    @staticmethod
+    def delete_all_statement() -> Delete:
+        """A statement deleting every fact-check (embeddings and history cascade)."""
+        return delete(FactCheck)
 
     def delete_embeddings(self, model_name: str) -> None:
         """Drop every embedding stored under ``model_name``."""

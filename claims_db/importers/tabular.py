@@ -49,15 +49,19 @@ def read_csv(
     if absent:
         raise ValueError(f"CSV header lacks the columns for {', '.join(absent)}")
     present = {field: column for field, column in mapping.items() if column in header}
-    return _csv_rows(reader, present, source)
+    return _csv_rows(text, reader, present, source)
 
 
 def _csv_rows(
-    reader: csv.DictReader[str], present: dict[str, str], source: str | None
+    text: io.TextIOWrapper,
+    reader: csv.DictReader[str],
+    present: dict[str, str],
+    source: str | None,
 ) -> Iterator[ImportItem]:
     for row in reader:
         fields = {field: row.get(column) or None for field, column in present.items()}
         yield validate(fields, f"line {reader.line_num}", source)
+    text.detach()  # leave the caller's stream open
 
 
 def read_jsonl(

@@ -1,0 +1,154 @@
+"""Importing feeds into a real database: idempotency, history, embeddings, flat memory."""
+
+import datetime as dt
+import json
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims_db.importers.feeds import FeedFormat, read_feed
+from claims_db.ingest import IngestSummary, ingest, reembed_all
+from claims_db.repository import FactCheckInput, FactCheckRepository
+from claims_db.search import FactCheckIndex
+from models.embedding import Embedder
+from tests.claims_db.feeds import CSV_COLUMNS, FEEDS
+
+
+def _import(
+    session_factory: sessionmaker[Session],
+    embedder: Embedder,
+    path: Path,
+    columns: dict[str, str] | None = None,
+    batch_size: int = 256,
+) -> IngestSummary:
+    with path.open("rb") as stream:
+        items = read_feed(stream, FeedFormat.AUTO, columns=columns, source=path.name)
+        return ingest(session_factory, embedder, items, batch_size=batch_size)
+
+
+def _counts(summary: IngestSummary) -> tuple[int, int, int, int, int]:
+    return (
+        summary.inserted,
+        summary.updated,
+        summary.unchanged,
+        summary.rejected,
+        summary.skipped,
+    )
+
+
+def test_every_fixture_imports_and_a_reimport_changes_nothing(
+    session_factory: sessionmaker[Session], embedder: Embedder
+) -> None:
+    expected = {
+        "page_graph.jsonld": (3, 0, 0, 0, 1),
+        "datafeed.json": (3, 0, 0, 3, 1),
+        "single.json": (1, 0, 0, 0, 0),
+        "google_claims_search.json": (3, 0, 0, 1, 0),
+        "flat.jsonl": (3, 0, 0, 3, 0),
+        "mapped.csv": (2, 0, 0, 2, 0),
+    }
+    for name, counts in expected.items():
+        columns = CSV_COLUMNS if name.endswith(".csv") else None
+        first = _import(session_factory, embedder, FEEDS / name, columns)
+        assert _counts(first) == counts, name
+        again = _import(session_factory, embedder, FEEDS / name, columns)
+        inserted, _, _, rejected, skipped = counts
+        assert _counts(again) == (0, 0, inserted, rejected, skipped), name
+    with session_factory() as session:
+        repository = FactCheckRepository(session)
+        assert repository.count() == 15
+        assert not repository.missing_embeddings(embedder.model_name)
+
+
+def test_changed_rating_updates_the_record_and_keeps_its_history(
+    session_factory: sessionmaker[Session], embedder: Embedder
+) -> None:
+    original = FactCheckInput(
+        claim="The tunnel will open next year.",
+        rating="Unproven",
+        publisher="Example Fact Desk",
+        url="https://factdesk.example/tunnel/",
+        review_date=dt.date(2024, 1, 1),
+        source="first-feed",
+    )
+    ingest(session_factory, embedder, [original])
+    revised = FactCheckInput(
+        claim=original.claim,
+        rating="False",
+        publisher=original.publisher,
+        url=original.url,
+        review_date=dt.date(2024, 6, 1),
+        source="second-feed",
+    )
+    summary = ingest(session_factory, embedder, [revised], actor="feed-bot")
+    assert (summary.inserted, summary.updated) == (0, 1)
+    assert ingest(session_factory, embedder, [revised]).unchanged == 1
+    with session_factory() as session:
+        repository = FactCheckRepository(session)
+        row = repository.find(original.url, original.claim)
+        assert row is not None
+        assert (row.rating, row.verdict, row.review_date) == ("False", "false", dt.date(2024, 6, 1))
+        (revision,) = repository.revisions(row.id)
+        assert (revision.rating, revision.verdict) == ("Unproven", "unproven")
+        assert revision.review_date == dt.date(2024, 1, 1)
+        assert (revision.replaced_by, revision.source) == ("feed-bot", "second-feed")
+        # The update was re-embedded: nothing is stale.
+        assert not repository.missing_embeddings(embedder.model_name)
+
+
+def test_reembedding_overwrites_every_vector(
+    session_factory: sessionmaker[Session], embedder: Embedder
+) -> None:
+    _import(session_factory, embedder, FEEDS / "page_graph.jsonld")
+    with session_factory() as session:
+        _, before = FactCheckRepository(session).embedding_matrix(embedder.model_name)
+    assert reembed_all(session_factory, embedder, batch_size=2) == 3
+    with session_factory() as session:
+        ids, after = FactCheckRepository(session).embedding_matrix(embedder.model_name)
+    assert ids.shape[0] == 3 and after.shape == before.shape
+    index = FactCheckIndex(embedder.model_name)
+    with session_factory() as session:
+        index.sync(session)
+    (best,) = index.nearest(embedder.encode(["praying at home is banned near clinics"]), k=1)[0]
+    assert "pray silently" in best.fact_check.claim
+
+
+def _write_feed(path: Path, count: int) -> None:
+    """A ClaimReview DataFeed of ``count`` distinct reviews, written record by record."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"@context": "https://schema.org", "@type": "DataFeed", "dataFeedElement": [')
+        for number in range(count):
+            node = {
+                "@type": "DataFeedItem",
+                "item": {
+                    "@type": "ClaimReview",
+                    "url": f"https://factdesk.example/review/{number}/",
+                    "claimReviewed": f"Claim number {number} about item {number % 97}.",
+                    "datePublished": "2024-05-01",
+                    "author": {"@type": "Organization", "name": "Example Fact Desk"},
+                    "reviewRating": {"@type": "Rating", "alternateName": "False"},
+                },
+            }
+            out.write(("," if number else "") + json.dumps(node))
+        out.write("]}")
+
+
+@pytest.mark.slow
+def test_import_memory_stays_flat_from_1k_to_10k_records(
+    tmp_path: Path, session_factory: sessionmaker[Session], embedder: Embedder
+) -> None:
+    peaks = {}
+    for count in (1_000, 10_000):
+        path = tmp_path / f"feed-{count}.json"
+        _write_feed(path, count)
+        with session_factory.begin() as session:
+            session.execute(FactCheckRepository.delete_all_statement())
+        tracemalloc.start()
+        summary = _import(session_factory, embedder, path)
+        peaks[count] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert summary.inserted == count
+    # Ten times the records may not take much more memory than one batch's worth.
+    assert peaks[10_000] < peaks[1_000] * 1.5 + 2_000_000, peaks
