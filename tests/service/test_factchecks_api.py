@@ -1,0 +1,167 @@
+"""The fact-check API over a real seeded database and the real model."""
+
+import datetime as dt
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.claims_db.feeds import FEEDS
+
+NEW = {
+    "claim": "The city council banned cycling on every bridge in Glasgow.",
+    "rating": "Pants on Fire!",
+    "publisher": "Example Fact Desk",
+    "url": "https://factdesk.example/2025/03/bridges/",
+    "claimant": "A viral post",
+    "review_date": "2025-03-10",
+}
+
+
+def _search(client: TestClient, **params: Any) -> list[dict[str, Any]]:
+    response = client.get("/v1/factchecks/search", params=params)
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["results"]
+    return results
+
+
+def test_create_get_and_find_at_once(client: TestClient) -> None:
+    created = client.post("/v1/factchecks", json=NEW)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["verdict"] == "false" and body["publisher_site"] == "factdesk.example"
+    assert body["history"] == [] and body["source"] == "api"
+    fetched = client.get(f"/v1/factchecks/{body['id']}").json()
+    assert fetched == body
+    # The embedding followed the write: the next search sees it.
+    best = _search(client, q="cycling was banned on all of Glasgow's bridges", limit=3)[0]
+    assert best["fact_check"]["id"] == body["id"] and best["score"] > 0.7
+    assert set(best["fact_check"]) >= {"id", "claim", "rating", "verdict", "publisher", "url"}
+    # … and so does the next analysis.
+    analysis = client.post(
+        "/v1/analyze",
+        json={"text": "Campaigners said the council banned cycling on every bridge in Glasgow."},
+    ).json()
+    assert analysis["claims"][0]["matches"][0]["fact_check"]["id"] == body["id"]
+    assert client.post("/v1/factchecks", json=NEW).status_code == 409
+
+
+def test_create_rejects_bad_input(client: TestClient) -> None:
+    bad_url = client.post("/v1/factchecks", json={**NEW, "url": "not a url"})
+    assert bad_url.status_code == 422 and "url" in bad_url.json()["detail"]
+    missing = client.post("/v1/factchecks", json={k: v for k, v in NEW.items() if k != "claim"})
+    assert missing.status_code == 422
+    wrong_type = client.post("/v1/factchecks", json={**NEW, "review_date": "someday"})
+    assert wrong_type.status_code == 422
+
+
+def test_update_keeps_rating_history_and_reembeds(client: TestClient) -> None:
+    fact_check_id = client.post("/v1/factchecks", json=NEW).json()["id"]
+    updated = client.patch(f"/v1/factchecks/{fact_check_id}", json={"rating": "Mostly False"})
+    assert updated.status_code == 200, updated.text
+    body = updated.json()
+    assert (body["rating"], body["verdict"]) == ("Mostly False", "mostly_false")
+    assert [(h["rating"], h["verdict"]) for h in body["history"]] == [("Pants on Fire!", "false")]
+
+    reworded = client.patch(
+        f"/v1/factchecks/{fact_check_id}",
+        json={"claim": "Glasgow's ferries will stop running on Sundays.", "claimant": None},
+    ).json()
+    assert reworded["claimant"] is None and len(reworded["history"]) == 1
+    best = _search(client, q="no ferry services in Glasgow on Sunday", limit=1)[0]
+    assert best["fact_check"]["id"] == fact_check_id
+
+    assert client.patch(f"/v1/factchecks/{fact_check_id}", json={"claim": None}).status_code == 422
+    assert client.patch("/v1/factchecks/999999", json={"rating": "True"}).status_code == 404
+
+
+def test_delete_removes_record_embedding_and_history(client: TestClient) -> None:
+    fact_check_id = client.post("/v1/factchecks", json=NEW).json()["id"]
+    client.patch(f"/v1/factchecks/{fact_check_id}", json={"rating": "True"})
+    assert client.delete(f"/v1/factchecks/{fact_check_id}").status_code == 204
+    assert client.get(f"/v1/factchecks/{fact_check_id}").status_code == 404
+    assert client.delete(f"/v1/factchecks/{fact_check_id}").status_code == 404
+    results = _search(client, q="cycling was banned on all of Glasgow's bridges", limit=5)
+    assert all(r["fact_check"]["id"] != fact_check_id for r in results)
+
+
+def test_list_filters_and_cursor_pagination(client: TestClient) -> None:
+    seen: list[int] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 10}
+        if cursor:
+            params["cursor"] = cursor
+        page = client.get("/v1/factchecks", params=params).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 41 and seen == sorted(set(seen))
+
+    ferret = client.get("/v1/factchecks", params={"publisher": "theferret.scot"}).json()["items"]
+    assert ferret and all(i["publisher_site"] == "theferret.scot" for i in ferret)
+    false_ones = client.get("/v1/factchecks", params={"verdict": "false", "limit": 200}).json()
+    assert all(i["verdict"] == "false" for i in false_ones["items"])
+    dated = client.get(
+        "/v1/factchecks",
+        params={"reviewed_from": "2025-02-01", "reviewed_to": "2025-02-28", "limit": 200},
+    ).json()["items"]
+    assert dated and all("2025-02-01" <= i["review_date"] <= "2025-02-28" for i in dated)
+    assert client.get("/v1/factchecks", params={"language": "xx"}).json()["items"] == []
+    bad = client.get("/v1/factchecks", params={"cursor": "bm9wZQ"})
+    assert bad.status_code == 422 and bad.json()["code"] == "unprocessable"
+    assert client.get("/v1/factchecks", params={"verdict": "maybe"}).status_code == 422
+
+
+def test_search_ranks_and_filters(client: TestClient) -> None:
+    results = _search(client, q="Scots told not to pray in their own homes in buffer zones")
+    assert results[0]["fact_check"]["publisher_site"] == "theferret.scot"
+    scores = [r["score"] for r in results]
+    assert scores == sorted(scores, reverse=True) and len(results) <= 10
+    assert len(_search(client, q="Ukraine", limit=3)) == 3
+    only = _search(client, q="Ukraine war", publisher="Full Fact")
+    assert only and all(r["fact_check"]["publisher"] == "Full Fact" for r in only)
+    assert _search(client, q="Ukraine war", language="de") == []
+
+    recent = {**NEW, "review_date": (dt.date.today() - dt.timedelta(days=2)).isoformat()}
+    recent_id = client.post("/v1/factchecks", json=recent).json()["id"]
+    fresh = _search(client, q="Glasgow bridges cycling ban", max_age_days=7)
+    assert [r["fact_check"]["id"] for r in fresh] == [recent_id]
+
+    assert client.get("/v1/factchecks/search", params={"q": ""}).status_code == 422
+    assert client.get("/v1/factchecks/search", params={"q": "   "}).status_code == 422
+    assert client.get("/v1/factchecks/search", params={"q": "x", "limit": 0}).status_code == 422
+
+
+def test_import_endpoint(client: TestClient) -> None:
+    feed = (FEEDS / "datafeed.json").read_bytes()
+    response = client.post("/v1/factchecks/import", content=feed)
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert summary["format"] == "claimreview"
+    assert (summary["inserted"], summary["rejected"], summary["skipped"]) == (3, 3, 1)
+    assert "dataFeedElement[2].item: missing url" in summary["errors"]
+    assert summary["skipped_reasons"] == {"MediaReview": 1}
+    again = client.post("/v1/factchecks/import", content=feed).json()
+    assert (again["inserted"], again["unchanged"]) == (0, 3)
+    assert _search(client, q="most aid to Ukraine of any country", limit=1)[0]["fact_check"][
+        "url"
+    ] == ("https://factdesk.example/2025/02/ukraine-aid/")
+
+    csv_feed = (FEEDS / "mapped.csv").read_bytes()
+    mapping = [
+        "claim=statement",
+        "claimant=speaker",
+        "rating=label",
+        "url=link",
+        "publisher=outlet",
+        "review_date=published",
+    ]
+    mapped = client.post(
+        "/v1/factchecks/import", params={"format": "csv", "column": mapping}, content=csv_feed
+    ).json()
+    assert (mapped["inserted"], mapped["rejected"]) == (2, 2)
+    unmapped = client.post("/v1/factchecks/import", params={"format": "csv"}, content=csv_feed)
+    assert unmapped.status_code == 422 and "claim" in unmapped.json()["detail"]
+    odd = client.post("/v1/factchecks/import", params={"column": "claim"}, content=csv_feed)
+    assert odd.status_code == 422
