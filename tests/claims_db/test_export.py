@@ -84,7 +84,9 @@ def test_filtered_subset(session_factory: sessionmaker[Session], embedder: Embed
     false_2025 = FactCheckFilter(
         verdict=Verdict.FALSE, reviewed_from=dt.date(2025, 1, 1), publisher="factdesk.example"
     )
-    claims = {n["claimReviewed"] for n in json.loads(_export(session_factory, false_2025))["@graph"]}
+    claims = {
+        n["claimReviewed"] for n in json.loads(_export(session_factory, false_2025))["@graph"]
+    }
     assert claims == {
         "The buffer zone law makes it illegal to pray silently in your own home.",
         "Half of all Europeans want to leave the EU.",
