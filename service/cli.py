@@ -201,7 +201,6 @@ def export_feed(
     from claims_db.export import export_claim_reviews
     from claims_db.repository import FactCheckFilter
 
-    settings = get_settings()
     session_factory = _session_factory()
     search_filter = FactCheckFilter(
         publisher=publisher,
@@ -252,7 +251,6 @@ def ratings_report(
     from claims_db.repository import FactCheckRepository
     from models.verdicts import is_known_rating, normalize_rating
 
-    settings = get_settings()
     session_factory = _session_factory()
     with session_factory() as session:
         counts = FactCheckRepository(session).rating_counts(None if show_all else Verdict.OTHER)

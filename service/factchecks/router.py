@@ -1,7 +1,7 @@
 """Fact-check routes: reads in ``router``, writes in ``admin_router``.
 
-Every write route lives on ``admin_router`` so that access control can be attached to all
-of them at once (``APIRouter(dependencies=[...])`` or ``include_router(..., dependencies=)``).
+Reads need any API key (a submitter's or higher) when auth is required; every write route
+lives on ``admin_router``, which admits admins only. With auth off both are open locally.
 """
 
 from __future__ import annotations
@@ -10,13 +10,22 @@ import datetime as dt
 import tempfile
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from claims_db.importers.feeds import FeedFormat
 from claims_db.repository import FactCheckFilter
 from models.verdicts import Verdict
-from service.deps import IndexDep, PipelineDep, RuntimeDep, SessionDep
+from service.auth.schemas import Role
+from service.deps import (
+    AdminOnly,
+    CurrentAdmin,
+    IndexDep,
+    PipelineDep,
+    RuntimeDep,
+    SessionDep,
+    require_role,
+)
 from service.errors import PayloadTooLargeError
 from service.factchecks import service
 from service.factchecks.schemas import (
@@ -28,8 +37,14 @@ from service.factchecks.schemas import (
     SearchResponse,
 )
 
-router = APIRouter(prefix="/v1/factchecks", tags=["factchecks"])
-admin_router = APIRouter(prefix="/v1/factchecks", tags=["factchecks (write)"])
+router = APIRouter(
+    prefix="/v1/factchecks",
+    tags=["factchecks"],
+    dependencies=[Depends(require_role(Role.SUBMITTER))],
+)
+admin_router = APIRouter(
+    prefix="/v1/factchecks", tags=["factchecks (admin)"], dependencies=[AdminOnly]
+)
 
 # Import bodies above this size go to a temporary file instead of memory.
 _SPOOL_BYTES = 4 * 1024 * 1024
@@ -93,18 +108,25 @@ def get_fact_check(*, session: SessionDep, fact_check_id: int) -> FactCheckDetai
 
 @admin_router.post("", response_model=FactCheckDetail, status_code=status.HTTP_201_CREATED)
 def create_fact_check(
-    *, session: SessionDep, pipeline: PipelineDep, body: FactCheckCreate
+    *, session: SessionDep, pipeline: PipelineDep, admin: CurrentAdmin, body: FactCheckCreate
 ) -> FactCheckDetail:
     """Add a fact-check; it is searchable as soon as this returns."""
-    return service.create_fact_check(session, pipeline.embedder, body)
+    return service.create_fact_check(session, pipeline.embedder, body, actor=admin.name)
 
 
 @admin_router.patch("/{fact_check_id}", response_model=FactCheckDetail)
 def update_fact_check(
-    *, session: SessionDep, pipeline: PipelineDep, fact_check_id: int, body: FactCheckUpdate
+    *,
+    session: SessionDep,
+    pipeline: PipelineDep,
+    admin: CurrentAdmin,
+    fact_check_id: int,
+    body: FactCheckUpdate,
 ) -> FactCheckDetail:
-    """Change a fact-check; a changed rating is kept in its history."""
-    return service.update_fact_check(session, pipeline.embedder, fact_check_id, body)
+    """Change a fact-check; a changed rating is kept in its history (with who changed it)."""
+    return service.update_fact_check(
+        session, pipeline.embedder, fact_check_id, body, actor=admin.name
+    )
 
 
 @admin_router.delete("/{fact_check_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -135,6 +157,7 @@ async def import_fact_checks(
     *,
     request: Request,
     runtime: RuntimeDep,
+    admin: CurrentAdmin,
     format: Annotated[FeedFormat, Query(description="Feed format; auto guesses it.")] = (
         FeedFormat.AUTO
     ),
@@ -161,4 +184,5 @@ async def import_fact_checks(
             body,
             format,
             columns=columns,
+            actor=admin.name,
         )

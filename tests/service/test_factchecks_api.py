@@ -5,7 +5,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from models.pipeline import Pipeline
+from service.auth.schemas import Role
+from service.config import Settings
 from tests.claims_db.feeds import FEEDS
+from tests.service.triage_helpers import app_client, bearer, make_keys, required
 
 NEW = {
     "claim": "The city council banned cycling on every bridge in Glasgow.",
@@ -165,3 +169,31 @@ def test_import_endpoint(client: TestClient) -> None:
     assert unmapped.status_code == 422 and "claim" in unmapped.json()["detail"]
     odd = client.post("/v1/factchecks/import", params={"column": "claim"}, content=csv_feed)
     assert odd.status_code == 422
+
+
+def test_writes_need_an_admin_key_reads_any_key(
+    seeded_settings: Settings, pipeline: Pipeline
+) -> None:
+    tokens = make_keys(seeded_settings, (Role.SUBMITTER, "sam"), (Role.ADMIN, "ada"))
+    with app_client(required(seeded_settings), pipeline) as (client, _):
+        assert client.get("/v1/factchecks").status_code == 401
+        assert client.get("/v1/factchecks/search", params={"q": "x"}).status_code == 401
+        listed = client.get("/v1/factchecks", headers=bearer(tokens["sam"]))
+        assert listed.status_code == 200
+        some_id = listed.json()["items"][0]["id"]
+        for method, path in [
+            ("post", "/v1/factchecks"),
+            ("patch", f"/v1/factchecks/{some_id}"),
+            ("delete", f"/v1/factchecks/{some_id}"),
+            ("post", "/v1/factchecks/import"),
+        ]:
+            response = client.request(method, path, json=NEW, headers=bearer(tokens["sam"]))
+            assert response.status_code == 403, path
+        created = client.post("/v1/factchecks", json=NEW, headers=bearer(tokens["ada"]))
+        assert created.status_code == 201
+        changed = client.patch(
+            f"/v1/factchecks/{created.json()['id']}",
+            json={"rating": "True"},
+            headers=bearer(tokens["ada"]),
+        ).json()
+        assert changed["history"][0]["replaced_by"] == "ada"
