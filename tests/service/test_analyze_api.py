@@ -157,7 +157,10 @@ def test_fact_check_by_id_and_missing(client: TestClient, example_text: str) -> 
     fact_check = next(c for c in claims if c["flagged"])["matches"][0]["fact_check"]  # type: ignore[index]
     response = client.get(f"/v1/factchecks/{fact_check['id']}")
     assert response.status_code == 200
-    assert response.json() == fact_check
+    body = response.json()
+    # The same public fields as in /v1/analyze, plus provenance and rating history.
+    assert {key: body[key] for key in fact_check} == fact_check
+    assert body["history"] == []
     _problem(client.get("/v1/factchecks/999999"), 404)
 
 
