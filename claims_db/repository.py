@@ -239,12 +239,6 @@ class FactCheckRepository:
         """A statement deleting every fact-check (embeddings and history cascade)."""
         return delete(FactCheck)
 
-    def delete_embeddings(self, model_name: str) -> None:
-        """Drop every embedding stored under ``model_name``."""
-        self.session.execute(
-            delete(FactCheckEmbedding).where(FactCheckEmbedding.model_name == model_name)
-        )
-
     def records(self, ids: Iterable[int]) -> dict[int, FactCheckRecord]:
         wanted = list(set(ids))
         if not wanted:
