@@ -87,10 +87,10 @@ def search_fact_checks(
         int | None, Query(ge=1, description="Only fact-checks reviewed this recently.")
     ] = None,
 ) -> SearchResponse:
-    """Published fact-checks closest to the query, best first."""
+    """Published fact-checks for a claim or keywords, best first (the /v1/analyze matcher)."""
     return service.search_fact_checks(
         session,
-        pipeline.embedder,
+        pipeline,
         index,
         q,
         limit=limit,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from claims_db.importers.records import check_review_url
 from models.matching import FactCheckRecord
+from models.retrieval import Tier
 from models.verdicts import Verdict
 
 ReviewUrl = Annotated[str, BeforeValidator(check_review_url), Field(max_length=2048)]
@@ -128,7 +129,13 @@ class SearchResult(BaseModel):
     """A fact-check found for a search query, with its relevance score (higher is better)."""
 
     fact_check: FactCheckOut
-    score: float
+    score: float = Field(
+        description="Calibrated probability that this fact-check checks the query's claim."
+    )
+    similarity: float = Field(description="Cosine similarity of the query and the claim.")
+    tier: Tier | None = Field(
+        description="match or possible as in /v1/analyze; null below the possible tier."
+    )
 
 
 class SearchResponse(BaseModel):

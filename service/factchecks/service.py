@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from typing import IO
@@ -27,7 +27,7 @@ from claims_db.repository import (
 )
 from claims_db.search import FactCheckIndex
 from models.embedding import Embedder
-from models.matching import SearchFilter
+from models.pipeline import Pipeline
 from models.verdicts import normalize_rating
 from service.errors import ConflictError, NotFoundError, UnprocessableError
 from service.factchecks.schemas import (
@@ -164,7 +164,7 @@ def list_fact_checks(
 
 def search_fact_checks(
     session: Session,
-    embedder: Embedder,
+    pipeline: Pipeline,
     index: FactCheckIndex,
     query: str,
     *,
@@ -172,31 +172,34 @@ def search_fact_checks(
     language: str | None = None,
     publisher: str | None = None,
     max_age_days: int | None = None,
-    today: dt.date | None = None,
 ) -> SearchResponse:
-    """Fact-checks nearest to ``query`` in meaning, best first.
+    """Fact-checks for a free-text query, best first, through the analysis matcher.
 
-    With ``max_age_days`` only fact-checks with a review date in that window qualify.
+    The same ``Matcher`` as ``/v1/analyze`` fuses dense (meaning) and BM25 (keyword)
+    candidates and re-ranks them; ``score`` is its calibrated confidence. With
+    ``max_age_days`` only fact-checks with a review date in that window qualify.
     """
     if not query.strip():
         raise UnprocessableError("q is empty or only white space")
     index.sync(session)
-    reviewed_after = None
-    if max_age_days is not None:
-        reviewed_after = (today or dt.date.today()) - dt.timedelta(days=max_age_days)
-    search_filter = SearchFilter(
-        reviewed_after=reviewed_after, language=language, publisher=publisher
+    search_filter = dataclasses.replace(
+        pipeline.search_filter(None, language, max_age_days), publisher=publisher
     )
-    depth = limit * 4 if reviewed_after else limit
-    candidates = index.nearest(embedder.encode([query]), k=depth, search_filter=search_filter)[0]
-    if reviewed_after:
-        candidates = [c for c in candidates if c.fact_check.review_date is not None]
+    vector = pipeline.embedder.encode([query])
+    matches = pipeline.matcher.rank(
+        [query], vector, index, search_filter, limit=limit, keep_all=True
+    )[0]
+    if search_filter.reviewed_after is not None:
+        matches = [m for m in matches if m.fact_check.review_date is not None]
     return SearchResponse(
         results=[
             SearchResult(
-                fact_check=FactCheckOut.from_record(c.fact_check), score=round(c.similarity, 4)
+                fact_check=FactCheckOut.from_record(m.fact_check),
+                score=round(m.confidence, 4),
+                similarity=round(m.similarity, 4),
+                tier=m.tier,
             )
-            for c in candidates[:limit]
+            for m in matches
         ]
     )
 

@@ -123,6 +123,9 @@ def test_search_ranks_and_filters(client: TestClient) -> None:
     scores = [r["score"] for r in results]
     assert scores == sorted(scores, reverse=True) and len(results) <= 10
     assert len(_search(client, q="Ukraine", limit=3)) == 3
+    # A bare name is found by keyword as well as by meaning.
+    assert "Harvie" in _search(client, q="Harvie", limit=3)[0]["fact_check"]["claim"]
+    assert {"score", "similarity", "tier"} <= set(results[0])
     only = _search(client, q="Ukraine war", publisher="Full Fact")
     assert only and all(r["fact_check"]["publisher"] == "Full Fact" for r in only)
     assert _search(client, q="Ukraine war", language="de") == []
