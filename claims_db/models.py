@@ -103,3 +103,16 @@ class FactCheckEmbedding(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     fact_check: Mapped[FactCheck] = relationship(back_populates="embeddings", lazy="raise")
+
+
+class FactCheckChange(Base):
+    """One entry of the change log: this fact-check's searchable state changed.
+
+    Written by database triggers (migration 0004), read by in-memory indexes to catch up.
+    """
+
+    __tablename__ = "fact_check_changes"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    fact_check_id: Mapped[int] = mapped_column()

@@ -14,7 +14,13 @@ from sqlalchemy import Delete, Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from claims_db.base import utcnow
-from claims_db.models import FactCheck, FactCheckEmbedding, FactCheckRevision, claim_key
+from claims_db.models import (
+    FactCheck,
+    FactCheckChange,
+    FactCheckEmbedding,
+    FactCheckRevision,
+    claim_key,
+)
 from models.matching import FactCheckRecord
 from models.verdicts import Verdict, normalize_rating
 
@@ -63,6 +69,21 @@ def to_record(row: FactCheck) -> FactCheckRecord:
         publisher_site=row.publisher_site,
         language=row.language,
     )
+
+
+# The columns a FactCheckRecord is built from: bulk loads skip ORM objects for speed.
+_RECORD_COLUMNS = (
+    FactCheck.id,
+    FactCheck.claim,
+    FactCheck.rating,
+    FactCheck.verdict,
+    FactCheck.publisher,
+    FactCheck.url,
+    FactCheck.review_date,
+    FactCheck.claimant,
+    FactCheck.publisher_site,
+    FactCheck.language,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,3 +322,60 @@ class FactCheckRepository:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vectors = np.stack([r[1] for r in rows]).astype(np.float32, copy=False)
         return ids, vectors
+
+    def change_window(self) -> tuple[int, int]:
+        """Lowest and highest sequence number in the change log (0, 0 when empty)."""
+        low, high = self.session.execute(
+            select(func.min(FactCheckChange.seq), func.max(FactCheckChange.seq))
+        ).one()
+        return int(low or 0), int(high or 0)
+
+    def changed_since(self, seq: int, until: int) -> list[int]:
+        """Ids of fact-checks whose searchable state changed in ``(seq, until]``."""
+        return list(
+            self.session.scalars(
+                select(FactCheckChange.fact_check_id)
+                .where(FactCheckChange.seq > seq, FactCheckChange.seq <= until)
+                .distinct()
+            )
+        )
+
+    def searchable(
+        self, model_name: str, ids: Sequence[int] | None = None
+    ) -> tuple[list[FactCheckRecord], npt.NDArray[np.float32]]:
+        """Records and embeddings under ``model_name`` of ``ids`` (default: all), by id.
+
+        Ids without a stored fact-check or embedding are left out.
+        """
+        query = (
+            select(*_RECORD_COLUMNS, FactCheckEmbedding.vector)
+            .join(FactCheckEmbedding, FactCheckEmbedding.fact_check_id == FactCheck.id)
+            .where(FactCheckEmbedding.model_name == model_name)
+            .order_by(FactCheck.id)
+        )
+        records: list[FactCheckRecord] = []
+        vectors: list[npt.NDArray[np.float32]] = []
+        chunks: list[Sequence[int] | None] = [None]
+        if ids is not None:
+            chunks = [ids[i : i + 10_000] for i in range(0, len(ids), 10_000)]
+        for chunk in chunks:
+            bounded = query if chunk is None else query.where(FactCheck.id.in_(list(chunk)))
+            for row in self.session.execute(bounded):
+                records.append(
+                    FactCheckRecord(
+                        id=row.id,
+                        claim=row.claim,
+                        rating=row.rating,
+                        verdict=Verdict(row.verdict),
+                        publisher=row.publisher,
+                        url=row.url,
+                        review_date=row.review_date,
+                        claimant=row.claimant,
+                        publisher_site=row.publisher_site,
+                        language=row.language,
+                    )
+                )
+                vectors.append(row.vector)
+        if not vectors:
+            return records, np.zeros((0, 0), dtype=np.float32)
+        return records, np.stack(vectors).astype(np.float32, copy=False)

@@ -5,14 +5,22 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from claims_db.repository import FactCheckRepository, IndexSignature
+from claims_db.repository import FactCheckRepository
+from models.ann import DEFAULT_ANN_THRESHOLD, AdaptiveIndex
 from models.embedding import Vectors
-from models.matching import Candidate, DenseIndex, FactCheckRecord, LexicalIndex, SearchFilter
+from models.matching import (
+    Candidate,
+    FactCheckRecord,
+    FactCheckSource,
+    LexicalIndex,
+    SearchFilter,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -20,42 +28,75 @@ logger = logging.getLogger(__name__)
 _FILTER_OVERFETCH = 20
 
 
-class FactCheckIndex:
-    """Keeps exact in-memory dense and BM25 indexes in step with the fact-check table.
+class SearchBackend(FactCheckSource, Protocol):
+    """A fact-check source the service keeps per process: in memory or in PostgreSQL."""
 
-    ``sync`` compares a cheap table signature (row count, highest id, latest update) and
-    reloads when anything changed, so a fact-check written by any process is searchable by
-    every process on its next request.
+    def __len__(self) -> int: ...
+
+    def sync(self, session: Session) -> bool:
+        """Catch up with the database before a request; True if anything was loaded."""
+        ...
+
+
+class FactCheckIndex:
+    """Keeps in-memory dense and BM25 indexes in step with the fact-check table.
+
+    ``sync`` reads the head of the change log (migration 0004: triggers record every
+    fact-check whose record or embedding changed) and loads only the rows named since the
+    last look, so a fact-check written by any process sharing the database is searchable by
+    every process on its next request, at the cost of one indexed query when nothing changed.
+    Dense search is exact below ``ann_threshold`` vectors and HNSW above (``models.ann``);
+    the BM25 index is rebuilt from the records held when anything changed.
 
     Args:
         model_name: Embeddings stored under this model name are searched.
         dimension: Embedding width. Defaults to 384.
+        ann_threshold: Size at which dense search switches from exact to HNSW. Defaults to
+            ``models.ann.DEFAULT_ANN_THRESHOLD``.
     """
 
-    def __init__(self, model_name: str, dimension: int = 384) -> None:
+    def __init__(
+        self, model_name: str, dimension: int = 384, ann_threshold: int = DEFAULT_ANN_THRESHOLD
+    ) -> None:
         self.model_name = model_name
-        self._dense = DenseIndex(dimension)
+        self.ann_threshold = ann_threshold
+        self._dense = AdaptiveIndex(dimension, threshold=ann_threshold)
         self._lexical = LexicalIndex()
         self._records: dict[int, FactCheckRecord] = {}
         self._masks: dict[SearchFilter, npt.NDArray[np.bool_]] = {}
-        self._signature: IndexSignature | None = None
+        self._seq: int | None = None
         self._reload_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._dense)
 
+    @property
+    def approximate(self) -> bool:
+        """Whether dense search currently uses the HNSW graph."""
+        return self._dense.approximate
+
     def sync(self, session: Session) -> bool:
-        """Reload from the database if the table changed since the last load; True if reloaded."""
+        """Apply the changes logged since the last sync (all rows the first time).
+
+        Returns:
+            True if anything was loaded.
+        """
         repository = FactCheckRepository(session)
-        signature = repository.signature()
-        if signature == self._signature:
+        low, high = repository.change_window()
+        if high == self._seq:
             return False
         with self._reload_lock:
-            if signature == self._signature:
+            low, high = repository.change_window()
+            if high == self._seq:
                 return False
-            ids, vectors = repository.embedding_matrix(self.model_name)
-            self.load(repository.all_records(), ids, vectors)
-            self._signature = signature
+            # The change log may have been pruned past what this process last saw.
+            if self._seq is None or low > self._seq + 1 or high < self._seq:
+                records, vectors = repository.searchable(self.model_name)
+                ids = np.fromiter((r.id for r in records), dtype=np.int64, count=len(records))
+                self.load(records, ids, vectors)
+            else:
+                self._apply(repository, repository.changed_since(self._seq, high))
+            self._seq = high
             return True
 
     def load(
@@ -68,15 +109,37 @@ class FactCheckIndex:
 
         ``sync`` calls this with the database's rows; evaluations call it directly.
         """
-        if ids.shape[0] == 0:
-            vectors = np.zeros((0, self._dense.dimension), dtype=np.float32)
-        self._dense.replace(ids, vectors)
-        by_id = {r.id: r for r in records}
+        dense = AdaptiveIndex(self._dense.dimension, threshold=self.ann_threshold)
+        if ids.shape[0]:
+            dense.upsert(ids, vectors.reshape(ids.shape[0], self._dense.dimension))
+        self._dense = dense
+        self._install_records({r.id: r for r in records})
+        logger.info(
+            "fact-check index loaded: %d vectors (%s), %d texts",
+            ids.shape[0],
+            "HNSW" if dense.approximate else "exact",
+            len(self._records),
+        )
+
+    def _install_records(self, by_id: dict[int, FactCheckRecord]) -> None:
+        lexical = LexicalIndex()
         lexical_ids = np.fromiter(by_id, dtype=np.int64, count=len(by_id))
-        self._lexical.replace(lexical_ids, [r.claim for r in by_id.values()])
-        self._records = by_id
-        self._masks = {}
-        logger.info("fact-check index loaded: %d vectors, %d texts", ids.shape[0], len(by_id))
+        lexical.replace(lexical_ids, [r.claim for r in by_id.values()])
+        self._lexical, self._records, self._masks = lexical, by_id, {}
+
+    def _apply(self, repository: FactCheckRepository, changed: list[int]) -> None:
+        records, vectors = repository.searchable(self.model_name, changed)
+        present = np.fromiter((r.id for r in records), dtype=np.int64, count=len(records))
+        gone = np.array(sorted(set(changed) - set(present.tolist())), dtype=np.int64)
+        self._dense.remove(gone)
+        if records:
+            self._dense.upsert(present, vectors)
+        by_id = dict(self._records)
+        for fact_check_id in gone.tolist():
+            by_id.pop(fact_check_id, None)
+        by_id.update({r.id: r for r in records})
+        self._install_records(by_id)
+        logger.debug("fact-check index: %d updated, %d removed", len(records), gone.shape[0])
 
     def nearest(
         self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None

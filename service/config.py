@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.ann import DEFAULT_ANN_THRESHOLD
 from models.embedding import Precision
 
 
@@ -65,6 +66,14 @@ class Settings(BaseSettings):
         default=None, ge=0, description="Only match fact-checks at most this many days old."
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Most matches returned per claim.")
+    ann_threshold: int = Field(
+        default=DEFAULT_ANN_THRESHOLD,
+        ge=0,
+        description="Fact-checks at which in-memory search switches from exact to HNSW.",
+    )
+    pg_ef_search: int = Field(
+        default=100, ge=1, le=1000, description="pgvector hnsw.ef_search for PostgreSQL search."
+    )
     data_dir: Path = Field(
         default=Path("../shared/data"),
         description="Folder of the public datasets used by `seed --with-datasets`.",

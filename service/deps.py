@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from claims_db.search import FactCheckIndex
+from claims_db.search import SearchBackend
 from models.pipeline import Pipeline
 from service.auth.schemas import Principal, Role
 from service.auth.service import KEY_COOKIE, LOCAL_PRINCIPAL, authenticate, require
@@ -39,7 +39,7 @@ def get_pipeline(runtime: RuntimeDep) -> Pipeline:
     return runtime.pipeline
 
 
-def get_index(runtime: RuntimeDep) -> FactCheckIndex:
+def get_index(runtime: RuntimeDep) -> SearchBackend:
     return runtime.index
 
 
@@ -50,7 +50,7 @@ def get_app_settings(runtime: RuntimeDep) -> Settings:
 # scope="function": commit before the response is sent, so a 2xx means the write is durable.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
-IndexDep = Annotated[FactCheckIndex, Depends(get_index)]
+IndexDep = Annotated[SearchBackend, Depends(get_index)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 

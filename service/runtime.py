@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims_db.db import make_engine, make_session_factory
 from claims_db.migrate import require_current
-from claims_db.search import FactCheckIndex
+from claims_db.pg_search import PgFactCheckSource
+from claims_db.search import FactCheckIndex, SearchBackend
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.pipeline import MatchingSettings, Pipeline
@@ -28,7 +29,7 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker[Session]
     pipeline: Pipeline
-    index: FactCheckIndex
+    index: SearchBackend
     webhooks: WebhookDispatcher | None = None
 
 
@@ -44,6 +45,21 @@ def build_pipeline(settings: Settings) -> Pipeline:
     return Pipeline(embedder, load_scorer(settings.check_worthiness_threshold), matching)
 
 
+def build_search_backend(
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    pipeline: Pipeline,
+) -> SearchBackend:
+    """pgvector search inside PostgreSQL; elsewhere an in-memory index kept in step."""
+    model_name = pipeline.embedder.model_name
+    if engine.dialect.name == "postgresql":
+        return PgFactCheckSource(session_factory, model_name, ef_search=settings.pg_ef_search)
+    return FactCheckIndex(
+        model_name, pipeline.embedder.dimension, ann_threshold=settings.ann_threshold
+    )
+
+
 def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runtime:
     """Connect to the database (refusing an un-migrated one) and load the model and index."""
     url = settings.resolved_database_url
@@ -51,7 +67,7 @@ def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runti
     require_current(engine, url)
     session_factory = make_session_factory(engine)
     pipeline = pipeline or build_pipeline(settings)
-    index = FactCheckIndex(pipeline.embedder.model_name, pipeline.embedder.dimension)
+    index = build_search_backend(settings, engine, session_factory, pipeline)
     with session_factory() as session:
         index.sync(session)
     webhooks = None

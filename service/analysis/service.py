@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from claims_db.search import FactCheckIndex
+from claims_db.search import SearchBackend
 from models.pipeline import ArticleAnalysis, ClaimAnalysis, Pipeline
 from models.retrieval import Tier
 from models.segmentation import SegmentKind
@@ -98,7 +98,7 @@ def to_response(request: AnalyzeRequest, analysis: ArticleAnalysis) -> AnalyzeRe
 def analyze_article(
     session: Session,
     pipeline: Pipeline,
-    index: FactCheckIndex,
+    index: SearchBackend,
     request: AnalyzeRequest,
     *,
     max_chars: int,

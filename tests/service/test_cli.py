@@ -11,9 +11,11 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database_url: str) -> Path:
     database = tmp_path / "cli.db"
     monkeypatch.setenv("CLAIMFLAG_DATABASE_PATH", str(database))
+    if empty_database_url.startswith("postgresql"):
+        monkeypatch.setenv("CLAIMFLAG_DATABASE_URL", empty_database_url)
     get_settings.cache_clear()
     yield database
     get_settings.cache_clear()

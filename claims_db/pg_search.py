@@ -1,0 +1,173 @@
+"""Fact-check search inside PostgreSQL: pgvector HNSW for dense, full-text search for lexical.
+
+Nothing is cached in the process: every query reads the table, so any number of stateless
+API replicas see a fact-check the moment its transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Row, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.embedding import Vectors
+from models.matching import Candidate, FactCheckRecord, SearchFilter
+from models.verdicts import Verdict
+
+logger = logging.getLogger(__name__)
+
+# HNSW beam width per query; 0.8's iterative scan keeps walking the graph when filters
+# (publication date, language) reject candidates, so filtered searches still fill k.
+DEFAULT_EF_SEARCH = 100
+
+_RECORD_COLUMNS = (
+    "f.id, f.claim, f.rating, f.verdict, f.publisher, f.url, f.review_date, f.claimant, "
+    "f.publisher_site, f.language"
+)
+
+
+def _filter_sql(search_filter: SearchFilter | None) -> tuple[str, dict[str, Any]]:
+    """SQL conditions on ``f`` (fact_checks) equivalent to ``SearchFilter.admits``."""
+    if search_filter is None:
+        return "", {}
+    conditions: list[str] = []
+    parameters: dict[str, Any] = {}
+    if search_filter.language:
+        conditions.append("f.language = :language")
+        parameters["language"] = search_filter.language
+    if search_filter.publisher:
+        conditions.append(
+            "(lower(f.publisher) = :publisher"
+            " OR lower(coalesce(f.publisher_site, '')) = :publisher)"
+        )
+        parameters["publisher"] = search_filter.publisher.lower()
+    if search_filter.reviewed_before:
+        conditions.append("(f.review_date IS NULL OR f.review_date <= :reviewed_before)")
+        parameters["reviewed_before"] = search_filter.reviewed_before
+    if search_filter.reviewed_after:
+        conditions.append("(f.review_date IS NULL OR f.review_date >= :reviewed_after)")
+        parameters["reviewed_after"] = search_filter.reviewed_after
+    return "".join(f" AND {c}" for c in conditions), parameters
+
+
+def _record(row: Row[Any]) -> FactCheckRecord:
+    review_date: dt.date | None = row.review_date
+    return FactCheckRecord(
+        id=row.id,
+        claim=row.claim,
+        rating=row.rating,
+        verdict=Verdict(row.verdict),
+        publisher=row.publisher,
+        url=row.url,
+        review_date=review_date,
+        claimant=row.claimant,
+        publisher_site=row.publisher_site,
+        language=row.language,
+    )
+
+
+def _vector_literal(vector: np.ndarray[Any, Any]) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
+
+
+class PgFactCheckSource:
+    """A ``FactCheckSource`` answered by PostgreSQL, one round trip per article and method.
+
+    Args:
+        session_factory: Sessions on the PostgreSQL database (migrated to 0004 or later).
+        model_name: Embeddings stored under this model name are searched.
+        ef_search: ``hnsw.ef_search`` for dense queries. Defaults to 100.
+    """
+
+    approximate = True
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        model_name: str,
+        *,
+        ef_search: int = DEFAULT_EF_SEARCH,
+    ) -> None:
+        self.session_factory = session_factory
+        self.model_name = model_name
+        self.ef_search = ef_search
+
+    def __len__(self) -> int:
+        with self.session_factory() as session:
+            count = session.scalar(
+                text("SELECT count(*) FROM fact_check_embeddings WHERE model_name = :model"),
+                {"model": self.model_name},
+            )
+        return int(count or 0)
+
+    def sync(self, session: Session) -> bool:
+        """Nothing to load: every search reads the database. Always False."""
+        return False
+
+    def _collect(self, rows: Sequence[Row[Any]], queries: int) -> list[list[Candidate]]:
+        results: list[list[Candidate]] = [[] for _ in range(queries)]
+        for row in rows:
+            results[row.ord - 1].append(Candidate(_record(row), float(row.score)))
+        return results
+
+    def nearest(
+        self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[list[Candidate]]:
+        """Dense candidates by cosine similarity through the HNSW index, best first."""
+        if vectors.shape[0] == 0:
+            return []
+        conditions, parameters = _filter_sql(search_filter)
+        statement = text(
+            f"SELECT q.ord, {_RECORD_COLUMNS}, 1 - hit.distance AS score "
+            "FROM unnest(CAST(:queries AS vector[])) WITH ORDINALITY AS q(v, ord) "
+            "CROSS JOIN LATERAL ("
+            "  SELECT e.fact_check_id, e.vector <=> q.v AS distance"
+            "  FROM fact_check_embeddings e JOIN fact_checks f ON f.id = e.fact_check_id"
+            f"  WHERE e.model_name = :model{conditions}"
+            "  ORDER BY e.vector <=> q.v LIMIT :k"
+            ") AS hit JOIN fact_checks f ON f.id = hit.fact_check_id "
+            "ORDER BY q.ord, hit.distance"
+        )
+        parameters |= {
+            "queries": [_vector_literal(v) for v in vectors],
+            "model": self.model_name,
+            "k": k,
+        }
+        with self.session_factory() as session, session.begin():
+            session.execute(text(f"SET LOCAL hnsw.ef_search = {max(int(self.ef_search), k)}"))
+            session.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
+            rows = session.execute(statement, parameters).all()
+        return self._collect(rows, vectors.shape[0])
+
+    def lexical(
+        self, texts: list[str], *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[list[Candidate]]:
+        """Lexical candidates by full-text search (any query word may match), best first.
+
+        The score is ``ts_rank_cd`` (cover density), which ranks but is not a similarity.
+        """
+        if not texts:
+            return []
+        conditions, parameters = _filter_sql(search_filter)
+        statement = text(
+            f"SELECT q.ord, {_RECORD_COLUMNS}, hit.score "
+            "FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS q(t, ord) "
+            "CROSS JOIN LATERAL ("
+            "  SELECT f.id AS fact_check_id, ts_rank_cd(f.claim_search, query) AS score"
+            "  FROM fact_checks f,"
+            "   to_tsquery('english', replace(plainto_tsquery('english', q.t)::text, '&', '|'))"
+            "   AS query"
+            f"  WHERE f.claim_search @@ query{conditions}"
+            "  ORDER BY score DESC, f.id LIMIT :k"
+            ") AS hit JOIN fact_checks f ON f.id = hit.fact_check_id "
+            "ORDER BY q.ord, hit.score DESC, f.id"
+        )
+        parameters |= {"texts": texts, "k": k}
+        with self.session_factory() as session:
+            rows = session.execute(statement, parameters).all()
+        return self._collect(rows, len(texts))

@@ -1,0 +1,261 @@
+"""Mutable cosine indexes over unit vectors: exact in memory, HNSW past a size threshold.
+
+Exact search is one matrix product per batch of queries; it is the right choice until the
+matrix product costs a noticeable share of an article's encode time. ``bench/bench_ann.py``
+measures where that happens and the recall the HNSW parameters give; the defaults here come
+from that measurement.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from models.embedding import Vectors
+
+logger = logging.getLogger(__name__)
+
+Ids = npt.NDArray[np.int64]
+Scores = npt.NDArray[np.float32]
+
+# Measured in bench/bench_ann.py (see README "Benchmarks"): below this many vectors exact
+# search of a 40-sentence article costs a few milliseconds; above it HNSW is cheaper.
+DEFAULT_ANN_THRESHOLD = 50_000
+DEFAULT_HNSW_M = 32
+DEFAULT_HNSW_EF_CONSTRUCTION = 200
+DEFAULT_HNSW_EF_SEARCH = 128
+
+
+class VectorIndex(Protocol):
+    """A set of (id, unit vector) pairs answering top-k cosine queries."""
+
+    dimension: int
+
+    def __len__(self) -> int: ...
+
+    def upsert(self, ids: Ids, vectors: Vectors) -> None:
+        """Add vectors, replacing any already stored under the same ids."""
+        ...
+
+    def remove(self, ids: Ids) -> None:
+        """Forget ``ids``; unknown ids are ignored."""
+        ...
+
+    def search(self, queries: Vectors, k: int) -> tuple[Ids, Scores]:
+        """Top ``k`` ids and cosine similarities per query row, best first."""
+        ...
+
+
+def _empty(rows: int) -> tuple[Ids, Scores]:
+    return np.zeros((rows, 0), dtype=np.int64), np.zeros((rows, 0), dtype=np.float32)
+
+
+class ExactIndex:
+    """Exact cosine search; rows live in a growable matrix with reusable free slots.
+
+    Args:
+        dimension: Vector width.
+    """
+
+    def __init__(self, dimension: int) -> None:
+        self.dimension = dimension
+        self._vectors: Vectors = np.zeros((0, dimension), dtype=np.float32)
+        self._slot_ids: Ids = np.zeros(0, dtype=np.int64)  # -1 marks a free slot
+        self._slots: dict[int, int] = {}
+        self._free: list[int] = []
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def items(self) -> tuple[Ids, Vectors]:
+        """Every stored id and its vector (copies)."""
+        with self._lock:
+            used = self._slot_ids >= 0
+            return self._slot_ids[used].copy(), self._vectors[used].copy()
+
+    def _grow(self, needed: int) -> None:
+        size = self._slot_ids.shape[0]
+        capacity = max(needed, size * 2, 1024)
+        vectors = np.zeros((capacity, self.dimension), dtype=np.float32)
+        vectors[:size] = self._vectors
+        slot_ids = np.full(capacity, -1, dtype=np.int64)
+        slot_ids[:size] = self._slot_ids
+        self._free.extend(range(capacity - 1, size - 1, -1))
+        self._vectors, self._slot_ids = vectors, slot_ids
+
+    def upsert(self, ids: Ids, vectors: Vectors) -> None:
+        """Add vectors, replacing any already stored under the same ids."""
+        with self._lock:
+            new = sum(1 for i in ids.tolist() if i not in self._slots)
+            if new > len(self._free):
+                self._grow(self._slot_ids.shape[0] - len(self._free) + new)
+            for fact_check_id, vector in zip(ids.tolist(), vectors, strict=True):
+                slot = self._slots.get(fact_check_id)
+                if slot is None:
+                    slot = self._free.pop()
+                    self._slots[fact_check_id] = slot
+                    self._slot_ids[slot] = fact_check_id
+                self._vectors[slot] = vector
+
+    def remove(self, ids: Ids) -> None:
+        """Forget ``ids``; unknown ids are ignored."""
+        with self._lock:
+            for fact_check_id in ids.tolist():
+                slot = self._slots.pop(fact_check_id, None)
+                if slot is not None:
+                    self._slot_ids[slot] = -1
+                    self._vectors[slot] = 0.0
+                    self._free.append(slot)
+
+    def search(self, queries: Vectors, k: int) -> tuple[Ids, Scores]:
+        """Top ``k`` ids and cosine similarities per query row, best first."""
+        with self._lock:
+            n = len(self._slots)
+            if n == 0 or queries.shape[0] == 0:
+                return _empty(queries.shape[0])
+            used = self._slot_ids.shape[0]
+            scores = queries @ self._vectors[:used].T
+            scores[:, self._slot_ids[:used] < 0] = -np.inf
+            slot_ids = self._slot_ids[:used]
+        k = min(k, n)
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k < used else None
+        if top is None:
+            top = np.tile(np.arange(used), (queries.shape[0], 1))
+        top_scores = np.take_along_axis(scores, top, axis=1)
+        order = np.argsort(-top_scores, axis=1)[:, :k]
+        top = np.take_along_axis(top, order, axis=1)
+        return slot_ids[top], np.take_along_axis(top_scores, order, axis=1).astype(np.float32)
+
+
+class HnswIndex:
+    """Approximate cosine search with an hnswlib HNSW graph; supports updates and deletes.
+
+    Args:
+        dimension: Vector width.
+        m: Graph degree. Defaults to 32.
+        ef_construction: Build-time beam width. Defaults to 200.
+        ef_search: Query-time beam width (raised to ``k`` when smaller). Defaults to 128.
+        threads: Threads used for bulk inserts. Defaults to all cores (-1).
+    """
+
+    def __init__(
+        self,
+        dimension: int,
+        *,
+        m: int = DEFAULT_HNSW_M,
+        ef_construction: int = DEFAULT_HNSW_EF_CONSTRUCTION,
+        ef_search: int = DEFAULT_HNSW_EF_SEARCH,
+        threads: int = -1,
+    ) -> None:
+        import hnswlib
+
+        self.dimension = dimension
+        self.ef_search = ef_search
+        self.threads = threads
+        self._index = hnswlib.Index(space="ip", dim=dimension)
+        self._index.init_index(max_elements=1024, M=m, ef_construction=ef_construction)
+        self._ids: set[int] = set()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def upsert(self, ids: Ids, vectors: Vectors) -> None:
+        """Add vectors, replacing any already stored under the same ids."""
+        if ids.shape[0] == 0:
+            return
+        with self._lock:
+            needed = self._index.get_current_count() + ids.shape[0]
+            capacity = self._index.get_max_elements()
+            if needed > capacity:
+                self._index.resize_index(max(needed, capacity * 2))
+            for fact_check_id in ids.tolist():
+                if fact_check_id in self._ids:
+                    continue
+                with contextlib.suppress(RuntimeError):  # revive a label deleted earlier
+                    self._index.unmark_deleted(fact_check_id)
+            self._index.add_items(vectors, ids, num_threads=self.threads)
+            self._ids.update(ids.tolist())
+
+    def remove(self, ids: Ids) -> None:
+        """Forget ``ids``; unknown ids are ignored."""
+        with self._lock:
+            for fact_check_id in ids.tolist():
+                if fact_check_id in self._ids:
+                    self._index.mark_deleted(fact_check_id)
+                    self._ids.discard(fact_check_id)
+
+    def search(self, queries: Vectors, k: int) -> tuple[Ids, Scores]:
+        """Top ``k`` ids and cosine similarities per query row, best first."""
+        with self._lock:
+            n = len(self._ids)
+            if n == 0 or queries.shape[0] == 0:
+                return _empty(queries.shape[0])
+            k = min(k, n)
+            self._index.set_ef(max(self.ef_search, k))
+            labels, distances = self._index.knn_query(queries, k=k, num_threads=1)
+        return labels.astype(np.int64), (1.0 - distances).astype(np.float32)
+
+
+class AdaptiveIndex:
+    """Exact search while small; rebuilt as an HNSW index once it grows past ``threshold``.
+
+    Args:
+        dimension: Vector width.
+        threshold: Size at which search switches to HNSW. Defaults to
+            ``DEFAULT_ANN_THRESHOLD``; 0 means always HNSW.
+        m, ef_construction, ef_search: HNSW parameters (see ``HnswIndex``).
+    """
+
+    def __init__(
+        self,
+        dimension: int,
+        *,
+        threshold: int = DEFAULT_ANN_THRESHOLD,
+        m: int = DEFAULT_HNSW_M,
+        ef_construction: int = DEFAULT_HNSW_EF_CONSTRUCTION,
+        ef_search: int = DEFAULT_HNSW_EF_SEARCH,
+    ) -> None:
+        self.dimension = dimension
+        self.threshold = threshold
+        self._hnsw_parameters = {"m": m, "ef_construction": ef_construction, "ef_search": ef_search}
+        self._exact: ExactIndex | None = ExactIndex(dimension)
+        self._active: ExactIndex | HnswIndex = self._exact
+        if threshold <= 0:
+            self._switch()
+
+    @property
+    def approximate(self) -> bool:
+        """Whether searches currently go through the HNSW graph."""
+        return isinstance(self._active, HnswIndex)
+
+    def __len__(self) -> int:
+        return len(self._active)
+
+    def _switch(self) -> None:
+        hnsw = HnswIndex(self.dimension, **self._hnsw_parameters)
+        if self._exact is not None:
+            ids, vectors = self._exact.items()
+            hnsw.upsert(ids, vectors)
+        logger.info("vector index switched to HNSW at %d vectors", len(hnsw))
+        self._active, self._exact = hnsw, None
+
+    def upsert(self, ids: Ids, vectors: Vectors) -> None:
+        """Add vectors, replacing any already stored under the same ids."""
+        if self._exact is not None and len(self._exact) + ids.shape[0] >= self.threshold:
+            self._switch()
+        self._active.upsert(ids, vectors)
+
+    def remove(self, ids: Ids) -> None:
+        """Forget ``ids``; unknown ids are ignored."""
+        self._active.remove(ids)
+
+    def search(self, queries: Vectors, k: int) -> tuple[Ids, Scores]:
+        """Top ``k`` ids and cosine similarities per query row, best first."""
+        return self._active.search(queries, k)
