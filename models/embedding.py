@@ -92,4 +92,8 @@ class Embedder:
             normalize_embeddings=True,
             show_progress_bar=False,
         )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        # bf16 output is only unit-length to ~3 digits: renormalise in float32 so that dot
+        # products equal cosines everywhere (numpy, hnswlib, pgvector).
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, np.float32(1e-12))

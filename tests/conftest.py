@@ -37,13 +37,12 @@ _database_names = itertools.count()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if not ON_POSTGRES:
-        return
+    skipped = "sqlite_only" if ON_POSTGRES else "postgresql_only"
     for item in items:
-        marker = item.get_closest_marker("sqlite_only")
+        marker = item.get_closest_marker(skipped)
         if marker is not None:
-            reason = marker.args[0] if marker.args else "SQLite-specific"
-            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+            reason = marker.args[0] if marker.args else "backend-specific"
+            item.add_marker(pytest.mark.skip(reason=f"{skipped}: {reason}"))
 
 
 @pytest.fixture(scope="session")

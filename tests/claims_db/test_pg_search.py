@@ -1,0 +1,112 @@
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims_db.ingest import ingest
+from claims_db.pg_search import PgFactCheckSource
+from claims_db.repository import FactCheckInput
+from claims_db.search import FactCheckIndex
+from models.embedding import Embedder
+from models.matching import SearchFilter
+
+pytestmark = pytest.mark.postgresql_only("pgvector and full-text search live in PostgreSQL")
+
+QUERIES = [
+    "Muslims were told to pray in their own homes",
+    "The bridge cost four million pounds",
+    "vaccines contain microchips",
+    "the election was rigged",
+    "immigrants get free houses",
+]
+
+BRIDGE = FactCheckInput(
+    claim="The Forth bridge repairs cost four million pounds.",
+    rating="Mostly False",
+    publisher="Example Checks",
+    publisher_site="checks.example",
+    url="https://checks.example/bridge",
+    review_date=dt.date(2024, 5, 1),
+    language="en",
+)
+
+
+@pytest.fixture
+def seeded(session_factory: sessionmaker[Session], embedder: Embedder) -> sessionmaker[Session]:
+    from claims_db.importers.datasets import curated_seed
+
+    ingest(session_factory, embedder, [*curated_seed(), BRIDGE])
+    return session_factory
+
+
+FILTERS = [
+    None,
+    SearchFilter(reviewed_before=dt.date(2024, 1, 1)),
+    SearchFilter(reviewed_after=dt.date(2025, 1, 1)),
+    SearchFilter(language="en", publisher="checks.example"),
+    SearchFilter(publisher="Full Fact"),
+]
+
+
+@pytest.mark.parametrize("search_filter", FILTERS)
+def test_pgvector_search_agrees_with_exact_in_memory_search(
+    seeded: sessionmaker[Session], embedder: Embedder, search_filter: SearchFilter | None
+) -> None:
+    source = PgFactCheckSource(seeded, embedder.model_name)
+    exact = FactCheckIndex(embedder.model_name)
+    with seeded() as session:
+        exact.sync(session)
+    vectors = embedder.encode(QUERIES)
+    from_pg = source.nearest(vectors, k=5, search_filter=search_filter)
+    from_memory = exact.nearest(vectors, k=5, search_filter=search_filter)
+    assert len(from_pg) == len(QUERIES)
+    assert any(from_memory), "the filter should leave something to find"
+    for pg_row, memory_row in zip(from_pg, from_memory, strict=True):
+        assert [c.fact_check.id for c in pg_row] == [c.fact_check.id for c in memory_row]
+        for pg_hit, memory_hit in zip(pg_row, memory_row, strict=True):
+            assert pg_hit.similarity == pytest.approx(memory_hit.similarity, abs=1e-4)
+            assert pg_hit.fact_check == memory_hit.fact_check
+
+
+def test_a_commit_is_searchable_at_once(seeded: sessionmaker[Session], embedder: Embedder) -> None:
+    source = PgFactCheckSource(seeded, embedder.model_name)
+    query = embedder.encode(["repairs to the bridge cost £4m"])
+    assert source.nearest(query, k=1)[0][0].fact_check.url == BRIDGE.url
+    with seeded.begin() as session:
+        session.execute(text("DELETE FROM fact_checks WHERE url = :url"), {"url": BRIDGE.url})
+    assert all(c.fact_check.url != BRIDGE.url for c in source.nearest(query, k=5)[0])
+
+
+def test_lexical_search_uses_any_word_and_the_filters(seeded: sessionmaker[Session]) -> None:
+    source = PgFactCheckSource(seeded, "all-MiniLM-L6-v2")
+    found = source.lexical(["bridge repairs", "zebra crossings near the bridge", "the of and"], k=3)
+    assert found[0][0].fact_check.url == BRIDGE.url
+    assert found[1][0].fact_check.url == BRIDGE.url  # OR semantics: one shared word suffices
+    assert found[2] == []  # only stop words
+    assert found[0][0].similarity > 0
+    before = SearchFilter(reviewed_before=dt.date(2024, 4, 30))
+    assert all(
+        c.fact_check.url != BRIDGE.url
+        for c in source.lexical(["bridge repairs"], k=3, search_filter=before)[0]
+    )
+
+
+def test_migration_built_the_hnsw_and_full_text_indexes(seeded: sessionmaker[Session]) -> None:
+    with seeded() as session:
+        session.execute(text("SET LOCAL enable_seqscan = off"))  # 42 rows: a scan is cheaper
+        definitions = session.scalars(
+            text("SELECT indexdef FROM pg_indexes WHERE tablename LIKE 'fact_check%'")
+        ).all()
+        plan = "\n".join(
+            session.scalars(
+                text(
+                    "EXPLAIN SELECT fact_check_id FROM fact_check_embeddings "
+                    "ORDER BY vector <=> (SELECT vector FROM fact_check_embeddings LIMIT 1) "
+                    "LIMIT 5"
+                )
+            ).all()
+        )
+    assert any("USING hnsw (vector vector_cosine_ops)" in d for d in definitions)
+    assert any("USING gin (claim_search)" in d for d in definitions)
+    assert "ix_fact_check_embeddings_vector_hnsw" in plan

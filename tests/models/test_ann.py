@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from models.ann import AdaptiveIndex, ExactIndex, HnswIndex
+
+DIM = 32
+
+
+def _unit(rows: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(rows, DIM)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _brute_force(ids: np.ndarray, vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    order = np.argsort(-(queries @ vectors.T), axis=1)[:, :k]
+    return ids[order]
+
+
+@pytest.mark.parametrize("make", [lambda: ExactIndex(DIM), lambda: HnswIndex(DIM)])
+def test_upsert_remove_and_revive(make) -> None:  # type: ignore[no-untyped-def]
+    index = make()
+    vectors = _unit(2000, 0)
+    ids = np.arange(10, 2010, dtype=np.int64)
+    index.upsert(ids, vectors)
+    assert len(index) == 2000
+    found, scores = index.search(vectors[:5], 3)
+    assert found[:, 0].tolist() == ids[:5].tolist()
+    assert np.allclose(scores[:, 0], 1.0, atol=1e-4)
+    assert (np.diff(scores, axis=1) <= 1e-6).all()
+
+    index.remove(ids[:5])
+    assert len(index) == 1995
+    found, _ = index.search(vectors[:5], 10)
+    assert not set(found.ravel().tolist()) & set(ids[:5].tolist())
+
+    moved = _unit(1, 99)
+    index.upsert(ids[:1], moved)  # revived under a new vector
+    index.upsert(ids[10:11], moved)  # an existing id moves
+    found, scores = index.search(moved, 2)
+    assert set(found[0].tolist()) == {int(ids[0]), int(ids[10])}
+    assert len(index) == 1996
+    found, _ = index.search(vectors[10:11], 1)
+    assert found[0, 0] != ids[10]
+
+
+def test_hnsw_agrees_with_exact_search() -> None:
+    vectors, queries = _unit(5000, 1), _unit(50, 2)
+    ids = np.arange(5000, dtype=np.int64)
+    hnsw = HnswIndex(DIM)
+    hnsw.upsert(ids, vectors)
+    found, _ = hnsw.search(queries, 10)
+    truth = _brute_force(ids, vectors, queries, 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth, strict=True)])
+    assert recall >= 0.95
+
+
+def test_adaptive_index_switches_past_its_threshold() -> None:
+    index = AdaptiveIndex(DIM, threshold=1000)
+    vectors = _unit(1500, 3)
+    ids = np.arange(1500, dtype=np.int64)
+    index.upsert(ids[:900], vectors[:900])
+    assert not index.approximate
+    exact_before, _ = index.search(vectors[:3], 1)
+    index.upsert(ids[900:], vectors[900:])
+    assert index.approximate and len(index) == 1500
+    found, _ = index.search(vectors[[0, 1, 2, 1400]], 1)
+    assert found[:, 0].tolist() == [*exact_before[:, 0].tolist(), 1400]
+
+
+def test_empty_indexes_return_no_rows_per_query() -> None:
+    for index in (ExactIndex(DIM), HnswIndex(DIM), AdaptiveIndex(DIM)):
+        found, scores = index.search(_unit(2, 4), 5)
+        assert found.shape == (2, 0) and scores.shape == (2, 0)
