@@ -199,7 +199,7 @@ class HnswIndex:
                 return _empty(queries.shape[0])
             k = min(k, n)
             self._index.set_ef(max(self.ef_search, k))
-            labels, distances = self._index.knn_query(queries, k=k, num_threads=1)
+            labels, distances = self._index.knn_query(queries, k=k, num_threads=self.threads)
         return labels.astype(np.int64), (1.0 - distances).astype(np.float32)
 
 

@@ -33,9 +33,7 @@ def _unit(seed: int) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-def _write(
-    session_factory: sessionmaker[Session], seed: int, rating: str = "False"
-) -> int:
+def _write(session_factory: sessionmaker[Session], seed: int, rating: str = "False") -> int:
     item = FactCheckInput(
         claim=f"claim number {seed}",
         rating=rating,

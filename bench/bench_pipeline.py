@@ -1,0 +1,462 @@
+"""End-to-end benchmark: article latency, stream throughput, import speed and memory.
+
+For each backend (SQLite with the in-memory index, PostgreSQL + pgvector) and each size
+(the ~11.8k real fact-checks, then real plus synthetic filler), it times the service's own
+``analyze_article`` path on articles of 10, 40 and 100 sentences, interleaved with the raw
+encode of the same sentences, so every figure has its hardware reference from the same run.
+
+    .venv/bin/python bench/bench_pipeline.py --backends sqlite postgresql \\
+        --sizes 10000 100000 1000000
+
+Prints Markdown tables and writes bench/results/pipeline.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from _data import (
+    Timer,
+    article,
+    environment,
+    filler_rows,
+    filler_vectors,
+    peak_rss_mb,
+    real_embeddings,
+    real_factchecks,
+    table,
+    write_json,
+)
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims_db.db import make_engine, make_session_factory
+from claims_db.ingest import ingest
+from claims_db.local_pg import LocalPostgres
+from claims_db.migrate import upgrade
+from models.checkworthiness import load_scorer
+from models.pipeline import Pipeline
+from models.segmentation import SegmentKind, segment
+from service.analysis.schemas import AnalyzeRequest
+from service.analysis.service import analyze_article
+from service.config import Settings
+from service.runtime import build_search_backend
+
+FILLER_CHUNK = 50_000
+HNSW_DDL = (
+    "CREATE INDEX ix_fact_check_embeddings_vector_hnsw ON fact_check_embeddings "
+    "USING hnsw (vector vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+)
+
+
+def sentences_of(text_: str) -> list[str]:
+    return [s.text for s in segment(text_) if s.kind is SegmentKind.SENTENCE]
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+# --- bulk filler -------------------------------------------------------------------------
+
+
+def add_filler_sqlite(engine: Engine, real: np.ndarray, start_id: int, count: int) -> None:
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for offset in range(0, count, FILLER_CHUNK):
+            size = min(FILLER_CHUNK, count - offset)
+            first = start_id + offset
+            cursor.executemany(
+                "INSERT INTO fact_checks (id, claim, claim_key, rating, verdict, publisher,"
+                " publisher_site, url, review_date, language, source, created_at, updated_at)"
+                " VALUES (?, ?, ?, 'False', 'false', 'Synthetic Filler', 'filler.invalid', ?, ?,"
+                " 'en', 'filler', ?, ?)",
+                (
+                    (i, claim, key, url, day.isoformat(), now, now)
+                    for i, claim, key, day, url in filler_rows(first, size, seed=first)
+                ),
+            )
+            vectors = filler_vectors(real, size, seed=first)
+            cursor.executemany(
+                "INSERT INTO fact_check_embeddings (fact_check_id, model_name, vector, created_at)"
+                " VALUES (?, 'all-MiniLM-L6-v2', ?, ?)",
+                ((first + j, vectors[j].tobytes(), now) for j in range(size)),
+            )
+            raw.commit()
+    finally:
+        raw.close()
+
+
+def add_filler_postgres(url: str, real: np.ndarray, start_id: int, count: int) -> float:
+    """Binary COPY of filler rows, then the HNSW index rebuilt; returns the build seconds."""
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    now = dt.datetime.now(dt.UTC)
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as connection:
+        register_vector(connection)
+        connection.execute("DROP INDEX IF EXISTS ix_fact_check_embeddings_vector_hnsw")
+        connection.execute("ALTER TABLE fact_check_embeddings DISABLE TRIGGER USER")
+        connection.execute("ALTER TABLE fact_checks DISABLE TRIGGER USER")
+        with connection.cursor() as cursor:
+            for offset in range(0, count, FILLER_CHUNK):
+                size = min(FILLER_CHUNK, count - offset)
+                first = start_id + offset
+                with cursor.copy(
+                    "COPY fact_checks (id, claim, claim_key, rating, verdict, publisher,"
+                    " publisher_site, url, review_date, language, source, created_at,"
+                    " updated_at) FROM STDIN (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(
+                        [
+                            "int4",
+                            "text",
+                            "varchar",
+                            "text",
+                            "varchar",
+                            "varchar",
+                            "varchar",
+                            "varchar",
+                            "date",
+                            "varchar",
+                            "varchar",
+                            "timestamptz",
+                            "timestamptz",
+                        ]
+                    )
+                    for i, claim, key, day, url_ in filler_rows(first, size, seed=first):
+                        copy.write_row(
+                            (
+                                i,
+                                claim,
+                                key,
+                                "False",
+                                "false",
+                                "Synthetic Filler",
+                                "filler.invalid",
+                                url_,
+                                day,
+                                "en",
+                                "filler",
+                                now,
+                                now,
+                            )
+                        )
+                vectors = filler_vectors(real, size, seed=first)
+                with cursor.copy(
+                    "COPY fact_check_embeddings (fact_check_id, model_name, vector, created_at)"
+                    " FROM STDIN (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(["int4", "varchar", "vector", "timestamptz"])
+                    for j in range(size):
+                        copy.write_row((first + j, "all-MiniLM-L6-v2", vectors[j], now))
+        connection.execute("ALTER TABLE fact_check_embeddings ENABLE TRIGGER USER")
+        connection.execute("ALTER TABLE fact_checks ENABLE TRIGGER USER")
+        connection.execute(
+            "SELECT setval(pg_get_serial_sequence('fact_checks', 'id'), max(id)) FROM fact_checks"
+        )
+        connection.commit()
+        connection.execute("SET maintenance_work_mem = '3GB'")
+        connection.execute("SET max_parallel_maintenance_workers = 1")
+        with Timer() as build:
+            connection.execute(HNSW_DDL)
+            connection.commit()
+        connection.execute("VACUUM ANALYZE fact_checks")
+        connection.execute("VACUUM ANALYZE fact_check_embeddings")
+    return build.seconds
+
+
+# --- measurements ------------------------------------------------------------------------
+
+
+def time_articles(
+    pipeline: Pipeline,
+    session_factory: sessionmaker[Session],
+    index: Any,
+    lengths: list[int],
+    repeats: int,
+) -> list[dict[str, Any]]:
+    """Per-article latency through analyze_article, interleaved with the raw encode."""
+    rows = []
+    for length in lengths:
+        texts = [article(length, seed=length * 1000 + i) for i in range(repeats + 2)]
+        latencies, encodes = [], []
+        for i, body in enumerate(texts):
+            sentences = sentences_of(body)
+            with Timer() as raw:
+                pipeline.embedder.encode(sentences)
+            with Timer() as full, session_factory() as session:
+                analyze_article(
+                    session, pipeline, index, AnalyzeRequest(text=body), max_chars=10**7
+                )
+            if i >= 2:  # warm-up
+                latencies.append(full.seconds)
+                encodes.append(raw.seconds)
+        p50, encode_p50 = percentile(latencies, 50), percentile(encodes, 50)
+        rows.append(
+            {
+                "sentences": length,
+                "segmented_sentences": len(sentences_of(texts[0])),
+                "p50_ms": round(p50 * 1000, 1),
+                "p95_ms": round(percentile(latencies, 95) * 1000, 1),
+                "raw_encode_p50_ms": round(encode_p50 * 1000, 1),
+                "p50_over_encode": round(p50 / encode_p50, 2),
+            }
+        )
+        print("   ", rows[-1], flush=True)
+    return rows
+
+
+def throughput(
+    pipeline: Pipeline,
+    session_factory: sessionmaker[Session],
+    index: Any,
+    articles: int,
+    rounds: int,
+) -> dict[str, Any]:
+    """Sentences/s of a stream of 40-sentence articles against the raw encoder's."""
+    texts = [article(40, seed=90_000 + i) for i in range(articles)]
+    split = [sentences_of(t) for t in texts]
+    total = sum(len(s) for s in split)
+    pipeline_times, encode_times = [], []
+    for _ in range(rounds):
+        with Timer() as raw:
+            for sentences in split:
+                pipeline.embedder.encode(sentences)
+        with Timer() as full:
+            for body in texts:
+                with session_factory() as session:
+                    analyze_article(
+                        session, pipeline, index, AnalyzeRequest(text=body), max_chars=10**7
+                    )
+        encode_times.append(raw.seconds)
+        pipeline_times.append(full.seconds)
+    ratios = [e / p for e, p in zip(encode_times, pipeline_times, strict=True)]
+    result = {
+        "articles": articles,
+        "sentences": total,
+        "raw_encoder_sentences_per_s": round(total / statistics.median(encode_times), 1),
+        "pipeline_sentences_per_s": round(total / statistics.median(pipeline_times), 1),
+        "pipeline_over_raw": round(statistics.median(ratios), 3),
+        "pipeline_over_raw_per_round": [round(r, 3) for r in ratios],
+    }
+    print("    throughput", result, flush=True)
+    return result
+
+
+# --- driver ------------------------------------------------------------------------------
+
+
+class Backend:
+    """A database for one backend that grows through the benchmark sizes."""
+
+    def __init__(self, name: str, workdir: Path) -> None:
+        self.name = name
+        self.server: LocalPostgres | None = None
+        if name == "postgresql":
+            self.server = LocalPostgres(
+                settings={"shared_buffers": "1GB", "max_wal_size": "4GB"}
+            ).start()
+            self.url = self.server.create_database("bench")
+        else:
+            self.url = f"sqlite:///{workdir / 'bench.db'}"
+        upgrade(self.url)
+        self.engine = make_engine(self.url)
+        self.session_factory = make_session_factory(self.engine)
+
+    def count(self) -> int:
+        with self.session_factory() as session:
+            return int(session.scalar(text("SELECT count(*) FROM fact_checks")) or 0)
+
+    def max_id(self) -> int:
+        with self.session_factory() as session:
+            return int(session.scalar(text("SELECT coalesce(max(id), 0) FROM fact_checks")) or 0)
+
+    def grow_to(self, size: int, real: np.ndarray) -> dict[str, Any]:
+        missing = size - self.count()
+        if missing <= 0:
+            return {}
+        with Timer() as timer:
+            if self.server is not None:
+                build = add_filler_postgres(self.url, real, self.max_id() + 1, missing)
+            else:
+                add_filler_sqlite(self.engine, real, self.max_id() + 1, missing)
+                build = None
+        result: dict[str, Any] = {
+            "filler_rows": missing,
+            "filler_rows_per_s": round(missing / timer.seconds),
+        }
+        if build is not None:
+            result["hnsw_build_s"] = round(build, 1)
+        return result
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self.server is not None:
+            self.server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--lengths", type=int, nargs="+", default=[10, 40, 100])
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--stream-articles", type=int, default=15)
+    parser.add_argument("--stream-rounds", type=int, default=3)
+    parser.add_argument("--output", default="pipeline")
+    parser.add_argument("--real-limit", type=int, default=None, help="smoke runs: fewer real")
+    args = parser.parse_args()
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    from models.embedding import Embedder
+
+    embedder = Embedder(precision=settings.precision)
+    pipeline = Pipeline(embedder, load_scorer())
+    real_items = real_factchecks()[: args.real_limit]
+    real = real_embeddings(embedder)
+    print(f"encoder precision {embedder.precision.value}; {len(real_items)} real fact-checks")
+
+    results: dict[str, Any] = {"environment": environment(), "backends": {}}
+    workdir = Path(tempfile.mkdtemp(prefix="claimflag-bench-"))
+    try:
+        for name in args.backends:
+            backend = Backend(name, workdir)
+            report: dict[str, Any] = {"sizes": []}
+            results["backends"][name] = report
+            with Timer() as timer:
+                ingest(backend.session_factory, embedder, real_items, batch_size=512)
+            report["import_real"] = {
+                "fact_checks": len(real_items),
+                "seconds": round(timer.seconds, 1),
+                "fact_checks_per_s": round(len(real_items) / timer.seconds, 1),
+            }
+            print(name, "import", report["import_real"], flush=True)
+            for size in args.sizes:
+                growth = backend.grow_to(size, real)
+                count = backend.count()
+                index = build_search_backend(
+                    settings, backend.engine, backend.session_factory, pipeline
+                )
+                with Timer() as load, backend.session_factory() as session:
+                    index.sync(session)
+                entry: dict[str, Any] = {
+                    "size": size,
+                    "fact_checks": count,
+                    **growth,
+                    "index_load_s": round(load.seconds, 1),
+                    "approximate": bool(getattr(index, "approximate", False)),
+                }
+                print(name, entry, flush=True)
+                entry["articles"] = time_articles(
+                    pipeline, backend.session_factory, index, args.lengths, args.repeats
+                )
+                if "throughput" not in report and size in (100_000, args.sizes[-1]):
+                    report["throughput"] = throughput(
+                        pipeline,
+                        backend.session_factory,
+                        index,
+                        args.stream_articles,
+                        args.stream_rounds,
+                    )
+                entry["peak_rss_mb"] = round(peak_rss_mb())
+                report["sizes"].append(entry)
+                del index
+            backend.close()
+            write_json(args.output, results)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print_tables(results)
+    print(f"results in {write_json(args.output, results)}")
+
+
+def print_tables(results: dict[str, Any]) -> None:
+    latency_rows, other_rows = [], []
+    for name, report in results["backends"].items():
+        for entry in report["sizes"]:
+            for row in entry["articles"]:
+                latency_rows.append(
+                    [
+                        name,
+                        f"{entry['fact_checks']:,}",
+                        row["sentences"],
+                        row["p50_ms"],
+                        row["p95_ms"],
+                        row["raw_encode_p50_ms"],
+                        row["p50_over_encode"],
+                    ]
+                )
+            other_rows.append(
+                [
+                    name,
+                    f"{entry['fact_checks']:,}",
+                    entry.get("filler_rows_per_s", "-"),
+                    entry.get("hnsw_build_s", "-"),
+                    entry["index_load_s"],
+                    entry["peak_rss_mb"],
+                ]
+            )
+    print(
+        table(
+            [
+                "backend",
+                "fact-checks",
+                "sentences",
+                "p50 ms",
+                "p95 ms",
+                "raw encode p50 ms",
+                "p50 / encode",
+            ],
+            latency_rows,
+        )
+    )
+    print()
+    print(
+        table(
+            [
+                "backend",
+                "fact-checks",
+                "bulk filler rows/s",
+                "pgvector HNSW build s",
+                "index load s (per process)",
+                "peak RSS MiB (bench process)",
+            ],
+            other_rows,
+        )
+    )
+    print()
+    throughput_rows = []
+    for name, report in results["backends"].items():
+        imported = report["import_real"]
+        row = [name, imported["fact_checks_per_s"]]
+        if "throughput" in report:
+            t = report["throughput"]
+            row += [t["raw_encoder_sentences_per_s"], t["pipeline_sentences_per_s"]]
+            row += [t["pipeline_over_raw"]]
+        throughput_rows.append(row)
+    print(
+        table(
+            [
+                "backend",
+                "import (encode + write) fact-checks/s",
+                "raw encoder sentences/s",
+                "pipeline sentences/s",
+                "pipeline / raw",
+            ],
+            throughput_rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
