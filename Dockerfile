@@ -16,7 +16,10 @@ COPY pyproject.toml README.md ./
 COPY service ./service
 COPY models ./models
 COPY claims_db ./claims_db
-RUN pip install --no-cache-dir .
+# hnswlib ships as source only: compile it, then drop the compiler.
+RUN apt-get update && apt-get install -y --no-install-recommends g++ \
+    && pip install --no-cache-dir . \
+    && apt-get purge -y g++ && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --uid 1000 claimflag && mkdir -p /data && chown claimflag /data
 USER claimflag
