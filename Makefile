@@ -32,7 +32,6 @@ lint:
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-
 # The suite runs twice: on SQLite files, then on a private PostgreSQL + pgvector server.
 test: install-test browser lint
 	$(BIN)/python -m pytest
