@@ -9,6 +9,7 @@ on SQLite, binary COPY on PostgreSQL).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -66,9 +67,23 @@ def query_sentences(count: int = 400, seed: int = 0) -> list[str]:
     return [texts[i] for i in rng.choice(len(texts), size=min(count, len(texts)), replace=False)]
 
 
+@functools.lru_cache(maxsize=1)
+def _single_sentences() -> list[str]:
+    """Sentences of 6+ words that the segmenter keeps whole (tweets hold several)."""
+    from models.segmentation import SegmentKind, segment
+
+    pool = []
+    for text in query_sentences(3000, seed=1):
+        for piece in segment(text):
+            words = piece.text.split()
+            if piece.kind is SegmentKind.SENTENCE and len(words) >= 6 and piece.text[-1] in ".!?":
+                pool.append(piece.text)
+    return pool
+
+
 def article(sentences: int, seed: int) -> str:
-    """A news-like article of about ``sentences`` prose sentences, in paragraphs of four."""
-    pool = query_sentences(2000, seed=1)
+    """A news-like article of ``sentences`` prose sentences, in paragraphs of four."""
+    pool = _single_sentences()
     rng = np.random.default_rng(seed)
     chosen = [pool[i] for i in rng.choice(len(pool), size=sentences, replace=False)]
     paragraphs = [" ".join(chosen[i : i + 4]) for i in range(0, len(chosen), 4)]

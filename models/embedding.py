@@ -94,6 +94,6 @@ class Embedder:
         )
         # bf16 output is only unit-length to ~3 digits: renormalise in float32 so that dot
         # products equal cosines everywhere (numpy, hnswlib, pgvector).
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, np.float32(1e-12))
+        unit: Vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        unit /= np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), np.float32(1e-12))
+        return unit
