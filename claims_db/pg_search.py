@@ -145,11 +145,12 @@ class PgFactCheckSource:
         return self._collect(rows, vectors.shape[0])
 
     def lexical(
-        self, texts: list[str], *, k: int, search_filter: SearchFilter | None = None
+        self, texts: Sequence[str], *, k: int, search_filter: SearchFilter | None = None
     ) -> list[list[Candidate]]:
         """Lexical candidates by full-text search (any query word may match), best first.
 
-        The score is ``ts_rank_cd`` (cover density), which ranks but is not a similarity.
+        ``Candidate.similarity`` is ``ts_rank_cd`` (cover density over the English-stemmed
+        claim), PostgreSQL's closest equivalent of BM25: it ranks, it is not a cosine.
         """
         if not texts:
             return []
@@ -167,7 +168,7 @@ class PgFactCheckSource:
             ") AS hit JOIN fact_checks f ON f.id = hit.fact_check_id "
             "ORDER BY q.ord, hit.score DESC, f.id"
         )
-        parameters |= {"texts": texts, "k": k}
+        parameters |= {"texts": list(texts), "k": k}
         with self.session_factory() as session:
             rows = session.execute(statement, parameters).all()
         return self._collect(rows, len(texts))
