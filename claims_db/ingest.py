@@ -21,6 +21,9 @@ from models.embedding import Embedder
 # Rejections kept with their reasons; beyond this only the count grows (memory stays flat).
 MAX_ERRORS_KEPT = 1000
 
+# Change-log entries kept after an import (see FactCheckRepository.prune_changes).
+CHANGE_LOG_KEEP = 100_000
+
 
 @dataclass(slots=True)
 class IngestSummary:
@@ -104,6 +107,8 @@ def ingest(
             embed_pending(session, embedder)
         if on_batch:
             on_batch(len(batch))
+    with session_factory() as session, session.begin():
+        FactCheckRepository(session).prune_changes(CHANGE_LOG_KEEP)
     return summary
 
 

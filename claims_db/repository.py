@@ -330,6 +330,17 @@ class FactCheckRepository:
         ).one()
         return int(low or 0), int(high or 0)
 
+    def prune_changes(self, keep: int) -> int:
+        """Drop all but the newest ``keep`` change-log entries; returns how many went.
+
+        A process that fell further behind than ``keep`` changes reloads its index in full.
+        """
+        _, high = self.change_window()
+        result = self.session.execute(
+            delete(FactCheckChange).where(FactCheckChange.seq <= high - keep)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def changed_since(self, seq: int, until: int) -> list[int]:
         """Ids of fact-checks whose searchable state changed in ``(seq, until]``."""
         return list(

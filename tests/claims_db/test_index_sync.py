@@ -1,0 +1,49 @@
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims_db.models import FactCheckChange
+from claims_db.repository import FactCheckInput, FactCheckRepository
+from claims_db.search import FactCheckIndex
+
+MODEL = "test-model"
+
+
+def _unit(seed: int) -> np.ndarray:
+    vector = np.random.default_rng(seed).normal(size=384).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def _write(session_factory: sessionmaker[Session], seed: int) -> int:
+    with session_factory.begin() as session:
+        repository = FactCheckRepository(session)
+        row, _ = repository.upsert(
+            FactCheckInput(
+                claim=f"claim {seed}",
+                rating="False",
+                publisher="P",
+                url=f"https://p.example/{seed}",
+            )
+        )
+        repository.store_embeddings(MODEL, [row.id], _unit(seed)[None, :])
+        return row.id
+
+
+def test_sync_loads_only_changes_and_survives_a_pruned_log(
+    session_factory: sessionmaker[Session],
+) -> None:
+    first = _write(session_factory, 1)
+    index = FactCheckIndex(MODEL)
+    with session_factory() as session:
+        assert index.sync(session) is True
+        assert index.sync(session) is False  # nothing changed: one indexed query, no load
+    later = [_write(session_factory, seed) for seed in (2, 3, 4)]
+    with session_factory.begin() as session:
+        assert FactCheckRepository(session).prune_changes(keep=1) >= 3
+        remaining = session.scalar(select(func.count()).select_from(FactCheckChange))
+    assert remaining == 1
+    with session_factory() as session:  # behind the pruned log: a full reload
+        assert index.sync(session) is True
+    assert len(index) == 4
+    for fact_check_id, seed in zip([first, *later], (1, 2, 3, 4), strict=True):
+        assert index.nearest(_unit(seed)[None, :], k=1)[0][0].fact_check.id == fact_check_id
