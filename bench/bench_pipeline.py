@@ -480,6 +480,7 @@ def print_tables(results: dict[str, Any]) -> None:
             [
                 "backend",
                 "import (encode + write) fact-checks/s",
+                "import (write only) fact-checks/s",
                 "raw encoder sentences/s",
                 "pipeline sentences/s",
                 "pipeline / raw",
