@@ -25,7 +25,7 @@ from claims_db.repository import (
     FactCheckRepository,
     to_record,
 )
-from claims_db.search import FactCheckIndex
+from claims_db.search import SearchBackend
 from models.embedding import Embedder
 from models.pipeline import Pipeline
 from models.verdicts import normalize_rating
@@ -165,7 +165,7 @@ def list_fact_checks(
 def search_fact_checks(
     session: Session,
     pipeline: Pipeline,
-    index: FactCheckIndex,
+    index: SearchBackend,
     query: str,
     *,
     limit: int,
