@@ -16,6 +16,7 @@ from service.errors import install_error_handlers
 from service.factchecks.router import admin_router as factchecks_admin_router
 from service.factchecks.router import router as factchecks_router
 from service.health.router import router as health_router
+from service.reliability import install_reliability
 from service.runtime import Runtime, build_runtime
 from service.triage.router import router as triage_router
 from service.ui.router import mount_ui
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_reliability(app, runtime.settings if runtime else settings or get_settings())
     app.include_router(health_router)
     app.include_router(analysis_router)
     app.include_router(factchecks_router)

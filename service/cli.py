@@ -79,6 +79,7 @@ def serve(
         port=port or settings.port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        timeout_keep_alive=settings.keep_alive_timeout_s,
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import enum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.ann import DEFAULT_ANN_THRESHOLD
 from models.embedding import Precision
@@ -129,6 +130,31 @@ class Settings(BaseSettings):
     def webhook_url_list(self) -> list[str]:
         """``webhook_urls`` split on commas, blanks dropped."""
         return [u.strip() for u in self.webhook_urls.split(",") if u.strip()]
+    # 200,000 characters of \uXXXX-escaped JSON (12 bytes per astral character) fit in 4 MiB.
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        gt=0,
+        description="Largest request body accepted, in bytes, counted while it is read (413).",
+    )
+    request_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longest a request may take, body upload included, before a 503 problem.",
+    )
+    keep_alive_timeout_s: int = Field(
+        default=5, ge=1, description="Seconds `claimflag serve` keeps an idle connection open."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed by CORS (comma-separated); empty: no CORS headers at all.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,27 @@ class ServiceUnavailableError(ClaimflagError):
     status_code = 503
     code = "unavailable"
     title = "Service unavailable"
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    code = "database_unavailable"
+    title = "Database unavailable"
+
+
+# Seconds a client should wait before retrying when the database is away.
+DATABASE_RETRY_AFTER_S = 5
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached or used right now.
+
+    Operational errors (connection refused or dropped, locked or missing SQLite file),
+    a connection invalidated mid-request and an exhausted pool all qualify; errors in
+    the statement itself (integrity, programming) do not.
+    """
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.TimeoutError):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
 
 
 def problem(
@@ -108,6 +130,22 @@ def install_error_handlers(app: FastAPI) -> None:
             str(exc.detail),
             f"http_{exc.status_code}",
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(sa_exc.SQLAlchemyError)
+    async def _database(_: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
+        if not is_database_unavailable(exc):
+            logger.error("database error: %s", type(exc).__name__, exc_info=exc)
+            return problem(500, "Internal error", "The service failed unexpectedly.", "internal")
+        # The DBAPI message only: the statement and its parameters may hold article text.
+        reason = type(getattr(exc, "orig", None) or exc).__name__
+        logger.warning("database unavailable: %s: %s", reason, getattr(exc, "orig", exc))
+        return problem(
+            DatabaseUnavailableError.status_code,
+            DatabaseUnavailableError.title,
+            f"the database is unavailable ({reason}); retry later",
+            DatabaseUnavailableError.code,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
         )
 
     @app.exception_handler(Exception)

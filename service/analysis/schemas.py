@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from models.retrieval import Tier
 from models.stance import Stance
 from models.verdicts import Verdict
 from service.factchecks.schemas import FactCheckOut
+from service.reliability.text import CleanStr, EncodableStr
 
 
 class AnalyzeRequest(BaseModel):
-    """An article to analyse, as pasted text with optional metadata."""
+    """An article to analyse, as pasted text or as an HTML page, with optional metadata."""
 
-    text: str = Field(description="The article text as pasted (headline, captions and all).")
-    title: str | None = Field(default=None, max_length=1000)
-    url: str | None = Field(default=None, max_length=2048)
+    text: CleanStr | None = Field(
+        default=None,
+        description="The article text as pasted (headline, captions and all). "
+        "Send exactly one of `text` and `html`.",
+    )
+    html: CleanStr | None = Field(
+        default=None,
+        description="The article as an HTML page; its main text is extracted and analysed, "
+        "and returned as `article.text` (claim offsets refer to it).",
+    )
+    title: CleanStr | None = Field(default=None, max_length=1000)
+    url: EncodableStr | None = Field(default=None, max_length=2048)
     published_at: dt.datetime | dt.date | None = Field(
         default=None, description="Publication date; later fact-checks are not used as evidence."
     )
-    language: str | None = Field(
+    language: EncodableStr | None = Field(
         default=None, max_length=16, description="Only match fact-checks in this language."
     )
     store: bool = Field(
@@ -34,6 +45,12 @@ class AnalyzeRequest(BaseModel):
         description="Only match fact-checks reviewed at most this many days before the article "
         "(or today); default: the service's CLAIMFLAG_MAX_AGE_DAYS.",
     )
+
+    @model_validator(mode="after")
+    def _text_or_html(self) -> Self:
+        if (self.text is None) == (self.html is None):
+            raise ValueError("send exactly one of `text` and `html`")
+        return self
 
 
 class MatchOut(BaseModel):
@@ -98,6 +115,11 @@ class ArticleOut(BaseModel):
     language: str | None
     characters: int
     sentences: int
+    text: str | None = Field(
+        default=None,
+        description="The text extracted from `html`, which claim offsets refer to; "
+        "null when `text` was sent.",
+    )
 
 
 class AnalyzeResponse(BaseModel):

@@ -21,6 +21,7 @@ from service.analysis.schemas import (
 from service.config import Settings
 from service.errors import PayloadTooLargeError, UnprocessableError
 from service.factchecks.schemas import FactCheckOut
+from service.reliability.extract import ExtractedArticle, extract_article
 from service.triage import service as triage
 
 
@@ -77,9 +78,24 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
     )
 
 
-def to_response(request: AnalyzeRequest, analysis: ArticleAnalysis) -> AnalyzeResponse:
-    """The public response body for an analysis."""
-    title = request.title
+def article_text(request: AnalyzeRequest) -> tuple[str, ExtractedArticle | None]:
+    """The text to analyse: as sent, or extracted from the sent HTML page."""
+    if request.html is None:
+        return request.text or "", None
+    extracted = extract_article(request.html, request.url)
+    if extracted is None:
+        raise UnprocessableError("no article text could be extracted from html")
+    return extracted.text, extracted
+
+
+def to_response(
+    request: AnalyzeRequest,
+    analysis: ArticleAnalysis,
+    *,
+    extracted: ExtractedArticle | None = None,
+) -> AnalyzeResponse:
+    """The public response body for an analysis (of ``extracted`` text when html was sent)."""
+    title = request.title or (extracted.title if extracted else None)
     if title is None:
         title = next((s.text for s in analysis.segments if s.kind is SegmentKind.HEADLINE), None)
     return AnalyzeResponse(
@@ -88,8 +104,9 @@ def to_response(request: AnalyzeRequest, analysis: ArticleAnalysis) -> AnalyzeRe
             url=request.url,
             published_at=request.published_at,
             language=request.language,
-            characters=len(request.text),
+            characters=len(extracted.text if extracted else request.text or ""),
             sentences=analysis.sentence_count,
+            text=extracted.text if extracted else None,
         ),
         claims=[_claim_out(c) for c in analysis.claims],
     )
@@ -110,17 +127,18 @@ def analyze_article(
     With ``settings``, reviewers' past decisions adjust the matches and, unless the request
     says ``store: false``, the analysis is stored and its claims queued for review.
     """
-    validate_text(request.text, max_chars)
+    text, extracted = article_text(request)
+    validate_text(text, max_chars)
     index.sync(session)
     analysis = pipeline.analyze(
-        request.text,
+        text,
         index,
         published_at=_publication_date(request.published_at),
         language=request.language,
         max_age_days=request.max_age_days,
     )
     if settings is None:
-        return to_response(request, analysis)
+        return to_response(request, analysis, extracted=extracted)
     model_name = pipeline.embedder.model_name
     triage.apply_reviewer_decisions(
         session,
@@ -129,12 +147,13 @@ def analyze_article(
         model_name=model_name,
         threshold=settings.review_learning_threshold,
     )
-    response = to_response(request, analysis)
+    response = to_response(request, analysis, extracted=extracted)
     if request.store:
         article = triage.store_analysis(
             session,
             settings,
-            request,
+            # The stored text is the analysed one, extracted when html was sent.
+            request.model_copy(update={"text": text}) if extracted else request,
             analysis,
             response,
             model_name=model_name,

@@ -1,0 +1,30 @@
+"""Reliability and security wiring: request guards, CORS, problem schema, rate limits."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from service.config import Settings
+from service.reliability.middleware import (
+    BodyGuardMiddleware,
+    RequestTimeoutMiddleware,
+    SecurityHeadersMiddleware,
+)
+from service.reliability.openapi import install_problem_schema
+
+
+def install_reliability(app: FastAPI, settings: Settings) -> None:
+    """Add the request guards (innermost first), CORS when configured, and security headers."""
+    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTimeoutMiddleware, timeout_s=settings.request_timeout_s)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
+    install_problem_schema(app)
