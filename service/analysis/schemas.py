@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from models.retrieval import Tier
 from models.stance import Stance
@@ -45,6 +45,14 @@ class AnalyzeRequest(BaseModel):
         description="Only match fact-checks reviewed at most this many days before the article "
         "(or today); default: the service's CLAIMFLAG_MAX_AGE_DAYS.",
     )
+
+    @field_validator("published_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime | dt.date | None) -> dt.datetime | dt.date | None:
+        # A time without an offset is taken as UTC, so it is echoed as RFC 3339 date-time.
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
 
     @model_validator(mode="after")
     def _text_or_html(self) -> Self:

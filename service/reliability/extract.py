@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import trafilatura
 
 logger = logging.getLogger(__name__)
+# trafilatura logs unparseable client markup at ERROR; that is a 422, not a service fault.
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True, slots=True)
