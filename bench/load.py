@@ -1,0 +1,350 @@
+"""Load run: concurrent submitters and reviewers against `claimflag serve --workers 2`.
+
+Starts a private service on 127.0.0.1 over a fresh seeded SQLite database, lets
+``--submitters`` clients post articles to ``POST /v1/analyze`` and ``--reviewers``
+clients work the queue (``POST /v1/queue/next`` then resolve) for ``--duration``
+seconds, prints throughput and latency percentiles per operation, then checks the
+database: every accepted analysis stored with all its claims, no queue item without an
+occurrence, no item handed to two reviewers, no item resolved twice.
+
+    .venv/bin/python -m bench.load --duration 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO_ROOT.parent / "shared" / "examples" / "metro-2025-02-17-starmer-paris.txt"
+CLAIMFLAG = Path(sys.executable).parent / "claimflag"
+
+# Extra sentences that make each submitted article differ, so claims recur and new ones
+# appear, as in a newsroom feed.
+_VARIANTS = [
+    "The council said bus fares rose by {n}% last year, the steepest rise in a decade.",
+    "Officials claimed {n} new hospitals had been built since 2019.",
+    "A minister said immigration fell by {n},000 people in the year to June.",
+    "Campaigners said {n} libraries closed across Scotland since 2010.",
+    "The report found that {n}% of schools in England have crumbling concrete.",
+]
+
+
+@dataclass
+class Results:
+    """What the clients saw, shared across their threads."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: dict[str, dict[int | str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+    accepted: dict[int, int] = field(default_factory=dict)  # article id -> claims returned
+    handed_out: list[tuple[int, str]] = field(default_factory=list)  # (item id, reviewer)
+    resolved: list[int] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, operation: str, seconds: float, status: int | str) -> None:
+        with self.lock:
+            self.latencies[operation].append(seconds)
+            self.statuses[operation][status] += 1
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """The database checks after a run; ``ok`` when every check passed."""
+
+    sqlite_integrity: str
+    accepted: int
+    missing_articles: int
+    claim_count_mismatches: int
+    orphaned_items: int
+    double_handed: int
+    resolved_twice: int
+    unresolved_taken: int
+
+    @property
+    def ok(self) -> bool:
+        return self.sqlite_integrity == "ok" and not any(
+            (
+                self.missing_articles,
+                self.claim_count_mismatches,
+                self.orphaned_items,
+                self.double_handed,
+                self.resolved_twice,
+                self.unresolved_taken,
+            )
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [str(CLAIMFLAG), *args], env=env, capture_output=True, text=True, timeout=600
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"claimflag {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return done.stdout
+
+
+def _token(env: dict[str, str], role: str, name: str) -> str:
+    return _cli(env, "keys", "create", "--role", role, "--name", name).strip().splitlines()[-1]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def _submitter(base: str, token: str, number: int, results: Results, stop: threading.Event) -> None:
+    article = EXAMPLE.read_text(encoding="utf-8")
+    headers = {"Authorization": f"Bearer {token}"}
+    n = 0
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+        while not stop.is_set():
+            n += 1
+            extra = " ".join(
+                v.format(n=(number * 7 + n * 3 + i) % 50 + 1) for i, v in enumerate(_VARIANTS)
+            )
+            started = time.perf_counter()
+            try:
+                response = client.post("/v1/analyze", json={"text": f"{article}\n\n{extra}"})
+            except httpx.HTTPError as exc:
+                results.record("analyze", time.perf_counter() - started, type(exc).__name__)
+                continue
+            results.record("analyze", time.perf_counter() - started, response.status_code)
+            if response.status_code == 200:
+                body = response.json()
+                with results.lock:
+                    results.accepted[body["article"]["id"]] = len(body["claims"])
+
+
+def _reviewer(base: str, token: str, name: str, results: Results, stop: threading.Event) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            try:
+                taken = client.post("/v1/queue/next")
+            except httpx.HTTPError as exc:
+                results.record("queue/next", time.perf_counter() - started, type(exc).__name__)
+                continue
+            results.record("queue/next", time.perf_counter() - started, taken.status_code)
+            if taken.status_code == 204:
+                stop.wait(0.2)  # nothing open yet
+                continue
+            if taken.status_code != 200:
+                continue
+            item_id = taken.json()["id"]
+            with results.lock:
+                results.handed_out.append((item_id, name))
+            started = time.perf_counter()
+            try:
+                resolved = client.post(
+                    f"/v1/queue/items/{item_id}/resolve",
+                    json={"resolution": "not_check_worthy", "note": "load run"},
+                )
+            except httpx.HTTPError as exc:
+                results.record("resolve", time.perf_counter() - started, type(exc).__name__)
+                continue
+            results.record("resolve", time.perf_counter() - started, resolved.status_code)
+            if resolved.status_code == 200:
+                with results.lock:
+                    results.resolved.append(item_id)
+
+
+def check_integrity(database: Path, results: Results) -> Integrity:
+    """Compare what the clients were told with what the database holds."""
+    with sqlite3.connect(database, timeout=30) as connection:
+        sqlite_integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
+        stored = dict(
+            connection.execute(
+                "SELECT a.id, count(c.id) FROM articles a "
+                "LEFT JOIN article_claims c ON c.article_id = a.id GROUP BY a.id"
+            ).fetchall()
+        )
+        orphaned = connection.execute(
+            "SELECT count(*) FROM queue_items q WHERE NOT EXISTS "
+            "(SELECT 1 FROM article_claims c WHERE c.queue_item_id = q.id)"
+        ).fetchone()[0]
+        statuses = dict(connection.execute("SELECT id, status FROM queue_items").fetchall())
+    missing = [a for a in results.accepted if a not in stored]
+    mismatched = [a for a, n in results.accepted.items() if a in stored and stored[a] != n]
+    handed = [item for item, _ in results.handed_out]
+    unresolved_taken = [i for i in set(results.resolved) if statuses.get(i) != "resolved"]
+    return Integrity(
+        sqlite_integrity=str(sqlite_integrity),
+        accepted=len(results.accepted),
+        missing_articles=len(missing),
+        claim_count_mismatches=len(mismatched),
+        orphaned_items=int(orphaned),
+        double_handed=len(handed) - len(set(handed)),
+        resolved_twice=len(results.resolved) - len(set(results.resolved)),
+        unresolved_taken=len(unresolved_taken),
+    )
+
+
+def run_load(
+    duration_s: float,
+    *,
+    submitters: int = 4,
+    reviewers: int = 2,
+    workers: int = 2,
+    directory: Path | None = None,
+    log: Callable[[str], None] = print,
+) -> tuple[Results, Integrity, float]:
+    """Run the service and the clients; returns what they saw, the checks, and elapsed s."""
+    directory = directory or Path(tempfile.mkdtemp(prefix="claimflag-load-"))
+    database = directory / "load.db"
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "CLAIMFLAG_DATABASE_PATH": str(database),
+        "CLAIMFLAG_AUTH": "required",
+        "CLAIMFLAG_LOG_LEVEL": "WARNING",
+        # The load run measures capacity; rate limits are exercised by the tests.
+        "CLAIMFLAG_RATE_LIMIT_PER_MINUTE": "1000000",
+    }
+    _cli(env, "db", "upgrade")
+    _cli(env, "seed")
+    tokens = {
+        f"submitter-{i}": _token(env, "submitter", f"load-submitter-{i}") for i in range(submitters)
+    }
+    review_tokens = {
+        f"reviewer-{i}": _token(env, "reviewer", f"load-reviewer-{i}") for i in range(reviewers)
+    }
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server_log = (directory / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [
+            str(CLAIMFLAG),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=server_log,
+        stderr=server_log,
+    )
+    results = Results()
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"service did not become ready; see {directory / 'serve.log'}")
+            time.sleep(0.5)
+        log(f"service ready on {base} with {workers} workers; running {duration_s:g} s")
+        stop = threading.Event()
+        threads = [
+            threading.Thread(target=_submitter, args=(base, token, i, results, stop))
+            for i, token in enumerate(tokens.values())
+        ] + [
+            threading.Thread(target=_reviewer, args=(base, token, name, results, stop))
+            for name, token in review_tokens.items()
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        time.sleep(duration_s)
+        stop.set()
+        for thread in threads:
+            thread.join(180)
+        elapsed = time.monotonic() - started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(30)
+        server_log.close()
+    return results, check_integrity(database, results), elapsed
+
+
+def errors(results: Results) -> int:
+    """Responses that were neither success nor an expected empty queue (204)."""
+    return sum(
+        count
+        for counts in results.statuses.values()
+        for status, count in counts.items()
+        if not (isinstance(status, int) and (200 <= status < 300))
+    )
+
+
+def report(results: Results, integrity: Integrity, elapsed: float) -> str:
+    """The results as a Markdown table plus the integrity checks."""
+    lines = [
+        "| operation | requests | errors | req/s | p50 ms | p95 ms | p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for operation, values in sorted(results.latencies.items()):
+        bad = sum(
+            c
+            for s, c in results.statuses[operation].items()
+            if not (isinstance(s, int) and s < 300)
+        )
+        ms = [v * 1000 for v in values]
+        lines.append(
+            f"| {operation} | {len(values)} | {bad} | {len(values) / elapsed:.1f} | "
+            f"{_percentile(ms, 50):.0f} | {_percentile(ms, 95):.0f} | {_percentile(ms, 99):.0f} |"
+        )
+    statuses = {op: dict(counts) for op, counts in results.statuses.items()}
+    lines += [
+        "",
+        f"elapsed {elapsed:.1f} s; statuses {statuses}",
+        f"integrity: sqlite {integrity.sqlite_integrity}; {integrity.accepted} accepted analyses, "
+        f"{integrity.missing_articles} missing, {integrity.claim_count_mismatches} with claims "
+        f"missing; {integrity.orphaned_items} orphaned queue items; {integrity.double_handed} "
+        f"items handed out twice; {integrity.resolved_twice} resolved twice; "
+        f"{integrity.unresolved_taken} resolves not stored -> {'OK' if integrity.ok else 'FAILED'}",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (60)")
+    parser.add_argument("--submitters", type=int, default=4, help="article-posting clients (4)")
+    parser.add_argument("--reviewers", type=int, default=2, help="queue-working clients (2)")
+    parser.add_argument("--workers", type=int, default=2, help="service worker processes (2)")
+    args = parser.parse_args()
+    results, integrity, elapsed = run_load(
+        args.duration, submitters=args.submitters, reviewers=args.reviewers, workers=args.workers
+    )
+    print(report(results, integrity, elapsed))
+    return 0 if integrity.ok and errors(results) == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
