@@ -130,6 +130,7 @@ class Settings(BaseSettings):
     def webhook_url_list(self) -> list[str]:
         """``webhook_urls`` split on commas, blanks dropped."""
         return [u.strip() for u in self.webhook_urls.split(",") if u.strip()]
+
     # 200,000 characters of \uXXXX-escaped JSON (12 bytes per astral character) fit in 4 MiB.
     max_body_bytes: int = Field(
         default=4 * 1024 * 1024,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from claims_db.search import SearchBackend
@@ -52,6 +52,10 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 IndexDep = Annotated[SearchBackend, Depends(get_index)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+# A row id in a path: positive and within a signed 64-bit integer, so an out-of-range id
+# is a 422 instead of an overflow in the database driver.
+MAX_ROW_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def get_principal(request: Request, runtime: RuntimeDep, session: SessionDep) -> Principal | None:

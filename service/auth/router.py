@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from service.auth import service
 from service.auth.schemas import KeyCreate, KeyCreated, KeyOut
-from service.deps import CurrentAdmin, SessionDep
+from service.deps import CurrentAdmin, RowId, SessionDep
 
 router = APIRouter(prefix="/v1/keys", tags=["auth"])
 
@@ -25,6 +25,6 @@ def list_keys(*, session: SessionDep, admin: CurrentAdmin) -> list[KeyOut]:
 
 
 @router.delete("/{key_id}", response_model=KeyOut)
-def revoke_key(*, session: SessionDep, admin: CurrentAdmin, key_id: int) -> KeyOut:
+def revoke_key(*, session: SessionDep, admin: CurrentAdmin, key_id: RowId) -> KeyOut:
     """Revoke a key."""
     return KeyOut.model_validate(service.revoke_key(session, key_id, actor=admin.name))

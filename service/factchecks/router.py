@@ -22,6 +22,7 @@ from service.deps import (
     CurrentAdmin,
     IndexDep,
     PipelineDep,
+    RowId,
     RuntimeDep,
     SessionDep,
     require_role,
@@ -101,7 +102,7 @@ def search_fact_checks(
 
 
 @router.get("/{fact_check_id}", response_model=FactCheckDetail)
-def get_fact_check(*, session: SessionDep, fact_check_id: int) -> FactCheckDetail:
+def get_fact_check(*, session: SessionDep, fact_check_id: RowId) -> FactCheckDetail:
     """One published fact-check with its rating history."""
     return service.get_fact_check(session, fact_check_id)
 
@@ -120,7 +121,7 @@ def update_fact_check(
     session: SessionDep,
     pipeline: PipelineDep,
     admin: CurrentAdmin,
-    fact_check_id: int,
+    fact_check_id: RowId,
     body: FactCheckUpdate,
 ) -> FactCheckDetail:
     """Change a fact-check; a changed rating is kept in its history (with who changed it)."""
@@ -130,7 +131,7 @@ def update_fact_check(
 
 
 @admin_router.delete("/{fact_check_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_fact_check(*, session: SessionDep, fact_check_id: int) -> Response:
+def delete_fact_check(*, session: SessionDep, fact_check_id: RowId) -> Response:
     """Delete a fact-check with its embeddings and history."""
     service.delete_fact_check(session, fact_check_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from claims_db.triage_models import ItemKind, ItemStatus
 from claims_db.triage_repository import QueueFilter, QueueSort
-from service.deps import CurrentReviewer, CurrentSubmitter, SessionDep, SettingsDep
+from service.deps import CurrentReviewer, CurrentSubmitter, RowId, SessionDep, SettingsDep
 from service.triage import service
 from service.triage.schemas import (
     NoteRequest,
@@ -65,14 +65,14 @@ def next_item(
 
 
 @router.get("/queue/items/{item_id}", response_model=QueueItemDetail)
-def get_item(*, session: SessionDep, reviewer: CurrentReviewer, item_id: int) -> QueueItemDetail:
+def get_item(*, session: SessionDep, reviewer: CurrentReviewer, item_id: RowId) -> QueueItemDetail:
     """An item with its occurrences, candidate fact-checks and audit trail."""
     return service.item_detail(session, item_id)
 
 
 @router.post("/queue/items/{item_id}/claim", response_model=QueueItemDetail)
 def claim_item(
-    *, session: SessionDep, settings: SettingsDep, reviewer: CurrentReviewer, item_id: int
+    *, session: SessionDep, settings: SettingsDep, reviewer: CurrentReviewer, item_id: RowId
 ) -> QueueItemDetail:
     """Take this item into review (409 if another reviewer holds it)."""
     service.claim_item(session, item_id, reviewer, settings.queue_lease_seconds)
@@ -81,7 +81,7 @@ def claim_item(
 
 @router.post("/queue/items/{item_id}/release", response_model=QueueItemDetail)
 def release_item(
-    *, session: SessionDep, reviewer: CurrentReviewer, item_id: int
+    *, session: SessionDep, reviewer: CurrentReviewer, item_id: RowId
 ) -> QueueItemDetail:
     """Give a held item back to the queue."""
     service.release_item(session, item_id, reviewer)
@@ -90,7 +90,7 @@ def release_item(
 
 @router.post("/queue/items/{item_id}/resolve", response_model=QueueItemDetail)
 def resolve_item(
-    *, session: SessionDep, reviewer: CurrentReviewer, item_id: int, body: ResolveRequest
+    *, session: SessionDep, reviewer: CurrentReviewer, item_id: RowId, body: ResolveRequest
 ) -> QueueItemDetail:
     """Close an item: confirmed match, not a match, not check-worthy, needs a fact-check."""
     service.resolve_item(
@@ -105,7 +105,9 @@ def resolve_item(
 
 
 @router.post("/queue/items/{item_id}/reopen", response_model=QueueItemDetail)
-def reopen_item(*, session: SessionDep, reviewer: CurrentReviewer, item_id: int) -> QueueItemDetail:
+def reopen_item(
+    *, session: SessionDep, reviewer: CurrentReviewer, item_id: RowId
+) -> QueueItemDetail:
     """Put a resolved item back in the queue."""
     service.reopen_item(session, item_id, reviewer)
     return service.item_detail(session, item_id)
@@ -117,7 +119,7 @@ def reopen_item(*, session: SessionDep, reviewer: CurrentReviewer, item_id: int)
     status_code=status.HTTP_201_CREATED,
 )
 def add_note(
-    *, session: SessionDep, reviewer: CurrentReviewer, item_id: int, body: NoteRequest
+    *, session: SessionDep, reviewer: CurrentReviewer, item_id: RowId, body: NoteRequest
 ) -> QueueItemDetail:
     """Add a free-text note to the item's audit trail."""
     service.add_note(session, item_id, reviewer, body.note)
@@ -126,7 +128,7 @@ def add_note(
 
 @router.get("/articles/{article_id}", response_model=StoredArticleOut)
 def get_article(
-    *, session: SessionDep, submitter: CurrentSubmitter, article_id: int
+    *, session: SessionDep, submitter: CurrentSubmitter, article_id: RowId
 ) -> StoredArticleOut:
     """A stored analysis: the article text and its claims as analysed."""
     return service.get_article(session, article_id)

@@ -92,7 +92,10 @@ class ResolveRequest(BaseModel):
 
     resolution: Resolution
     fact_check_id: int | None = Field(
-        default=None, description="For confirmed_match: the fact-check; default the suggested one."
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="For confirmed_match: the fact-check; default the suggested one.",
     )
     note: str | None = Field(default=None, max_length=5000)
 

@@ -21,7 +21,7 @@ from service.analysis.service import analyze_article
 from service.auth.schemas import Principal, Role
 from service.auth.service import KEY_COOKIE, authenticate
 from service.config import AuthMode
-from service.deps import PrincipalDep, RuntimeDep, SessionDep
+from service.deps import PrincipalDep, RowId, RuntimeDep, SessionDep
 from service.errors import ClaimflagError
 from service.triage import service as triage
 
@@ -198,7 +198,7 @@ def item_page(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    item_id: int,
+    item_id: RowId,
     message: str | None = None,
     error: str | None = None,
 ) -> Response:
@@ -236,7 +236,7 @@ def item_action(
     session: SessionDep,
     runtime: RuntimeDep,
     principal: PrincipalDep,
-    item_id: int,
+    item_id: RowId,
     action: str,
     resolution: Annotated[str | None, Form()] = None,
     fact_check_id: Annotated[int | None, Form()] = None,
