@@ -145,6 +145,11 @@ class Settings(BaseSettings):
     keep_alive_timeout_s: int = Field(
         default=5, ge=1, description="Seconds `claimflag serve` keeps an idle connection open."
     )
+    rate_limit_per_minute: int = Field(
+        default=120,
+        ge=0,
+        description="Requests per minute (and burst) each API key may make, per worker; 0: none.",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins allowed by CORS (comma-separated); empty: no CORS headers at all.",

@@ -13,6 +13,7 @@ from models.pipeline import Pipeline
 from service.auth.schemas import Principal, Role
 from service.auth.service import KEY_COOKIE, LOCAL_PRINCIPAL, authenticate, require
 from service.config import AuthMode, Settings
+from service.reliability.ratelimit import enforce_rate_limit
 from service.runtime import Runtime
 
 
@@ -71,11 +72,13 @@ def get_principal(request: Request, runtime: RuntimeDep, session: SessionDep) ->
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
 
 
-def require_role(role: Role) -> Callable[[Principal | None], Principal]:
+def require_role(role: Role) -> Callable[..., Principal]:
     """A dependency admitting callers whose key has ``role`` or a higher one (401/403 else)."""
 
-    def dependency(principal: PrincipalDep) -> Principal:
-        return require(principal, role)
+    def dependency(request: Request, principal: PrincipalDep) -> Principal:
+        allowed = require(principal, role)
+        enforce_rate_limit(request, allowed)
+        return allowed
 
     return dependency
 

@@ -12,6 +12,7 @@ from service.reliability.middleware import (
     SecurityHeadersMiddleware,
 )
 from service.reliability.openapi import install_problem_schema
+from service.reliability.ratelimit import TokenBucketLimiter
 
 
 def install_reliability(app: FastAPI, settings: Settings) -> None:
@@ -28,3 +29,8 @@ def install_reliability(app: FastAPI, settings: Settings) -> None:
         )
     app.add_middleware(SecurityHeadersMiddleware)
     install_problem_schema(app)
+    app.state.rate_limiter = (
+        TokenBucketLimiter(settings.rate_limit_per_minute)
+        if settings.rate_limit_per_minute
+        else None
+    )

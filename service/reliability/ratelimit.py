@@ -8,11 +8,19 @@ host needs without a shared store, and a refused request says exactly when to re
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from fastapi import Request
+
+from service.auth.schemas import Principal
+from service.errors import ClaimflagError
+
+logger = logging.getLogger(__name__)
 
 # Buckets idle this long are full again and are forgotten, bounding memory.
 _IDLE_EVICT_S = 600.0
@@ -75,3 +83,27 @@ class TokenBucketLimiter:
 def retry_after_header(wait_s: float) -> str:
     """Whole seconds for ``Retry-After``, rounded up so a retry then succeeds."""
     return str(max(1, math.ceil(wait_s)))
+
+
+class RateLimitedError(ClaimflagError):
+    status_code = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+def enforce_rate_limit(request: Request, principal: Principal) -> None:
+    """Spend one of the caller's tokens; 429 with ``Retry-After`` when it has none left.
+
+    Only API keys are limited: with authentication off there is no key to count against.
+    """
+    limiter: TokenBucketLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None or principal.key_id is None:
+        return
+    wait_s = limiter.acquire(f"key:{principal.key_id}")
+    if wait_s is None:
+        return
+    logger.info("rate limit reached for API key %d (%s)", principal.key_id, principal.name)
+    raise RateLimitedError(
+        f"this key may make {limiter.capacity:g} requests a minute; retry in {wait_s:.1f} s",
+        headers={"Retry-After": retry_after_header(wait_s)},
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -9,8 +10,11 @@ from fastapi.testclient import TestClient
 
 from models.pipeline import Pipeline
 from service.app import create_app
+from service.auth.schemas import Role
 from service.config import Settings
+from service.reliability.ratelimit import TokenBucketLimiter
 from service.runtime import build_runtime
+from tests.service.triage_helpers import app_client, bearer, make_keys, required
 
 ORIGIN = "https://newsroom.example"
 
@@ -108,3 +112,81 @@ def test_request_over_the_time_limit_is_a_503_problem(
     assert response.json()["code"] == "request_timeout"
     assert response.headers["retry-after"].isdigit()
     _assert_common_headers(response.headers)
+
+
+def test_ui_pages_get_security_headers(client: TestClient) -> None:
+    for path in ("/ui/login", "/ui/static/app.js"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        _assert_common_headers(response.headers)
+    policy = client.get("/ui/login").headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("style-src")[0]
+    assert "form-action 'self'" in policy and "base-uri 'none'" in policy
+
+
+def test_token_bucket_refills_at_the_configured_rate() -> None:
+    now = [0.0]
+    limiter = TokenBucketLimiter(60, clock=lambda: now[0])  # one a second, burst of 60
+    assert all(limiter.acquire("a") is None for _ in range(60))
+    wait = limiter.acquire("a")
+    assert wait is not None and 0.9 < wait <= 1.0
+    assert limiter.acquire("b") is None  # keys have their own buckets
+    now[0] += 1.0
+    assert limiter.acquire("a") is None
+    assert limiter.acquire("a") is not None
+    now[0] += 3600.0
+    limiter.acquire("c")  # a sweep forgets buckets idle long enough to be full again
+    assert len(limiter) == 1
+
+
+@pytest.fixture
+def limited(
+    seeded_settings: Settings, pipeline: Pipeline
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    settings = required(seeded_settings, rate_limit_per_minute=3)
+    tokens = make_keys(settings, (Role.REVIEWER, "desk"), (Role.REVIEWER, "night desk"))
+    with app_client(settings, pipeline) as (client, _):
+        yield client, tokens
+
+
+def test_rate_limit_per_key_gives_429_with_retry_after(
+    limited: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = limited
+    desk = bearer(tokens["desk"])
+    assert [client.get("/v1/queue", headers=desk).status_code for _ in range(3)] == [200] * 3
+    refused = client.get("/v1/queue", headers=desk)
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused.headers["retry-after"]) <= 20
+    # Another key is not held back by the first one's spending.
+    assert client.get("/v1/queue", headers=bearer(tokens["night desk"])).status_code == 200
+    # Requests without a valid key are refused by authentication, not counted.
+    assert client.get("/v1/queue").status_code == 401
+
+
+def test_api_keys_never_reach_the_logs(
+    seeded_settings: Settings, pipeline: Pipeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings = required(seeded_settings)
+    tokens = make_keys(settings, (Role.ADMIN, "editor"))
+    token = tokens["editor"]
+    secret = token.rsplit("_", 1)[1]
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    with app_client(settings, pipeline) as (client, _):
+        assert client.get("/v1/queue", headers=bearer(token)).status_code == 200
+        assert client.get("/v1/queue", headers={"X-API-Key": token}).status_code == 200
+        created = client.post(
+            "/v1/keys", headers=bearer(token), json={"name": "intern", "role": "submitter"}
+        )
+        assert created.status_code in (200, 201), created.text
+        new_token = created.json()["token"]
+        rejected = client.get("/v1/queue", headers=bearer(forged))
+        assert rejected.status_code == 401 and forged not in rejected.text
+        client.post("/v1/analyze", headers=bearer(new_token), json={"text": "Prices rose 5%."})
+    logged = caplog.text
+    assert "API key" in logged  # key creation is logged, by id and name only
+    for value in (token, secret, forged, new_token, new_token.rsplit("_", 1)[1]):
+        assert value not in logged
