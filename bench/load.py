@@ -35,14 +35,44 @@ EXAMPLE = REPO_ROOT.parent / "shared" / "examples" / "metro-2025-02-17-starmer-p
 CLAIMFLAG = Path(sys.executable).parent / "claimflag"
 
 # Extra sentences that make each submitted article differ, so claims recur and new ones
-# appear, as in a newsroom feed.
-_VARIANTS = [
-    "The council said bus fares rose by {n}% last year, the steepest rise in a decade.",
-    "Officials claimed {n} new hospitals had been built since 2019.",
-    "A minister said immigration fell by {n},000 people in the year to June.",
-    "Campaigners said {n} libraries closed across Scotland since 2010.",
-    "The report found that {n}% of schools in England have crumbling concrete.",
+# appear (and queue up for the reviewers), as in a newsroom feed.
+_SUBJECTS = [
+    "bus fares",
+    "council tax",
+    "private rents",
+    "energy bills",
+    "NHS waiting lists",
+    "knife crime",
+    "child poverty",
+    "food bank use",
+    "rail delays",
+    "youth unemployment",
+    "house prices",
+    "student debt",
+    "fuel duty",
+    "prison numbers",
+    "GP appointments",
+    "teacher vacancies",
+    "sewage spills",
+    "broadband coverage",
+    "pension payments",
+    "ambulance response times",
+    "drug deaths",
+    "homelessness",
+    "water bills",
+    "tuition fees",
 ]
+_PLACES = ["Scotland", "Wales", "London", "the North East", "Northern Ireland", "Yorkshire"]
+
+
+def _variant(seed: int) -> str:
+    """A check-worthy statistical claim; the same subject recurs with other places/numbers."""
+    subject = _SUBJECTS[seed % len(_SUBJECTS)]
+    place = _PLACES[(seed // len(_SUBJECTS)) % len(_PLACES)]
+    return (
+        f"The Office for National Statistics said {subject} in {place} reached "
+        f"{seed % 90 + 5},000 in {2015 + seed % 10}."
+    )
 
 
 @dataclass
@@ -106,8 +136,18 @@ def _cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _token(env: dict[str, str], role: str, name: str) -> str:
-    return _cli(env, "keys", "create", "--role", role, "--name", name).strip().splitlines()[-1]
+def _tokens(database: Path, role: str, names: list[str]) -> dict[str, str]:
+    """Create API keys directly in the database (one process start instead of one each)."""
+    from claims_db.db import make_engine, make_session_factory
+    from service.auth.schemas import Role
+    from service.auth.service import create_key
+
+    engine = make_engine(f"sqlite:///{database}")
+    with make_session_factory(engine)() as session:
+        tokens = {name: create_key(session, name, Role(role), actor="bench")[1] for name in names}
+        session.commit()
+    engine.dispose()
+    return tokens
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -123,9 +163,7 @@ def _submitter(base: str, token: str, number: int, results: Results, stop: threa
     with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
         while not stop.is_set():
             n += 1
-            extra = " ".join(
-                v.format(n=(number * 7 + n * 3 + i) % 50 + 1) for i, v in enumerate(_VARIANTS)
-            )
+            extra = " ".join(_variant(number * 101 + n * 7 + i) for i in range(3))
             started = time.perf_counter()
             try:
                 response = client.post("/v1/analyze", json={"text": f"{article}\n\n{extra}"})
@@ -228,12 +266,8 @@ def run_load(
     }
     _cli(env, "db", "upgrade")
     _cli(env, "seed")
-    tokens = {
-        f"submitter-{i}": _token(env, "submitter", f"load-submitter-{i}") for i in range(submitters)
-    }
-    review_tokens = {
-        f"reviewer-{i}": _token(env, "reviewer", f"load-reviewer-{i}") for i in range(reviewers)
-    }
+    tokens = _tokens(database, "submitter", [f"load-submitter-{i}" for i in range(submitters)])
+    review_tokens = _tokens(database, "reviewer", [f"load-reviewer-{i}" for i in range(reviewers)])
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server_log = (directory / "serve.log").open("wb")

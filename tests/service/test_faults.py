@@ -161,6 +161,7 @@ def test_kill_9_during_analyses_then_restart(
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
+    acknowledged: dict[int, int] = {}  # article id -> claims in the 200 response
     articles = [
         f"{example_text}\n\nUpdate {n}: the council said prices rose {n}% last year."
         for n in range(12)
@@ -177,7 +178,8 @@ def test_kill_9_during_analyses_then_restart(
                 return type(exc).__name__
             if response.status_code == 200:
                 body = response.json()  # a 200 is always a whole, parseable body
-                assert body["claims"] and "article" in body
+                assert body["claims"] and body["article"]["id"]
+                acknowledged[body["article"]["id"]] = len(body["claims"])
             return response.status_code
 
         with ThreadPoolExecutor(max_workers=6) as pool:
@@ -194,6 +196,21 @@ def test_kill_9_during_analyses_then_restart(
     assert any(isinstance(o, str) for o in outcomes), f"nothing was cut off: {outcomes}"
     assert all(o == 200 or isinstance(o, str) for o in outcomes), outcomes
     assert _assert_consistent(database) == 41
+    with sqlite3.connect(database) as connection:
+        stored = dict(
+            connection.execute(
+                "SELECT a.id, count(c.id) FROM articles a "
+                "LEFT JOIN article_claims c ON c.article_id = a.id GROUP BY a.id"
+            ).fetchall()
+        )
+        orphaned = connection.execute(
+            "SELECT count(*) FROM queue_items q WHERE NOT EXISTS "
+            "(SELECT 1 FROM article_claims c WHERE c.queue_item_id = q.id)"
+        ).fetchone()[0]
+    # Every analysis the client was told about is stored whole; nothing half-written.
+    assert all(stored.get(a) == n for a, n in acknowledged.items()), (acknowledged, stored)
+    assert all(n > 0 for n in stored.values())
+    assert orphaned == 0
 
     server = _serve(database, port, log)
     try:
