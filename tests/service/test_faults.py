@@ -218,6 +218,21 @@ def test_kill_9_during_analyses_then_restart(
         response = httpx.post(f"{base}/v1/analyze", json={"text": articles[0]}, timeout=60)
         assert response.status_code == 200
         assert sum(1 for c in response.json()["claims"] if c["flagged"]) >= 1
+
+        # Over a real socket too, an endless chunked body is cut off at the limit.
+        def endless() -> Iterator[bytes]:
+            yield b'{"text": "'
+            for _ in range(2_000):
+                yield b"a" * 65_536
+
+        cut = httpx.post(
+            f"{base}/v1/analyze",
+            content=endless(),
+            headers={"content-type": "application/json"},
+            timeout=60,
+        )
+        assert cut.status_code == 413 and cut.json()["code"] == "payload_too_large"
+        assert _ready(base)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
