@@ -47,7 +47,9 @@ _BOILERPLATE = re.compile(
     r"|copyright|©|all rights reserved|by\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*$)",
     re.IGNORECASE,
 )
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\[email(?:&#160;|\s)protected\]", re.IGNORECASE)
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+|\[email(?:&#160;|\s)protected\]", re.IGNORECASE
+)
 # A prose line ends like a sentence: stop, question or exclamation mark, optionally
 # followed by a closing quote or bracket.
 _PROSE_END = re.compile(r"[.!?…][\"'’”»)\]]*\s*$|[\"'’”»]\s*$")

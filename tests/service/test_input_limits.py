@@ -79,6 +79,18 @@ def test_longest_text_fully_escaped_still_fits_the_body_limit(client: TestClient
         assert "200,001 characters" in detail, detail
 
 
+def test_longest_text_as_one_escaped_token_is_analysed(client: TestClient) -> None:
+    # The largest accepted text, \\u-escaped, as one 200,000-character "word": it passes the
+    # body limit, and segmentation must not go quadratic on it (an e-mail pattern once did,
+    # tying a worker up for minutes while the client got a 503 at the time limit).
+    body = json.dumps({"text": "é" * 199_999 + "."}).encode()
+    response = client.post(
+        "/v1/analyze", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["article"]["characters"] == 200_000
+
+
 def test_non_utf8_json_body_is_400(client: TestClient) -> None:
     latin1 = '{"text": "Le caf\xe9 a ferm\xe9."}'.encode("latin-1")
     body = _problem(
