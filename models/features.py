@@ -39,7 +39,7 @@ _DATE_WORD = re.compile(
 )
 _COMPARATIVE = re.compile(
     r"\b(?:more|less|fewer|most|least|highest|lowest|largest|biggest|smallest|first|only"
-    r"|record|increased?|decreased?|rose|fell|grew|doubled|cut|lost|gained)\b|\w+est\b",
+    r"|record|increased?|decreased?|rose|fell|grew|doubled|cut|lost|gained)\b|\b\w+est\b",
     re.I,
 )
 _HEDGE = re.compile(
