@@ -14,11 +14,19 @@ from service.reliability.middleware import (
 from service.reliability.openapi import install_problem_schema
 from service.reliability.ratelimit import TokenBucketLimiter
 
+# Feed imports: bodies up to CLAIMFLAG_MAX_IMPORT_BYTES, no request time limit.
+BULK_PATHS = ("/v1/factchecks/import",)
+
 
 def install_reliability(app: FastAPI, settings: Settings) -> None:
     """Add the request guards (innermost first), CORS when configured, and security headers."""
-    app.add_middleware(BodyGuardMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestTimeoutMiddleware, timeout_s=settings.request_timeout_s)
+    bulk_limits = {path: settings.max_import_bytes for path in BULK_PATHS}
+    app.add_middleware(
+        BodyGuardMiddleware, max_bytes=settings.max_body_bytes, bulk_limits=bulk_limits
+    )
+    app.add_middleware(
+        RequestTimeoutMiddleware, timeout_s=settings.request_timeout_s, exempt_paths=BULK_PATHS
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -100,15 +101,21 @@ class BodyGuardMiddleware:
     chunked or understated body is counted as it arrives and cut off at the limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, bulk_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Bulk endpoints (path -> limit) take larger bodies and decode them themselves.
+        self.bulk_limits = dict(bulk_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        bulk_limit = self.bulk_limits.get(scope["path"])
+        max_bytes = bulk_limit or self.max_bytes
         declared = headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
@@ -117,18 +124,19 @@ class BodyGuardMiddleware:
                 )
                 await response(scope, receive, send)
                 return
-            if int(declared) > self.max_bytes:
+            if int(declared) > max_bytes:
                 response = problem(
                     413,
                     "Payload too large",
                     f"request body of {int(declared):,} bytes exceeds the limit of "
-                    f"{self.max_bytes:,} bytes",
+                    f"{max_bytes:,} bytes",
                     "payload_too_large",
                     headers={"Connection": "close"},
                 )
                 await response(scope, receive, send)
                 return
-        responder = _BodyGuardResponder(self.app, self.max_bytes, _is_json(headers))
+        check_utf8 = bulk_limit is None and _is_json(headers)
+        responder = _BodyGuardResponder(self.app, max_bytes, check_utf8)
         await responder(scope, receive, send)
 
 
@@ -140,12 +148,14 @@ class RequestTimeoutMiddleware:
     output is discarded.
     """
 
-    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+    def __init__(self, app: ASGIApp, timeout_s: float, exempt_paths: Iterable[str] = ()) -> None:
         self.app = app
         self.timeout_s = timeout_s
+        # Bulk imports commit batch by batch and may rightly run for minutes.
+        self.exempt_paths = frozenset(exempt_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.exempt_paths:
             await self.app(scope, receive, send)
             return
         state = {"started": False, "timed_out": False}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import shutil
 import signal
@@ -20,9 +22,11 @@ from fastapi.testclient import TestClient
 
 from claims_db.db import make_engine, make_session_factory
 from claims_db.importers.datasets import curated_seed, default_datasets
+from claims_db.importers.feeds import FeedFormat, read_feed
 from claims_db.ingest import ingest
 from claims_db.migrate import upgrade
 from claims_db.models import claim_key
+from claims_db.repository import FactCheckInput
 from models.embedding import Embedder
 from models.pipeline import Pipeline
 from service.app import create_app
@@ -294,3 +298,72 @@ def test_database_outage_gives_503_then_recovers(
             assert any(c["flagged"] for c in recovered.json()["claims"])
     finally:
         runtime.engine.dispose()
+
+
+def _claimreview_feed(path: Path, snopes_lines: int) -> Path:
+    """A ClaimReview JSON-LD feed built from the first lines of the real Snopes set."""
+    reviews = []
+    with (DATA_DIR / "factchecks/snopes-2020/snopes_factchecks.jsonl").open(encoding="utf-8") as f:
+        for line in itertools.islice(f, snopes_lines):
+            record = json.loads(line)
+            claim = (record.get("statement") or record.get("title") or "").strip()
+            if not claim or not record.get("url"):
+                continue
+            reviews.append(
+                {
+                    "@context": "https://schema.org",
+                    "@type": "ClaimReview",
+                    "url": record["url"],
+                    "claimReviewed": claim,
+                    "author": {
+                        "@type": "Organization",
+                        "name": "Snopes",
+                        "url": "https://www.snopes.com",
+                    },
+                    "reviewRating": {
+                        "@type": "Rating",
+                        "alternateName": (record.get("evaluation") or "unrated").replace("-", " "),
+                    },
+                }
+            )
+    path.write_text(json.dumps(reviews), encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_kill_9_during_import_then_rerun(tmp_path: Path) -> None:
+    database = tmp_path / "import.db"
+    feed = _claimreview_feed(tmp_path / "snopes.claimreview.json", snopes_lines=1500)
+    upgrade(f"sqlite:///{database}")
+    with feed.open("rb") as stream:
+        items = [
+            i for i in read_feed(stream, FeedFormat.CLAIMREVIEW) if isinstance(i, FactCheckInput)
+        ]
+    expected = {(i.url, claim_key(i.claim)) for i in items}
+    assert len(expected) > 4 * BATCH
+    env = _env(database)
+    command = [str(CLAIMFLAG), "import", str(feed)]
+
+    importing = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        _wait_for(
+            lambda: _count(database, "SELECT count(*) FROM fact_checks") >= 2 * BATCH,
+            180,
+            "two committed batches",
+        )
+    finally:
+        importing.send_signal(signal.SIGKILL)
+        importing.wait(30)
+    assert importing.returncode == -signal.SIGKILL
+    stored = _assert_consistent(database)
+    assert 2 * BATCH <= stored < len(expected), "the kill should land mid-import"
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _assert_consistent(database) == len(expected)
+    with sqlite3.connect(database) as connection:
+        keys = set(connection.execute("SELECT url, claim_key FROM fact_checks").fetchall())
+    assert keys == expected
+    assert f"{stored:,} unchanged" in rerun.stdout

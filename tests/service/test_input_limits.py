@@ -9,7 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from models.pipeline import Pipeline
+from service.app import create_app
+from service.config import Settings
 from service.reliability.text import clean_text
+from service.runtime import build_runtime
 
 HTML_PAGE = """<!doctype html>
 <html><head><title>Starmer heads to Paris | Metro</title></head>
@@ -197,3 +201,37 @@ def test_html_without_article_text_is_422(client: TestClient) -> None:
         assert "extract" in str(_problem(response, 422)["detail"])
     nul = client.post("/v1/analyze", json={"html": "<p>Prices\u0000 rose.</p>"})
     assert "NUL" in str(_problem(nul, 422)["detail"])
+
+
+@pytest.fixture
+def small_body_client(seeded_settings: Settings, pipeline: Pipeline) -> Iterator[TestClient]:
+    runtime = build_runtime(
+        seeded_settings.model_copy(update={"max_body_bytes": 4096}), pipeline=pipeline
+    )
+    with TestClient(create_app(runtime=runtime)) as client:
+        yield client
+    runtime.engine.dispose()
+
+
+def test_feed_imports_have_their_own_larger_limit(small_body_client: TestClient) -> None:
+    reviews = [
+        {
+            "@context": "https://schema.org",
+            "@type": "ClaimReview",
+            "url": f"https://factcheck.example/review-{n}",
+            "claimReviewed": f"Bus fares in Wales rose by {n}% in a single year.",
+            "author": {"@type": "Organization", "name": "Example Check"},
+            "reviewRating": {"@type": "Rating", "alternateName": "False"},
+        }
+        for n in range(40)
+    ]
+    feed = json.dumps(reviews).encode()
+    assert len(feed) > 4096
+    article = json.dumps({"text": "Prices rose. " * 400}).encode()
+    refused = small_body_client.post(
+        "/v1/analyze", content=article, headers={"content-type": "application/json"}
+    )
+    _problem(refused, 413, "payload_too_large")
+    imported = small_body_client.post("/v1/factchecks/import", content=feed)
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["inserted"] == 40
