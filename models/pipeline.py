@@ -214,8 +214,10 @@ class Pipeline:
         """The restrictions for an article: nothing reviewed after it, nothing too old."""
         max_age = self.settings.max_age_days if max_age_days is None else max_age_days
         reviewed_after = None
-        if max_age is not None:
-            reviewed_after = (published_at or dt.date.today()) - dt.timedelta(days=max_age)
+        start = published_at or dt.date.today()
+        # An age reaching back past the calendar's start is no lower bound at all.
+        if max_age is not None and max_age < (start - dt.date.min).days:
+            reviewed_after = start - dt.timedelta(days=max_age)
         return SearchFilter(
             reviewed_before=published_at, reviewed_after=reviewed_after, language=language
         )

@@ -89,6 +89,9 @@ def _small_data_dir(directory: Path, snopes: int, politifact: int) -> Path:
     for relative, lines in [
         ("factchecks/snopes-2020/snopes_factchecks.jsonl", snopes),
         ("factchecks/politifact-2021-2024/politifact_claims_dedup.jsonl", politifact),
+        ("factchecks/politifact-2023-2026/politifact_data.csv", politifact // 2),
+        ("factchecks/averitec-dev/dev_slim.jsonl", politifact // 4),
+        ("checkthat2022-task2a-en/vclaims_enriched_with_snopes_rating.jsonl", politifact // 4),
     ]:
         target = directory / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -102,8 +105,10 @@ def test_kill_9_during_bulk_seed_then_rerun(tmp_path: Path) -> None:
     database = tmp_path / "seed.db"
     data_dir = _small_data_dir(tmp_path / "data", snopes=1200, politifact=400)
     upgrade(f"sqlite:///{database}")
-    expected = {(i.url, claim_key(i.claim)) for i in curated_seed()} | {
-        (i.url, claim_key(i.claim)) for i in default_datasets(data_dir)
+    expected = {
+        (i.url, claim_key(i.claim))
+        for i in itertools.chain(curated_seed(), default_datasets(data_dir))
+        if isinstance(i, FactCheckInput)
     }
     assert len(expected) > 41 + 4 * BATCH
     env = _env(database, CLAIMFLAG_DATA_DIR=str(data_dir))
