@@ -34,6 +34,9 @@ from service.config import Settings
 from service.runtime import build_runtime
 from tests.conftest import DATA_DIR
 
+# The crash tests inspect SQLite files directly; the outage test runs its own PostgreSQL.
+pytestmark = pytest.mark.sqlite_only("SQLite files and a private PostgreSQL of its own")
+
 CLAIMFLAG = Path(sys.executable).parent / "claimflag"
 BATCH = 256  # claims_db.ingest's default batch size
 

@@ -10,6 +10,7 @@ from bench.load import errors, report, run_load
 
 
 @pytest.mark.slow
+@pytest.mark.sqlite_only("the load run serves a SQLite file of its own")
 def test_short_load_run_loses_nothing(tmp_path: Path) -> None:
     results, integrity, elapsed = run_load(
         10, submitters=3, reviewers=2, workers=2, directory=tmp_path, log=lambda _: None
