@@ -53,9 +53,9 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 IndexDep = Annotated[SearchBackend, Depends(get_index)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-# A row id in a path: positive and within a signed 64-bit integer, so an out-of-range id
-# is a 422 instead of an overflow in the database driver.
-MAX_ROW_ID = 2**63 - 1
+# A row id in a path: positive and within a 32-bit INTEGER (PostgreSQL's id columns), so
+# an out-of-range id is a 422 instead of an overflow in the database driver.
+MAX_ROW_ID = 2**31 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 

@@ -94,7 +94,7 @@ class ResolveRequest(BaseModel):
     fact_check_id: int | None = Field(
         default=None,
         ge=1,
-        le=2**63 - 1,
+        le=2**31 - 1,
         description="For confirmed_match: the fact-check; default the suggested one.",
     )
     note: str | None = Field(default=None, max_length=5000)
