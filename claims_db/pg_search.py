@@ -6,7 +6,6 @@ API replicas see a fact-check the moment its transaction commits.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -15,9 +14,9 @@ import numpy as np
 from sqlalchemy import Row, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims_db.repository import to_record
 from models.embedding import Vectors
-from models.matching import Candidate, FactCheckRecord, SearchFilter
-from models.verdicts import Verdict
+from models.matching import Candidate, SearchFilter
 
 logger = logging.getLogger(__name__)
 
@@ -53,22 +52,6 @@ def _filter_sql(search_filter: SearchFilter | None) -> tuple[str, dict[str, Any]
         conditions.append("(f.review_date IS NULL OR f.review_date >= :reviewed_after)")
         parameters["reviewed_after"] = search_filter.reviewed_after
     return "".join(f" AND {c}" for c in conditions), parameters
-
-
-def _record(row: Row[Any]) -> FactCheckRecord:
-    review_date: dt.date | None = row.review_date
-    return FactCheckRecord(
-        id=row.id,
-        claim=row.claim,
-        rating=row.rating,
-        verdict=Verdict(row.verdict),
-        publisher=row.publisher,
-        url=row.url,
-        review_date=review_date,
-        claimant=row.claimant,
-        publisher_site=row.publisher_site,
-        language=row.language,
-    )
 
 
 def _vector_literal(vector: np.ndarray[Any, Any]) -> str:
@@ -112,7 +95,7 @@ class PgFactCheckSource:
     def _collect(self, rows: Sequence[Row[Any]], queries: int) -> list[list[Candidate]]:
         results: list[list[Candidate]] = [[] for _ in range(queries)]
         for row in rows:
-            results[row.ord - 1].append(Candidate(_record(row), float(row.score)))
+            results[row.ord - 1].append(Candidate(to_record(row), float(row.score)))
         return results
 
     def nearest(

@@ -55,8 +55,8 @@ class FactCheckInput:
         return self.verdict or normalize_rating(self.rating)
 
 
-def to_record(row: FactCheck) -> FactCheckRecord:
-    """The pipeline's view of a stored fact-check."""
+def to_record(row: Any) -> FactCheckRecord:
+    """The pipeline's view of a stored fact-check: a `FactCheck` or a row with its columns."""
     return FactCheckRecord(
         id=row.id,
         claim=row.claim,
@@ -372,20 +372,7 @@ class FactCheckRepository:
         for chunk in chunks:
             bounded = query if chunk is None else query.where(FactCheck.id.in_(list(chunk)))
             for row in self.session.execute(bounded):
-                records.append(
-                    FactCheckRecord(
-                        id=row.id,
-                        claim=row.claim,
-                        rating=row.rating,
-                        verdict=Verdict(row.verdict),
-                        publisher=row.publisher,
-                        url=row.url,
-                        review_date=row.review_date,
-                        claimant=row.claimant,
-                        publisher_site=row.publisher_site,
-                        language=row.language,
-                    )
-                )
+                records.append(to_record(row))
                 vectors.append(row.vector)
         if not vectors:
             return records, np.zeros((0, 0), dtype=np.float32)
