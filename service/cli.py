@@ -292,7 +292,8 @@ def analyze(
         return
     claims = [c for c in response.claims if show_all or c.flagged]
     table = Table(title=f"{file.name}: {len(claims)} of {len(response.claims)} claims shown")
-    for column in ("claim", "worthiness", "verdict", "similarity", "fact-check"):
+    columns = ("claim", "worthiness", "verdict", "stance", "confidence", "similarity", "fact-check")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for claim in claims:
         best = claim.matches[0] if claim.matches else None
@@ -300,6 +301,8 @@ def analyze(
             claim.text,
             f"{claim.check_worthiness:.2f}",
             claim.suggestion.verdict.value if claim.suggestion else "-",
+            claim.stance.value if claim.stance else "-",
+            f"{best.confidence:.2f}" if best else "-",
             f"{best.similarity:.2f}" if best else "-",
             f"{best.fact_check.publisher}: {best.fact_check.rating}\n{best.fact_check.url}"
             if best

@@ -35,6 +35,7 @@ def test_upgrade_seed_analyze(cli_env: Path, example_text: str) -> None:
     table = runner.invoke(app, ["analyze", str(article)], env={"COLUMNS": "200"})
     assert table.exit_code == 0, table.output
     assert "theferret.scot" in table.output and "false" in table.output
+    assert "debunks" in table.output
 
     as_json = runner.invoke(app, ["analyze", "--json", str(article)])
     body = json.loads(as_json.stdout)
