@@ -211,20 +211,31 @@ def _reviewer(base: str, token: str, name: str, results: Results, stop: threadin
                     results.resolved.append(item_id)
 
 
+def stored_claim_counts(connection: sqlite3.Connection) -> dict[int, int]:
+    """Claims stored per stored article."""
+    return dict(
+        connection.execute(
+            "SELECT a.id, count(c.id) FROM articles a "
+            "LEFT JOIN article_claims c ON c.article_id = a.id GROUP BY a.id"
+        ).fetchall()
+    )
+
+
+def orphaned_queue_items(connection: sqlite3.Connection) -> int:
+    """Queue items that no stored claim points at."""
+    count: int = connection.execute(
+        "SELECT count(*) FROM queue_items q WHERE NOT EXISTS "
+        "(SELECT 1 FROM article_claims c WHERE c.queue_item_id = q.id)"
+    ).fetchone()[0]
+    return count
+
+
 def check_integrity(database: Path, results: Results) -> Integrity:
     """Compare what the clients were told with what the database holds."""
     with sqlite3.connect(database, timeout=30) as connection:
         sqlite_integrity = connection.execute("PRAGMA integrity_check").fetchone()[0]
-        stored = dict(
-            connection.execute(
-                "SELECT a.id, count(c.id) FROM articles a "
-                "LEFT JOIN article_claims c ON c.article_id = a.id GROUP BY a.id"
-            ).fetchall()
-        )
-        orphaned = connection.execute(
-            "SELECT count(*) FROM queue_items q WHERE NOT EXISTS "
-            "(SELECT 1 FROM article_claims c WHERE c.queue_item_id = q.id)"
-        ).fetchone()[0]
+        stored = stored_claim_counts(connection)
+        orphaned = orphaned_queue_items(connection)
         statuses = dict(connection.execute("SELECT id, status FROM queue_items").fetchall())
     missing = [a for a in results.accepted if a not in stored]
     mismatched = [a for a, n in results.accepted.items() if a in stored and stored[a] != n]

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.load import orphaned_queue_items, stored_claim_counts
 from claims_db.db import make_engine, make_session_factory
 from claims_db.importers.datasets import curated_seed, default_datasets
 from claims_db.importers.feeds import FeedFormat, read_feed
@@ -209,16 +210,8 @@ def test_kill_9_during_analyses_then_restart(
     assert all(o == 200 or isinstance(o, str) for o in outcomes), outcomes
     assert _assert_consistent(database) == 41
     with sqlite3.connect(database) as connection:
-        stored = dict(
-            connection.execute(
-                "SELECT a.id, count(c.id) FROM articles a "
-                "LEFT JOIN article_claims c ON c.article_id = a.id GROUP BY a.id"
-            ).fetchall()
-        )
-        orphaned = connection.execute(
-            "SELECT count(*) FROM queue_items q WHERE NOT EXISTS "
-            "(SELECT 1 FROM article_claims c WHERE c.queue_item_id = q.id)"
-        ).fetchone()[0]
+        stored = stored_claim_counts(connection)
+        orphaned = orphaned_queue_items(connection)
     # Every analysis the client was told about is stored whole; nothing half-written.
     assert all(stored.get(a) == n for a, n in acknowledged.items()), (acknowledged, stored)
     assert all(n > 0 for n in stored.values())
