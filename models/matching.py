@@ -138,6 +138,34 @@ def lexical_tokens(text: str) -> list[str]:
     return stems
 
 
+def _matching_scores(
+    bm25: bm25s.BM25, tokens: list[str]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Corpus positions holding any of ``tokens`` and their summed BM25 scores.
+
+    Reads the postings of the query's tokens from bm25s's precomputed sparse score matrix,
+    so the work grows with how many documents share a word with the query rather than with
+    the corpus (``BM25.get_scores`` fills and ranks a dense array of every document). The
+    scores are the same as ``get_scores``: a repeated query token counts once per repeat.
+    """
+    token_ids = bm25.get_tokens_ids(tokens)
+    matrix = bm25.scores
+    indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
+    spans = [(int(indptr[t]), int(indptr[t + 1])) for t in token_ids]
+    postings = sum(end - start for start, end in spans)
+    if postings == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    docs = np.concatenate([indices[start:end] for start, end in spans])
+    weights = np.concatenate([data[start:end] for start, end in spans])
+    if postings * 8 >= int(matrix["num_docs"]):
+        dense = np.bincount(docs, weights=weights, minlength=int(matrix["num_docs"]))
+        positions = np.flatnonzero(dense)
+        return positions.astype(np.int64), dense[positions].astype(np.float32)
+    positions, inverse = np.unique(docs, return_inverse=True)
+    summed = np.bincount(inverse, weights=weights, minlength=positions.shape[0])
+    return positions.astype(np.int64), summed.astype(np.float32)
+
+
 class LexicalIndex:
     """BM25 (``bm25s``, Lucene variant) over fact-check texts held in memory.
 
@@ -187,14 +215,18 @@ class LexicalIndex:
             if bm25 is None or not tokens or k <= 0:
                 results.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)))
                 continue
-            scores = np.asarray(bm25.get_scores(tokens), dtype=np.float32)
-            if mask is not None and mask.shape == scores.shape:
-                scores = np.where(mask, scores, np.float32(0))
-            depth = min(k, scores.shape[0])
-            top = np.argpartition(-scores, depth - 1)[:depth]
-            top = top[np.argsort(-scores[top], kind="stable")]
-            top = top[scores[top] > 0]
-            results.append((ids[top], scores[top]))
+            positions, scores = _matching_scores(bm25, tokens)
+            if mask is not None and mask.shape == ids.shape:
+                keep = mask[positions]
+                positions, scores = positions[keep], scores[keep]
+            keep = scores > 0
+            positions, scores = positions[keep], scores[keep]
+            if positions.shape[0] > k:  # everything tied with the k-th best stays in
+                kth = -np.partition(-scores, k - 1)[k - 1]
+                keep = scores >= kth
+                positions, scores = positions[keep], scores[keep]
+            order = np.lexsort((positions, -scores))[:k]
+            results.append((ids[positions[order]], scores[order]))
         return results
 
     def positions(self) -> npt.NDArray[np.int64]:

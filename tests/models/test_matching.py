@@ -87,3 +87,24 @@ def test_lexical_index_ranks_by_bm25_and_honours_mask() -> None:
     mask = index.positions() != 9
     [(ids, _)] = index.search(["Do vaccines cause autism?"], k=1, mask=mask)
     assert ids.tolist() in ([7], [8])
+
+
+def test_lexical_index_scores_equal_bm25s_dense_scores() -> None:
+    """The postings-only top-k returns what ranking bm25s's full score array would."""
+    rng = np.random.default_rng(3)
+    vocabulary = ["vaccine", "autism", "bridge", "tax", "border", "wind", "cancer", "rent"]
+    texts = [" ".join(rng.choice(vocabulary, size=rng.integers(1, 6))) for _ in range(300)]
+    ids = np.arange(1000, 1300)
+    index = LexicalIndex()
+    index.replace(ids, texts)
+    bm25 = index._bm25
+    assert bm25 is not None
+    mask = rng.random(300) < 0.5
+    for query in ["vaccine autism autism", "tax", "border wind rent cancer", "nothing here"]:
+        dense = np.asarray(bm25.get_scores(lexical_tokens(query) or ["\x00"]), dtype=np.float32)
+        for row_mask in (None, mask):
+            expected = dense if row_mask is None else np.where(row_mask, dense, 0)
+            order = sorted(np.flatnonzero(expected > 0), key=lambda p: (-expected[p], p))[:10]
+            [(found, scores)] = index.search([query], k=10, mask=row_mask)
+            assert found.tolist() == ids[order].tolist()
+            np.testing.assert_allclose(scores, expected[order], rtol=1e-5)
