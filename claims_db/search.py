@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -26,6 +27,36 @@ logger = logging.getLogger(__name__)
 
 # Restricted searches look this many times deeper before filtering.
 _FILTER_OVERFETCH = 20
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """The records and the BM25 index over them, swapped together as one reference.
+
+    A reader takes one snapshot, so a mask built from its corpus order always matches the
+    BM25 index it searches, even when a sync installs new records mid-request.
+    """
+
+    lexical: LexicalIndex
+    records: dict[int, FactCheckRecord]
+    masks: dict[SearchFilter, npt.NDArray[np.bool_]] = field(default_factory=dict)
+
+    def mask(self, search_filter: SearchFilter) -> npt.NDArray[np.bool_]:
+        """Which corpus positions ``search_filter`` admits (cached per filter)."""
+        mask = self.masks.get(search_filter)
+        if mask is None:
+            records = self.records
+            mask = np.fromiter(
+                (
+                    (r := records.get(i)) is not None and search_filter.admits(r)
+                    for i in self.lexical.positions().tolist()
+                ),
+                dtype=np.bool_,
+            )
+            if len(self.masks) > 64:
+                self.masks.clear()
+            self.masks[search_filter] = mask
+        return mask
 
 
 class SearchBackend(FactCheckSource, Protocol):
@@ -61,9 +92,7 @@ class FactCheckIndex:
         self.model_name = model_name
         self.ann_threshold = ann_threshold
         self._dense = AdaptiveIndex(dimension, threshold=ann_threshold)
-        self._lexical = LexicalIndex()
-        self._records: dict[int, FactCheckRecord] = {}
-        self._masks: dict[SearchFilter, npt.NDArray[np.bool_]] = {}
+        self._texts = _Texts(LexicalIndex(), {})
         self._seq: int | None = None
         self._reload_lock = threading.Lock()
 
@@ -118,14 +147,14 @@ class FactCheckIndex:
             "fact-check index loaded: %d vectors (%s), %d texts",
             ids.shape[0],
             "HNSW" if dense.approximate else "exact",
-            len(self._records),
+            len(self._texts.records),
         )
 
     def _install_records(self, by_id: dict[int, FactCheckRecord]) -> None:
         lexical = LexicalIndex()
         lexical_ids = np.fromiter(by_id, dtype=np.int64, count=len(by_id))
         lexical.replace(lexical_ids, [r.claim for r in by_id.values()])
-        self._lexical, self._records, self._masks = lexical, by_id, {}
+        self._texts = _Texts(lexical, by_id)
 
     def _apply(self, repository: FactCheckRepository, changed: list[int]) -> None:
         records, vectors = repository.searchable(self.model_name, changed)
@@ -134,7 +163,7 @@ class FactCheckIndex:
         self._dense.remove(gone)
         if records:
             self._dense.upsert(present, vectors)
-        by_id = dict(self._records)
+        by_id = dict(self._texts.records)
         for fact_check_id in gone.tolist():
             by_id.pop(fact_check_id, None)
         by_id.update({r.id: r for r in records})
@@ -148,7 +177,7 @@ class FactCheckIndex:
         restricted = search_filter is not None and search_filter != SearchFilter()
         depth = k * _FILTER_OVERFETCH if restricted else k
         ids, scores = self._dense.search(vectors, depth)
-        records = self._records
+        records = self._texts.records
         results: list[list[Candidate]] = []
         for row_ids, row_scores in zip(ids, scores, strict=True):
             found: list[Candidate] = []
@@ -167,10 +196,11 @@ class FactCheckIndex:
     ) -> list[list[Candidate]]:
         """For each text, up to ``k`` admitted fact-checks by BM25 score over their claims."""
         restricted = search_filter is not None and search_filter != SearchFilter()
-        records = self._records
-        mask = self._mask(search_filter) if restricted else None
+        texts_now = self._texts
+        records = texts_now.records
+        mask = texts_now.mask(search_filter) if restricted else None  # type: ignore[arg-type]
         results: list[list[Candidate]] = []
-        for row_ids, row_scores in self._lexical.search(texts, k, mask):
+        for row_ids, row_scores in texts_now.lexical.search(texts, k, mask):
             found: list[Candidate] = []
             for fact_check_id, score in zip(row_ids.tolist(), row_scores.tolist(), strict=True):
                 record = records.get(fact_check_id)
@@ -179,21 +209,3 @@ class FactCheckIndex:
                 found.append(Candidate(record, float(score)))
             results.append(found)
         return results
-
-    def _mask(self, search_filter: SearchFilter | None) -> npt.NDArray[np.bool_] | None:
-        if search_filter is None:
-            return None
-        mask = self._masks.get(search_filter)
-        if mask is None:
-            records = self._records
-            mask = np.fromiter(
-                (
-                    (r := records.get(i)) is not None and search_filter.admits(r)
-                    for i in self._lexical.positions().tolist()
-                ),
-                dtype=np.bool_,
-            )
-            if len(self._masks) > 64:
-                self._masks.clear()
-            self._masks[search_filter] = mask
-        return mask
