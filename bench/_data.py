@@ -1,8 +1,9 @@
 """Shared benchmark inputs: real fact-checks and their embeddings, synthetic filler, articles.
 
-Scale beyond the ~12k real fact-checks comes from synthetic filler whose vectors are noisy
+Scale beyond the ~20k real fact-checks comes from synthetic filler whose vectors are noisy
 mixtures of two real claim embeddings (renormalised), so the neighbourhood structure stays
-close to real data while nothing needs encoding. Filler rows are bulk-inserted (executemany
+close to real data while nothing needs encoding; its texts mix the same two claims' words,
+so full-text search meets real vocabulary too. Filler rows are bulk-inserted (executemany
 on SQLite, binary COPY on PostgreSQL).
 """
 
@@ -104,14 +105,31 @@ def filler_vectors(real: np.ndarray, count: int, seed: int) -> np.ndarray:
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
-def filler_rows(start_id: int, count: int, seed: int) -> Iterator[tuple[Any, ...]]:
-    """Fact-check rows for filler ids ``start_id …``: (id, claim, key, date, url)."""
+def filler_rows(
+    start_id: int, count: int, seed: int, real_claims: list[str]
+) -> Iterator[tuple[Any, ...]]:
+    """Fact-check rows for filler ids ``start_id …``: (id, claim, key, date, url).
+
+    Each claim is the text of the first real claim its vector was mixed from (same seed as
+    ``filler_vectors``) with about a third of its words swapped for words of the second, so
+    the lexical side sees real vocabulary and realistic posting-list lengths at scale.
+    """
     rng = np.random.default_rng(seed)
-    days = rng.integers(0, 365 * 25, size=count)
+    first = rng.integers(len(real_claims), size=count)
+    second = rng.integers(len(real_claims), size=count)
+    words = np.random.default_rng(seed + 1)
+    days = words.integers(0, 365 * 25, size=count)
     epoch = dt.date(2000, 1, 1)
     for offset in range(count):
         fact_check_id = start_id + offset
-        claim = f"synthetic filler claim {fact_check_id}"
+        base = real_claims[int(first[offset])].split()
+        donor = real_claims[int(second[offset])].split()
+        swap = words.random(len(base)) < 0.33
+        claim = " ".join(
+            donor[int(words.integers(len(donor)))] if swapped and donor else word
+            for word, swapped in zip(base, swap.tolist(), strict=True)
+        )
+        claim = f"{claim} ({fact_check_id})"  # distinct text, as every real claim is
         yield (
             fact_check_id,
             claim,

@@ -69,7 +69,9 @@ def percentile(values: list[float], q: float) -> float:
 # --- bulk filler -------------------------------------------------------------------------
 
 
-def add_filler_sqlite(engine: Engine, real: np.ndarray, start_id: int, count: int) -> None:
+def add_filler_sqlite(
+    engine: Engine, real: np.ndarray, claims: list[str], start_id: int, count: int
+) -> None:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     raw = engine.raw_connection()
     try:
@@ -84,7 +86,9 @@ def add_filler_sqlite(engine: Engine, real: np.ndarray, start_id: int, count: in
                 " 'en', 'filler', ?, ?)",
                 (
                     (i, claim, key, url, day.isoformat(), now, now)
-                    for i, claim, key, day, url in filler_rows(first, size, seed=first)
+                    for i, claim, key, day, url in filler_rows(
+                        first, size, seed=first, real_claims=claims
+                    )
                 ),
             )
             vectors = filler_vectors(real, size, seed=first)
@@ -98,7 +102,9 @@ def add_filler_sqlite(engine: Engine, real: np.ndarray, start_id: int, count: in
         raw.close()
 
 
-def add_filler_postgres(url: str, real: np.ndarray, start_id: int, count: int) -> float:
+def add_filler_postgres(
+    url: str, real: np.ndarray, claims: list[str], start_id: int, count: int
+) -> float:
     """Binary COPY of filler rows, then the HNSW index rebuilt; returns the build seconds."""
     import psycopg
     from pgvector.psycopg import register_vector
@@ -135,7 +141,9 @@ def add_filler_postgres(url: str, real: np.ndarray, start_id: int, count: int) -
                             "timestamptz",
                         ]
                     )
-                    for i, claim, key, day, url_ in filler_rows(first, size, seed=first):
+                    for i, claim, key, day, url_ in filler_rows(
+                        first, size, seed=first, real_claims=claims
+                    ):
                         copy.write_row(
                             (
                                 i,
@@ -300,15 +308,15 @@ class Backend:
         with self.session_factory() as session:
             return int(session.scalar(text("SELECT coalesce(max(id), 0) FROM fact_checks")) or 0)
 
-    def grow_to(self, size: int, real: np.ndarray) -> dict[str, Any]:
+    def grow_to(self, size: int, real: np.ndarray, claims: list[str]) -> dict[str, Any]:
         missing = size - self.count()
         if missing <= 0:
             return {}
         with Timer() as timer:
             if self.server is not None:
-                build = add_filler_postgres(self.url, real, self.max_id() + 1, missing)
+                build = add_filler_postgres(self.url, real, claims, self.max_id() + 1, missing)
             else:
-                add_filler_sqlite(self.engine, real, self.max_id() + 1, missing)
+                add_filler_sqlite(self.engine, real, claims, self.max_id() + 1, missing)
                 build = None
         result: dict[str, Any] = {
             "filler_rows": missing,
@@ -373,7 +381,7 @@ def main() -> None:
             }
             print(name, "import", report["import_real"], flush=True)
             for size in args.sizes:
-                growth = backend.grow_to(size, real)
+                growth = backend.grow_to(size, real, [item.claim for item in real_items])
                 count = backend.count()
                 index = build_search_backend(
                     settings, backend.engine, backend.session_factory, pipeline
