@@ -409,14 +409,27 @@ class Matcher:
         vectors: Vectors,
         source: FactCheckSource,
         search_filter: SearchFilter | None = None,
+        lexical: list[list[Candidate]] | None = None,
     ) -> list[CandidatePool]:
-        """The fused candidate pool per query (dense and lexical stages, before re-ranking)."""
-        cleaned = [clean_query(t) for t in texts]
+        """The fused candidate pool per query (dense and lexical stages, before re-ranking).
+
+        ``lexical``, when given, is ``lexical_candidates``' answer for the same texts (the
+        pipeline starts that stage while the encoder runs, since it needs no vectors).
+        """
         dense = source.nearest(vectors, k=self.settings.dense_depth, search_filter=search_filter)
-        lexical = source.lexical(
-            cleaned, k=self.settings.lexical_depth, search_filter=search_filter
-        )
+        if lexical is None:
+            lexical = self.lexical_candidates(texts, source, search_filter)
         return [_pool(d, lx) for d, lx in zip(dense, lexical, strict=True)]
+
+    def lexical_candidates(
+        self,
+        texts: Sequence[str],
+        source: FactCheckSource,
+        search_filter: SearchFilter | None = None,
+    ) -> list[list[Candidate]]:
+        """The lexical stage alone: candidates per text by BM25 / full-text search."""
+        cleaned = [clean_query(t) for t in texts]
+        return source.lexical(cleaned, k=self.settings.lexical_depth, search_filter=search_filter)
 
     def rank(
         self,
@@ -427,6 +440,7 @@ class Matcher:
         *,
         limit: int | None = None,
         keep_all: bool = False,
+        lexical: list[list[Candidate]] | None = None,
     ) -> list[list[Match]]:
         """Re-ranked, calibrated matches per query, best first.
 
@@ -437,10 +451,12 @@ class Matcher:
             search_filter: Restrictions on the fact-checks admitted.
             limit: Most matches per query. Defaults to ``settings.limit``.
             keep_all: Keep matches below the possible tier too (for evaluation).
+            lexical: The lexical stage's candidates, if already fetched
+                (``lexical_candidates``).
         """
         limit = self.settings.limit if limit is None else limit
         results: list[list[Match]] = []
-        pools = self.candidates(texts, vectors, source, search_filter)
+        pools = self.candidates(texts, vectors, source, search_filter, lexical)
         for text, vector, pool in zip(texts, vectors, pools, strict=True):
             query = clean_query(text)
             ids, features = pair_features(query, vector, pool)
