@@ -24,7 +24,13 @@ from _data import (
     write_json,
 )
 
-from models.ann import ExactIndex, HnswIndex
+from models.ann import (
+    DEFAULT_HNSW_EF_CONSTRUCTION,
+    DEFAULT_HNSW_EF_SEARCH,
+    DEFAULT_HNSW_M,
+    ExactIndex,
+    HnswIndex,
+)
 from models.embedding import Embedder
 
 BATCH = 40  # queries per article of 40 sentences
@@ -47,9 +53,9 @@ def _recall(found: np.ndarray, truth: np.ndarray) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
-    parser.add_argument("--ef", type=int, nargs="+", default=[64, 128, 256])
-    parser.add_argument("--m", type=int, default=16)
-    parser.add_argument("--ef-construction", type=int, default=100)
+    parser.add_argument("--ef", type=int, nargs="+", default=[128, DEFAULT_HNSW_EF_SEARCH, 512])
+    parser.add_argument("--m", type=int, default=DEFAULT_HNSW_M)
+    parser.add_argument("--ef-construction", type=int, default=DEFAULT_HNSW_EF_CONSTRUCTION)
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
 
