@@ -10,6 +10,7 @@ from itertools import islice
 from sqlalchemy.orm import Session
 
 from claims_db.importers.records import ImportItem, Rejected, Skipped
+from claims_db.pg_search import refresh_text_statistics
 from claims_db.repository import (
     FactCheckFilter,
     FactCheckInput,
@@ -73,7 +74,8 @@ def ingest(
     """Upsert fact-checks and embed them, committing one batch at a time.
 
     Each batch commits its records together with their embeddings, so an interruption
-    leaves whole batches behind and a re-run skips what is already in. Rejected and
+    leaves whole batches behind and a re-run skips what is already in. On PostgreSQL the
+    full-text term statistics are recounted at the end when anything changed. Rejected and
     skipped items from an importer are counted, never written.
 
     Args:
@@ -109,6 +111,8 @@ def ingest(
             on_batch(len(batch))
     with session_factory() as session, session.begin():
         FactCheckRepository(session).prune_changes(CHANGE_LOG_KEEP)
+        if summary.inserted or summary.updated:
+            refresh_text_statistics(session)
     return summary
 
 

@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 # HNSW beam width per query; 0.8's iterative scan keeps walking the graph when filters
 # (publication date, language) reject candidates, so filtered searches still fill k.
 DEFAULT_EF_SEARCH = 100
+# Most rows a lexical query's candidate lexemes may match (see ``lexical``); measured by
+# bench/bench_pg_matching.py for matching quality and latency.
+DEFAULT_LEXICAL_BUDGET = 300
 
 _RECORD_COLUMNS = (
     "f.id, f.claim, f.rating, f.verdict, f.publisher, f.url, f.review_date, f.claimant, "
@@ -62,9 +65,11 @@ class PgFactCheckSource:
     """A ``FactCheckSource`` answered by PostgreSQL, one round trip per article and method.
 
     Args:
-        session_factory: Sessions on the PostgreSQL database (migrated to 0004 or later).
+        session_factory: Sessions on the PostgreSQL database (migrated to 0005 or later).
         model_name: Embeddings stored under this model name are searched.
         ef_search: ``hnsw.ef_search`` for dense queries. Defaults to 100.
+        lexical_budget: Most rows the candidate lexemes of one lexical query may match.
+            Defaults to ``DEFAULT_LEXICAL_BUDGET``.
     """
 
     approximate = True
@@ -75,10 +80,12 @@ class PgFactCheckSource:
         model_name: str,
         *,
         ef_search: int = DEFAULT_EF_SEARCH,
+        lexical_budget: int = DEFAULT_LEXICAL_BUDGET,
     ) -> None:
         self.session_factory = session_factory
         self.model_name = model_name
         self.ef_search = ef_search
+        self.lexical_budget = lexical_budget
 
     def __len__(self) -> int:
         with self.session_factory() as session:
@@ -130,28 +137,63 @@ class PgFactCheckSource:
     def lexical(
         self, texts: Sequence[str], *, k: int, search_filter: SearchFilter | None = None
     ) -> list[list[Candidate]]:
-        """Lexical candidates by full-text search (any query word may match), best first.
+        """Lexical candidates ranked by BM25 over PostgreSQL full-text search, best first.
 
-        ``Candidate.similarity`` is ``ts_rank_cd`` (cover density over the English-stemmed
-        claim), PostgreSQL's closest equivalent of BM25: it ranks, it is not a cosine.
+        The claim's lexemes (``to_tsvector('english', …)``) are looked up in
+        ``fact_check_lexemes`` (migration 0005). Candidates are the fact-checks holding any
+        of the rarest lexemes whose posting lists add up to at most ``lexical_budget`` rows,
+        found through the GIN index; each candidate is then scored by BM25 (Lucene form,
+        k1 1.5, b 0.75, term frequency 1) over all the claim's lexemes, so common words still
+        order the candidates without making every row sharing one of them a candidate. A
+        claim whose rarest lexeme alone is commoner than the budget gets no lexical
+        candidates; its dense candidates remain. ``Candidate.similarity`` is the BM25 score.
         """
         if not texts:
             return []
         conditions, parameters = _filter_sql(search_filter)
         statement = text(
-            f"SELECT q.ord, {_RECORD_COLUMNS}, hit.score "
-            "FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS q(t, ord) "
-            "CROSS JOIN LATERAL ("
-            "  SELECT f.id AS fact_check_id, ts_rank_cd(f.claim_search, query) AS score"
-            "  FROM fact_checks f,"
-            "   to_tsquery('english', replace(plainto_tsquery('english', q.t)::text, '&', '|'))"
-            "   AS query"
-            f"  WHERE f.claim_search @@ query{conditions}"
+            "WITH q AS ("
+            "  SELECT t, ord FROM unnest(CAST(:texts AS text[])) WITH ORDINALITY AS q(t, ord)"
+            "), terms AS ("
+            "  SELECT q.ord, w.word, ln(1 + (st.docs - w.ndoc + 0.5) / (w.ndoc + 0.5)) AS idf,"
+            "   sum(w.ndoc) OVER (PARTITION BY q.ord ORDER BY w.ndoc, w.word) AS postings"
+            "  FROM q CROSS JOIN fact_check_text_stats st CROSS JOIN LATERAL ("
+            "   SELECT l.word, coalesce(s.ndoc, 0) AS ndoc"
+            "   FROM unnest(tsvector_to_array(to_tsvector('english', q.t))) AS l(word)"
+            "   LEFT JOIN fact_check_lexemes s ON s.word = l.word"
+            "  ) AS w"
+            "), per_query AS ("
+            "  SELECT ord, CAST(string_agg(quote_literal(word), ' | ')"
+            "    FILTER (WHERE postings <= :budget) AS tsquery) AS rare,"
+            "   array_agg(CAST(quote_literal(word) AS tsquery)) AS terms, array_agg(idf) AS idfs"
+            "  FROM terms GROUP BY ord"
+            ") "
+            f"SELECT p.ord, {_RECORD_COLUMNS}, hit.score "
+            "FROM per_query p CROSS JOIN fact_check_text_stats st CROSS JOIN LATERAL ("
+            "  SELECT f.id AS fact_check_id, ("
+            "    SELECT sum(u.idf) FROM unnest(p.terms, p.idfs) AS u(term, idf)"
+            "    WHERE f.claim_search @@ u.term"
+            "   ) * 2.5 / (1 + 1.5 * (0.25 + 0.75 * length(f.claim_search) / st.avg_length))"
+            "   AS score"
+            "  FROM fact_checks f"
+            f"  WHERE f.claim_search @@ p.rare{conditions}"
             "  ORDER BY score DESC, f.id LIMIT :k"
             ") AS hit JOIN fact_checks f ON f.id = hit.fact_check_id "
-            "ORDER BY q.ord, hit.score DESC, f.id"
+            "ORDER BY p.ord, hit.score DESC, f.id"
         )
-        parameters |= {"texts": list(texts), "k": k}
+        parameters |= {"texts": list(texts), "k": k, "budget": self.lexical_budget}
         with self.session_factory() as session:
             rows = session.execute(statement, parameters).all()
         return self._collect(rows, len(texts))
+
+
+def refresh_text_statistics(session: Session) -> None:
+    """Recount the term statistics behind lexical search (PostgreSQL; elsewhere a no-op).
+
+    Runs ``REFRESH MATERIALIZED VIEW CONCURRENTLY`` on the lexeme counts, so searches go on
+    meanwhile, then the one-row totals. Call after bulk imports; single writes need not.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY fact_check_lexemes"))
+    session.execute(text("REFRESH MATERIALIZED VIEW fact_check_text_stats"))

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from claims_db.pg_search import DEFAULT_LEXICAL_BUDGET
 from models.ann import DEFAULT_ANN_THRESHOLD
 from models.embedding import Precision
 
@@ -74,6 +75,14 @@ class Settings(BaseSettings):
     )
     pg_ef_search: int = Field(
         default=100, ge=1, le=1000, description="pgvector hnsw.ef_search for PostgreSQL search."
+    )
+    pg_lexical_budget: int = Field(
+        default=DEFAULT_LEXICAL_BUDGET,
+        ge=1,
+        description=(
+            "PostgreSQL lexical search: most rows the rarest words of a claim may match to be"
+            " its full-text candidates (latency against lexical recall)."
+        ),
     )
     data_dir: Path = Field(
         default=Path("../shared/data"),

@@ -54,7 +54,12 @@ def build_search_backend(
     """pgvector search inside PostgreSQL; elsewhere an in-memory index kept in step."""
     model_name = pipeline.embedder.model_name
     if engine.dialect.name == "postgresql":
-        return PgFactCheckSource(session_factory, model_name, ef_search=settings.pg_ef_search)
+        return PgFactCheckSource(
+            session_factory,
+            model_name,
+            ef_search=settings.pg_ef_search,
+            lexical_budget=settings.pg_lexical_budget,
+        )
     return FactCheckIndex(
         model_name, pipeline.embedder.dimension, ann_threshold=settings.ann_threshold
     )

@@ -110,3 +110,58 @@ def test_migration_built_the_hnsw_and_full_text_indexes(seeded: sessionmaker[Ses
     assert any("USING hnsw (vector vector_cosine_ops)" in d for d in definitions)
     assert any("USING gin (claim_search)" in d for d in definitions)
     assert "ix_fact_check_embeddings_vector_hnsw" in plan
+
+
+ZEPPELINS = [
+    FactCheckInput(
+        claim=f"Zeppelins {tail}",
+        rating="False",
+        publisher="Example Checks",
+        url=f"https://checks.example/zeppelin-{n}",
+        language="en",
+    )
+    for n, tail in enumerate(["cause cancer in cows", "flood the valley", "kill every bird"])
+]
+
+
+def test_ingest_refreshes_the_term_statistics(
+    seeded: sessionmaker[Session], embedder: Embedder
+) -> None:
+    def documents(word: str) -> int:
+        with seeded() as session:
+            found = session.scalar(
+                text("SELECT ndoc FROM fact_check_lexemes WHERE word = :word"), {"word": word}
+            )
+        return int(found or 0)
+
+    assert documents("bridg") == 1
+    assert documents("zeppelin") == 0
+    ingest(seeded, embedder, ZEPPELINS)
+    assert documents("zeppelin") == 3
+    with seeded() as session:
+        docs = session.scalar(text("SELECT docs FROM fact_check_text_stats"))
+        total = session.scalar(text("SELECT count(*) FROM fact_checks"))
+    assert docs == total
+
+
+def test_lexical_candidates_come_from_the_rarest_words_within_the_budget(
+    seeded: sessionmaker[Session], embedder: Embedder
+) -> None:
+    ingest(seeded, embedder, ZEPPELINS)
+    query = ["zeppelins flood the bridge"]  # zeppelin: 3 rows, bridg: 1, flood: 1+
+
+    def urls(budget: int) -> list[str]:
+        source = PgFactCheckSource(seeded, embedder.model_name, lexical_budget=budget)
+        return [c.fact_check.url for c in source.lexical(query, k=10)[0]]
+
+    # Budget 1: only the rarest one-row lexeme selects candidates.
+    narrow = urls(1)
+    assert BRIDGE.url in narrow or "https://checks.example/zeppelin-1" in narrow
+    assert "https://checks.example/zeppelin-0" not in narrow
+    wide = urls(1000)
+    assert wide[0] == "https://checks.example/zeppelin-1"  # shares flood and zeppelin
+    others = {"https://checks.example/zeppelin-0", "https://checks.example/zeppelin-2"}
+    assert {BRIDGE.url, *others} <= set(wide)
+    # A claim whose every word is commoner than the budget gets no lexical candidates.
+    source = PgFactCheckSource(seeded, embedder.model_name, lexical_budget=2)
+    assert source.lexical(["zeppelins"], k=10) == [[]]
