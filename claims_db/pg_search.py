@@ -6,8 +6,10 @@ API replicas see a fact-check the moment its transaction commits.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -57,12 +59,22 @@ def _filter_sql(search_filter: SearchFilter | None) -> tuple[str, dict[str, Any]
     return "".join(f" AND {c}" for c in conditions), parameters
 
 
+# Fewer queries than this per connection are not worth a thread hand-off.
+_MIN_CHUNK = 8
+
+
+@functools.lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    """Threads that wait on PostgreSQL for the parts of a split dense search."""
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="claimflag-pgvector")
+
+
 def _vector_literal(vector: np.ndarray[Any, Any]) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
 
 
 class PgFactCheckSource:
-    """A ``FactCheckSource`` answered by PostgreSQL, one round trip per article and method.
+    """A ``FactCheckSource`` answered by PostgreSQL, a few round trips per article and method.
 
     Args:
         session_factory: Sessions on the PostgreSQL database (migrated to 0005 or later).
@@ -70,6 +82,7 @@ class PgFactCheckSource:
         ef_search: ``hnsw.ef_search`` for dense queries. Defaults to 100.
         lexical_budget: Most rows the candidate lexemes of one lexical query may match.
             Defaults to ``DEFAULT_LEXICAL_BUDGET``.
+        parallel: Connections an article's dense queries are spread over. Defaults to 2.
     """
 
     approximate = True
@@ -81,11 +94,13 @@ class PgFactCheckSource:
         *,
         ef_search: int = DEFAULT_EF_SEARCH,
         lexical_budget: int = DEFAULT_LEXICAL_BUDGET,
+        parallel: int = 2,
     ) -> None:
         self.session_factory = session_factory
         self.model_name = model_name
         self.ef_search = ef_search
         self.lexical_budget = lexical_budget
+        self.parallel = parallel
 
     def __len__(self) -> int:
         with self.session_factory() as session:
@@ -99,28 +114,66 @@ class PgFactCheckSource:
         """Nothing to load: every search reads the database. Always False."""
         return False
 
-    def _collect(self, rows: Sequence[Row[Any]], queries: int) -> list[list[Candidate]]:
+    def _collect(
+        self, session: Session, rows: Sequence[Row[Any]], queries: int
+    ) -> list[list[Candidate]]:
+        """Candidates from (ord, id, score) rows, each distinct record read and built once.
+
+        An article's claims share many neighbours, so fetching records by distinct id
+        halves the rows PostgreSQL sends and Python turns into records. A fact-check
+        deleted between the two statements is dropped.
+        """
+        ids = sorted({int(row.id) for row in rows})
+        records = {
+            record.id: record
+            for record in map(
+                to_record,
+                session.execute(
+                    text(
+                        f"SELECT {_RECORD_COLUMNS} FROM fact_checks f"
+                        " WHERE f.id = ANY(CAST(:ids AS integer[]))"
+                    ),
+                    {"ids": ids},
+                ),
+            )
+        }
         results: list[list[Candidate]] = [[] for _ in range(queries)]
         for row in rows:
-            results[row.ord - 1].append(Candidate(to_record(row), float(row.score)))
+            record = records.get(int(row.id))
+            if record is not None:
+                results[row.ord - 1].append(Candidate(record, float(row.score)))
         return results
 
     def nearest(
         self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[list[Candidate]]:
-        """Dense candidates by cosine similarity through the HNSW index, best first."""
+        """Dense candidates by cosine similarity through the HNSW index, best first.
+
+        An article's queries are split over ``parallel`` connections, so PostgreSQL walks
+        the graph for them on that many cores at once.
+        """
         if vectors.shape[0] == 0:
             return []
+        chunk = max(_MIN_CHUNK, -(-vectors.shape[0] // max(1, self.parallel)))
+        if vectors.shape[0] <= chunk:
+            return self._nearest(vectors, k, search_filter)
+        parts = [vectors[start : start + chunk] for start in range(0, vectors.shape[0], chunk)]
+        answers = _pool().map(lambda part: self._nearest(part, k, search_filter), parts)
+        return [row for answer in answers for row in answer]
+
+    def _nearest(
+        self, vectors: Vectors, k: int, search_filter: SearchFilter | None
+    ) -> list[list[Candidate]]:
         conditions, parameters = _filter_sql(search_filter)
         statement = text(
-            f"SELECT q.ord, {_RECORD_COLUMNS}, 1 - hit.distance AS score "
+            "SELECT q.ord, hit.id, 1 - hit.distance AS score "
             "FROM unnest(CAST(:queries AS vector[])) WITH ORDINALITY AS q(v, ord) "
             "CROSS JOIN LATERAL ("
-            "  SELECT e.fact_check_id, e.vector <=> q.v AS distance"
+            "  SELECT e.fact_check_id AS id, e.vector <=> q.v AS distance"
             "  FROM fact_check_embeddings e JOIN fact_checks f ON f.id = e.fact_check_id"
             f"  WHERE e.model_name = :model{conditions}"
             "  ORDER BY e.vector <=> q.v LIMIT :k"
-            ") AS hit JOIN fact_checks f ON f.id = hit.fact_check_id "
+            ") AS hit "
             "ORDER BY q.ord, hit.distance"
         )
         parameters |= {
@@ -132,7 +185,7 @@ class PgFactCheckSource:
             session.execute(text(f"SET LOCAL hnsw.ef_search = {max(int(self.ef_search), k)}"))
             session.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
             rows = session.execute(statement, parameters).all()
-        return self._collect(rows, vectors.shape[0])
+            return self._collect(session, rows, vectors.shape[0])
 
     def lexical(
         self, texts: Sequence[str], *, k: int, search_filter: SearchFilter | None = None
@@ -168,9 +221,9 @@ class PgFactCheckSource:
             "   array_agg(CAST(quote_literal(word) AS tsquery)) AS terms, array_agg(idf) AS idfs"
             "  FROM terms GROUP BY ord"
             ") "
-            f"SELECT p.ord, {_RECORD_COLUMNS}, hit.score "
+            "SELECT p.ord, hit.id, hit.score "
             "FROM per_query p CROSS JOIN fact_check_text_stats st CROSS JOIN LATERAL ("
-            "  SELECT f.id AS fact_check_id, ("
+            "  SELECT f.id, ("
             "    SELECT sum(u.idf) FROM unnest(p.terms, p.idfs) AS u(term, idf)"
             "    WHERE f.claim_search @@ u.term"
             "   ) * 2.5 / (1 + 1.5 * (0.25 + 0.75 * length(f.claim_search) / st.avg_length))"
@@ -178,13 +231,13 @@ class PgFactCheckSource:
             "  FROM fact_checks f"
             f"  WHERE f.claim_search @@ p.rare{conditions}"
             "  ORDER BY score DESC, f.id LIMIT :k"
-            ") AS hit JOIN fact_checks f ON f.id = hit.fact_check_id "
-            "ORDER BY p.ord, hit.score DESC, f.id"
+            ") AS hit "
+            "ORDER BY p.ord, hit.score DESC, hit.id"
         )
         parameters |= {"texts": list(texts), "k": k, "budget": self.lexical_budget}
-        with self.session_factory() as session:
+        with self.session_factory() as session, session.begin():
             rows = session.execute(statement, parameters).all()
-        return self._collect(rows, len(texts))
+            return self._collect(session, rows, len(texts))
 
 
 def refresh_text_statistics(session: Session) -> None:
