@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--m", type=int, default=DEFAULT_HNSW_M)
     parser.add_argument("--ef-construction", type=int, default=DEFAULT_HNSW_EF_CONSTRUCTION)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--output", default="ann", help="results file under bench/results")
     args = parser.parse_args()
 
     embedder = Embedder()
@@ -105,7 +106,7 @@ def main() -> None:
     headers += ["HNSW, 40 queries (ms)", "recall@10"]
     print(table(headers, [list(row.values()) for row in rows]))
     path = write_json(
-        "ann",
+        args.output,
         {
             "environment": environment(),
             "parameters": {"m": args.m, "ef_construction": args.ef_construction},

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -84,13 +85,20 @@ class FactCheckIndex:
         dimension: Embedding width. Defaults to 384.
         ann_threshold: Size at which dense search switches from exact to HNSW. Defaults to
             ``models.ann.DEFAULT_ANN_THRESHOLD``.
+        graph_dir: Where the HNSW graph is saved and read back at the next full load
+            (``AdaptiveIndex.persistent``); None builds it in memory every time.
     """
 
     def __init__(
-        self, model_name: str, dimension: int = 384, ann_threshold: int = DEFAULT_ANN_THRESHOLD
+        self,
+        model_name: str,
+        dimension: int = 384,
+        ann_threshold: int = DEFAULT_ANN_THRESHOLD,
+        graph_dir: Path | None = None,
     ) -> None:
         self.model_name = model_name
         self.ann_threshold = ann_threshold
+        self.graph_dir = graph_dir
         self._dense = AdaptiveIndex(dimension, threshold=ann_threshold)
         self._texts = _Texts(LexicalIndex(), {})
         self._seq: int | None = None
@@ -138,9 +146,16 @@ class FactCheckIndex:
 
         ``sync`` calls this with the database's rows; evaluations call it directly.
         """
-        dense = AdaptiveIndex(self._dense.dimension, threshold=self.ann_threshold)
-        if ids.shape[0]:
-            dense.upsert(ids, vectors.reshape(ids.shape[0], self._dense.dimension))
+        dimension = self._dense.dimension
+        vectors = vectors.reshape(ids.shape[0], dimension)
+        if self.graph_dir is not None and ids.shape[0]:
+            dense = AdaptiveIndex.persistent(
+                self.graph_dir / self.model_name, ids, vectors, threshold=self.ann_threshold
+            )
+        else:
+            dense = AdaptiveIndex(dimension, threshold=self.ann_threshold)
+            if ids.shape[0]:
+                dense.upsert(ids, vectors)
         self._dense = dense
         self._install_records({r.id: r for r in records})
         logger.info(

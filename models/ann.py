@@ -9,9 +9,13 @@ from that measurement.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
+import os
 import threading
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -164,6 +168,7 @@ class HnswIndex:
         self.threads = threads
         self._index = hnswlib.Index(space="ip", dim=dimension)
         self._index.init_index(max_elements=1024, M=m, ef_construction=ef_construction)
+        self._m, self._efc = m, ef_construction
         self._ids: set[int] = set()
         self._lock = threading.Lock()
 
@@ -206,6 +211,85 @@ class HnswIndex:
             labels, distances = self._index.knn_query(queries, k=k, num_threads=self.threads)
         return labels.astype(np.int64), (1.0 - distances).astype(np.float32)
 
+    @property
+    def parameters(self) -> dict[str, int]:
+        """What a saved graph must have been built with to be reused."""
+        return {"dimension": self.dimension, "m": self._m, "ef_construction": self._efc}
+
+    def ids(self) -> Ids:
+        """The stored ids, ascending."""
+        with self._lock:
+            return np.array(sorted(self._ids), dtype=np.int64)
+
+    def vectors(self, ids: Ids) -> Vectors:
+        """The stored vectors of ``ids`` (all must be present)."""
+        with self._lock:
+            found = self._index.get_items(ids, return_type="numpy")
+        return np.asarray(found, dtype=np.float32).reshape(ids.shape[0], self.dimension)
+
+    def save(self, directory: Path) -> None:
+        """Write the graph to ``directory`` (``graph.bin``, ``graph.ids.npy``, ``graph.json``).
+
+        Each file is written beside its final name and renamed into place, the manifest
+        last; it records the other files' sizes and digest, so a torn save is never read.
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        suffix = f".{os.getpid()}.{threading.get_ident()}.tmp"
+        with self._lock:
+            ids = np.array(sorted(self._ids), dtype=np.int64)
+            graph_tmp = directory / f"graph.bin{suffix}"
+            self._index.save_index(str(graph_tmp))
+        ids_tmp = directory / f"graph.ids{suffix}"
+        with ids_tmp.open("wb") as handle:
+            np.save(handle, ids)
+        manifest = {
+            **self.parameters,
+            "count": int(ids.shape[0]),
+            "graph_bytes": graph_tmp.stat().st_size,
+            "ids_sha256": hashlib.sha256(ids_tmp.read_bytes()).hexdigest(),
+        }
+        os.replace(graph_tmp, directory / "graph.bin")
+        os.replace(ids_tmp, directory / "graph.ids.npy")
+        manifest_tmp = directory / f"graph.json{suffix}"
+        manifest_tmp.write_text(json.dumps(manifest), encoding="utf-8")
+        os.replace(manifest_tmp, directory / "graph.json")
+
+    @classmethod
+    def load(
+        cls, directory: Path, *, ef_search: int = DEFAULT_HNSW_EF_SEARCH, **parameters: int
+    ) -> HnswIndex | None:
+        """The graph saved in ``directory``, or None when absent, torn or built otherwise.
+
+        Args:
+            directory: Where ``save`` wrote it.
+            ef_search: Query-time beam width.
+            **parameters: ``dimension``, ``m`` and ``ef_construction`` it must match.
+        """
+        try:
+            manifest: dict[str, Any] = json.loads(
+                (directory / "graph.json").read_text(encoding="utf-8")
+            )
+            ids_bytes = (directory / "graph.ids.npy").read_bytes()
+            graph = directory / "graph.bin"
+            intact = (
+                hashlib.sha256(ids_bytes).hexdigest() == manifest["ids_sha256"]
+                and graph.stat().st_size == manifest["graph_bytes"]
+            )
+        except (OSError, ValueError, KeyError):
+            return None
+        if not intact or any(manifest.get(k) != v for k, v in parameters.items()):
+            return None
+        index = cls(
+            parameters["dimension"],
+            m=parameters["m"],
+            ef_construction=parameters["ef_construction"],
+            ef_search=ef_search,
+        )
+        ids = np.load(directory / "graph.ids.npy")
+        index._index.load_index(str(graph), max_elements=max(1024, int(manifest["count"])))
+        index._ids = set(ids.tolist())
+        return index
+
 
 class AdaptiveIndex:
     """Exact search while small; rebuilt as an HNSW index once it grows past ``threshold``.
@@ -233,6 +317,61 @@ class AdaptiveIndex:
         self._active: ExactIndex | HnswIndex = self._exact
         if threshold <= 0:
             self._switch()
+
+    @classmethod
+    def persistent(
+        cls,
+        directory: Path,
+        ids: Ids,
+        vectors: Vectors,
+        *,
+        threshold: int = DEFAULT_ANN_THRESHOLD,
+        m: int = DEFAULT_HNSW_M,
+        ef_construction: int = DEFAULT_HNSW_EF_CONSTRUCTION,
+        ef_search: int = DEFAULT_HNSW_EF_SEARCH,
+    ) -> AdaptiveIndex:
+        """An index holding ``vectors[i]`` under ``ids[i]``, its HNSW graph kept on disk.
+
+        Past ``threshold`` the graph saved in ``directory`` is reused when it was built with
+        the same parameters: ids no longer given are deleted from it and vectors that are
+        new or differ are inserted, which is what a process start costs instead of a full
+        build (minutes at a million vectors). A missing, torn or mostly stale graph is
+        rebuilt. The graph is saved again whenever it changed.
+        """
+        dimension = vectors.shape[1]
+        index = cls(
+            dimension,
+            threshold=threshold,
+            m=m,
+            ef_construction=ef_construction,
+            ef_search=ef_search,
+        )
+        if threshold > 0 and ids.shape[0] < threshold:
+            index.upsert(ids, vectors)
+            return index
+        graph = HnswIndex.load(
+            directory,
+            ef_search=ef_search,
+            dimension=dimension,
+            m=m,
+            ef_construction=ef_construction,
+        )
+        changed = ids.shape[0]
+        if graph is not None:
+            changed = _patch(graph, ids, vectors)
+            logger.info("HNSW graph read from %s; %d vectors patched", directory, changed)
+            if changed > ids.shape[0] // 2:
+                graph = None
+        if graph is None:
+            graph = HnswIndex(dimension, m=m, ef_construction=ef_construction, ef_search=ef_search)
+            graph.upsert(ids, vectors)
+        if changed:
+            try:
+                graph.save(directory)
+            except OSError as error:
+                logger.warning("could not save the HNSW graph to %s: %s", directory, error)
+        index._active, index._exact = graph, None
+        return index
 
     @property
     def approximate(self) -> bool:
@@ -263,3 +402,18 @@ class AdaptiveIndex:
     def search(self, queries: Vectors, k: int) -> tuple[Ids, Scores]:
         """Top ``k`` ids and cosine similarities per query row, best first."""
         return self._active.search(queries, k)
+
+
+def _patch(graph: HnswIndex, ids: Ids, vectors: Vectors, chunk: int = 65_536) -> int:
+    """Make ``graph`` hold exactly ``vectors[i]`` under ``ids[i]``; returns rows touched."""
+    saved = graph.ids()
+    gone = np.setdiff1d(saved, ids)
+    graph.remove(gone)
+    changed = ~np.isin(ids, saved)
+    kept = np.flatnonzero(~changed)
+    for start in range(0, kept.shape[0], chunk):
+        rows = kept[start : start + chunk]
+        stored = graph.vectors(ids[rows])
+        changed[rows[np.abs(stored - vectors[rows]).max(axis=1) > 1e-6]] = True
+    graph.upsert(ids[changed], vectors[changed])
+    return int(gone.shape[0] + changed.sum())

@@ -229,8 +229,8 @@ def pair_features(
     query_numbers = query_profile.numbers
     query_capitals = query_profile.capitals
     query_words = query_profile.words
-    rows = np.zeros((len(ids), len(FEATURE_NAMES)))
-    for row, fact_check_id in enumerate(ids):
+    rows: list[tuple[float, ...]] = []
+    for fact_check_id in ids:
         record = pool.records[fact_check_id]
         cosine = cosines[fact_check_id]
         dense_rank = pool.cosine_rank.get(fact_check_id, depth_dense)
@@ -241,29 +241,31 @@ def pair_features(
         shared = len(tokens & query_tokens)
         numbers = profile.numbers
         capitals = profile.capitals
-        rows[row] = (
-            cosine,
-            cosine - best_cosine,
-            cosine - (second_cosine if cosine >= best_cosine else best_cosine),
-            1.0 / (1 + dense_rank),
-            bm25 / best_bm25 if best_bm25 > 0 else 0.0,
-            math.log1p(bm25),
-            1.0 / (1 + lexical_rank),
-            (bm25 - (second_bm25 if bm25 >= best_bm25 else best_bm25)) / best_bm25
-            if best_bm25 > 0
-            else 0.0,
-            RRF_K / (RRF_K + dense_rank) + RRF_K / (RRF_K + lexical_rank),
-            float(fact_check_id in pool.cosine and fact_check_id in pool.bm25),
-            shared / max(1, len(tokens | query_tokens)),
-            shared / max(1, len(tokens)),
-            shared / max(1, len(query_tokens)),
-            len(numbers & query_numbers) / max(1, len(numbers)),
-            float(bool(numbers) and not numbers & query_numbers),
-            len(capitals & query_capitals) / max(1, len(capitals)),
-            math.log(profile.words / query_words),
-            float(query_words < 6),
+        rows.append(
+            (
+                cosine,
+                cosine - best_cosine,
+                cosine - (second_cosine if cosine >= best_cosine else best_cosine),
+                1.0 / (1 + dense_rank),
+                bm25 / best_bm25 if best_bm25 > 0 else 0.0,
+                math.log1p(bm25),
+                1.0 / (1 + lexical_rank),
+                (bm25 - (second_bm25 if bm25 >= best_bm25 else best_bm25)) / best_bm25
+                if best_bm25 > 0
+                else 0.0,
+                RRF_K / (RRF_K + dense_rank) + RRF_K / (RRF_K + lexical_rank),
+                float(fact_check_id in pool.cosine and fact_check_id in pool.bm25),
+                shared / max(1, len(tokens | query_tokens)),
+                shared / max(1, len(tokens)),
+                shared / max(1, len(query_tokens)),
+                len(numbers & query_numbers) / max(1, len(numbers)),
+                float(bool(numbers) and not numbers & query_numbers),
+                len(capitals & query_capitals) / max(1, len(capitals)),
+                math.log(profile.words / query_words),
+                float(query_words < 6),
+            )
         )
-    return ids, rows
+    return ids, np.array(rows, dtype=np.float64)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of another database (postgresql://…)."
     )
+    graph_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Where the in-memory index (SQLite) saves its HNSW graph for the next start;"
+            " default: beside the SQLite file (<database_path>.graph/)."
+        ),
+    )
     host: str = Field(default="127.0.0.1", description="Address `claimflag serve` binds to.")
     port: int = Field(default=8000, description="Port `claimflag serve` listens on.")
     max_text_chars: int = Field(
@@ -177,6 +184,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.database_path.expanduser().resolve()}"
+
+    @property
+    def resolved_graph_dir(self) -> Path | None:
+        """``graph_dir`` if set; else beside the default SQLite file; None for other URLs."""
+        if self.graph_dir is not None:
+            return self.graph_dir.expanduser()
+        if self.database_url:
+            return None
+        path = self.database_path.expanduser()
+        return path.with_name(path.name + ".graph")
 
 
 @lru_cache(maxsize=1)

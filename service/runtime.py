@@ -61,7 +61,10 @@ def build_search_backend(
             lexical_budget=settings.pg_lexical_budget,
         )
     return FactCheckIndex(
-        model_name, pipeline.embedder.dimension, ann_threshold=settings.ann_threshold
+        model_name,
+        pipeline.embedder.dimension,
+        ann_threshold=settings.ann_threshold,
+        graph_dir=settings.resolved_graph_dir,
     )
 
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,52 @@ def test_empty_indexes_return_no_rows_per_query() -> None:
     for index in (ExactIndex(DIM), HnswIndex(DIM), AdaptiveIndex(DIM)):
         found, scores = index.search(_unit(2, 4), 5)
         assert found.shape == (2, 0) and scores.shape == (2, 0)
+
+
+def test_persistent_graph_is_reused_and_patched_to_the_given_vectors(tmp_path: Path) -> None:
+    ids = np.arange(1, 401, dtype=np.int64)
+    vectors = _unit(400, 1)
+    built = AdaptiveIndex.persistent(tmp_path, ids, vectors, threshold=100)
+    assert built.approximate
+    saved = (tmp_path / "graph.bin").stat().st_mtime_ns
+    # Same contents: the saved graph is read back and not written again.
+    again = AdaptiveIndex.persistent(tmp_path, ids, vectors, threshold=100)
+    assert (tmp_path / "graph.bin").stat().st_mtime_ns == saved
+    np.testing.assert_array_equal(
+        again.search(vectors[:20], 5)[0], built.search(vectors[:20], 5)[0]
+    )
+    # Since the save: 50 ids deleted, 30 vectors changed, 40 ids added.
+    changed = vectors.copy()
+    changed[100:130] = _unit(30, 2)
+    keep = np.ones(400, dtype=bool)
+    keep[300:350] = False
+    new_ids = np.concatenate([ids[keep], np.arange(1000, 1040)])
+    new_vectors = np.concatenate([changed[keep], _unit(40, 3)])
+    patched = AdaptiveIndex.persistent(tmp_path, new_ids, new_vectors, threshold=100)
+    assert len(patched) == 390
+    found, _ = patched.search(new_vectors, 1)
+    assert (found[:, 0] == new_ids).mean() > 0.97
+    assert np.isin(found, ids[300:350]).sum() == 0
+    assert (tmp_path / "graph.bin").stat().st_mtime_ns != saved  # saved again
+    reread = HnswIndex.load(tmp_path, dimension=DIM, m=32, ef_construction=200)
+    assert reread is not None
+    np.testing.assert_array_equal(reread.ids(), np.sort(new_ids))
+
+
+def test_torn_or_foreign_graphs_are_rebuilt(tmp_path: Path) -> None:
+    ids = np.arange(300, dtype=np.int64)
+    vectors = _unit(300, 4)
+    AdaptiveIndex.persistent(tmp_path, ids, vectors, threshold=0)
+    assert HnswIndex.load(tmp_path, dimension=DIM, m=16, ef_construction=200) is None
+    assert HnswIndex.load(tmp_path, dimension=DIM, m=32, ef_construction=200) is not None
+    (tmp_path / "graph.ids.npy").write_bytes(b"torn")
+    assert HnswIndex.load(tmp_path, dimension=DIM, m=32, ef_construction=200) is None
+    rebuilt = AdaptiveIndex.persistent(tmp_path, ids, vectors, threshold=0)
+    assert (rebuilt.search(vectors[:50], 1)[0][:, 0] == ids[:50]).mean() > 0.97
+    assert HnswIndex.load(tmp_path, dimension=DIM, m=32, ef_construction=200) is not None
+
+
+def test_small_sets_stay_exact_and_write_nothing(tmp_path: Path) -> None:
+    index = AdaptiveIndex.persistent(tmp_path, np.arange(10), _unit(10, 5), threshold=100)
+    assert not index.approximate
+    assert not any(tmp_path.iterdir())
