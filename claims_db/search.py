@@ -185,16 +185,18 @@ class FactCheckIndex:
         """
         self._lexical_generation += 1
         generation = self._lexical_generation
+        threaded = in_background and len(by_id) > BACKGROUND_BM25_ROWS
 
         def build() -> None:
             lexical = LexicalIndex()
             lexical_ids = np.fromiter(by_id, dtype=np.int64, count=len(by_id))
             lexical.replace(lexical_ids, [r.claim for r in by_id.values()])
-            with self._reload_lock if in_background else contextlib.nullcontext():
+            # On the thread, wait out any sync in progress (callers hold the lock already).
+            with self._reload_lock if threaded else contextlib.nullcontext():
                 if generation == self._lexical_generation:
                     self._texts = _Texts(lexical, by_id)
 
-        if in_background and len(by_id) > BACKGROUND_BM25_ROWS:
+        if threaded:
             self._texts = _Texts(self._texts.lexical, by_id)
             self._lexical_rebuild = threading.Thread(
                 target=build, name="claimflag-bm25", daemon=True
