@@ -42,6 +42,7 @@ from claims_db.db import make_engine, make_session_factory
 from claims_db.ingest import ingest
 from claims_db.local_pg import LocalPostgres
 from claims_db.migrate import upgrade
+from claims_db.pg_search import refresh_text_statistics
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.pipeline import Pipeline
@@ -105,7 +106,10 @@ def add_filler_sqlite(
 def add_filler_postgres(
     url: str, real: np.ndarray, claims: list[str], start_id: int, count: int
 ) -> float:
-    """Binary COPY of filler rows, then the HNSW index rebuilt; returns the build seconds."""
+    """Binary COPY of filler rows, the HNSW index rebuilt and the term statistics recounted.
+
+    Returns the HNSW build seconds.
+    """
     import psycopg
     from pgvector.psycopg import register_vector
 
@@ -183,6 +187,12 @@ def add_filler_postgres(
         connection.autocommit = True
         connection.execute("VACUUM ANALYZE fact_checks")
         connection.execute("VACUUM ANALYZE fact_check_embeddings")
+    # COPY bypasses ingest, which recounts the full-text term statistics after an import.
+    engine = make_engine(url)
+    with Timer() as refresh, make_session_factory(engine).begin() as session:
+        refresh_text_statistics(session)
+    engine.dispose()
+    print(f"    term statistics refreshed in {refresh.seconds:.1f} s", flush=True)
     return build.seconds
 
 
