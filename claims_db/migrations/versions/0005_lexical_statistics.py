@@ -15,6 +15,7 @@ PostgreSQL only: the embedded backend keeps its BM25 index in memory.
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = '0005'
@@ -24,11 +25,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
         return
+    # ts_stat runs its query text at refresh time, and PostgreSQL 17+ refreshes under a
+    # restricted search_path: name the table with the schema it was created in.
+    schema = bind.execute(sa.text("SELECT current_schema()")).scalar_one()
+    table = f"{bind.dialect.identifier_preparer.quote(schema)}.fact_checks"
+    query = f"SELECT claim_search FROM {table}".replace("'", "''")
     op.execute(
         "CREATE MATERIALIZED VIEW fact_check_lexemes AS "
-        "SELECT word, ndoc FROM ts_stat('SELECT claim_search FROM fact_checks')"
+        f"SELECT word, ndoc FROM ts_stat('{query}')"
     )
     # Unique, so REFRESH ... CONCURRENTLY can run without blocking searches.
     op.execute("CREATE UNIQUE INDEX ux_fact_check_lexemes_word ON fact_check_lexemes (word)")
