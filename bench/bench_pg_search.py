@@ -23,6 +23,7 @@ from _data import (
     peak_rss_mb,
     query_sentences,
     real_embeddings,
+    real_factchecks,
     table,
     write_json,
 )
@@ -40,10 +41,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
     parser.add_argument("--ef", type=int, nargs="+", default=[40, 100, 200])
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--output", default="pg_search", help="results file under bench/results")
     args = parser.parse_args()
 
     embedder = Embedder()
     real = real_embeddings(embedder)
+    claims = [item.claim for item in real_factchecks()]
     sentences = query_sentences(args.queries)
     queries = embedder.encode(sentences)
     encode_40 = []
@@ -58,7 +61,7 @@ def main() -> None:
             name = f"search_{size}"
             url = server.create_database(name)
             upgrade(url)
-            build = add_filler_postgres(url, real, 1, size)
+            build = add_filler_postgres(url, real, claims, 1, size)
             # The same vectors, for exact search: filler ids 1..size, no real rows here.
             vectors = np.concatenate(
                 [
@@ -105,7 +108,7 @@ def main() -> None:
         )
     )
     path = write_json(
-        "pg_search",
+        args.output,
         {
             "environment": environment(),
             "encode_40_ms": encode_ms,
