@@ -358,10 +358,14 @@ class AdaptiveIndex:
         )
         changed = ids.shape[0]
         if graph is not None:
-            changed = _patch(graph, ids, vectors)
-            logger.info("HNSW graph read from %s; %d vectors patched", directory, changed)
+            gone, stale = _differences(graph, ids, vectors)
+            changed = gone.shape[0] + int(stale.sum())
             if changed > ids.shape[0] // 2:
-                graph = None
+                graph = None  # a fresh build is cheaper than patching most of it
+            else:
+                graph.remove(gone)
+                graph.upsert(ids[stale], vectors[stale])
+                logger.info("HNSW graph read from %s; %d vectors patched", directory, changed)
         if graph is None:
             graph = HnswIndex(dimension, m=m, ef_construction=ef_construction, ef_search=ef_search)
             graph.upsert(ids, vectors)
@@ -404,16 +408,19 @@ class AdaptiveIndex:
         return self._active.search(queries, k)
 
 
-def _patch(graph: HnswIndex, ids: Ids, vectors: Vectors, chunk: int = 65_536) -> int:
-    """Make ``graph`` hold exactly ``vectors[i]`` under ``ids[i]``; returns rows touched."""
+def _differences(
+    graph: HnswIndex, ids: Ids, vectors: Vectors, chunk: int = 65_536
+) -> tuple[Ids, npt.NDArray[np.bool_]]:
+    """What ``graph`` must change to hold exactly ``vectors[i]`` under ``ids[i]``.
+
+    Returns the ids to delete and a mask over ``ids`` of the vectors to (re)insert: new
+    ids and ids whose stored vector differs.
+    """
     saved = graph.ids()
-    gone = np.setdiff1d(saved, ids)
-    graph.remove(gone)
-    changed = ~np.isin(ids, saved)
-    kept = np.flatnonzero(~changed)
+    stale = ~np.isin(ids, saved)
+    kept = np.flatnonzero(~stale)
     for start in range(0, kept.shape[0], chunk):
         rows = kept[start : start + chunk]
         stored = graph.vectors(ids[rows])
-        changed[rows[np.abs(stored - vectors[rows]).max(axis=1) > 1e-6]] = True
-    graph.upsert(ids[changed], vectors[changed])
-    return int(gone.shape[0] + changed.sum())
+        stale[rows[np.abs(stored - vectors[rows]).max(axis=1) > 1e-6]] = True
+    return np.setdiff1d(saved, ids), stale
