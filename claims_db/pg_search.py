@@ -6,7 +6,6 @@ API replicas see a fact-check the moment its transaction commits.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -63,10 +62,8 @@ def _filter_sql(search_filter: SearchFilter | None) -> tuple[str, dict[str, Any]
 _MIN_CHUNK = 8
 
 
-@functools.lru_cache(maxsize=1)
-def _pool() -> ThreadPoolExecutor:
-    """Threads that wait on PostgreSQL for the parts of a split dense search."""
-    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="claimflag-pgvector")
+# Threads that wait on PostgreSQL for the parts of a split dense search (started on use).
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="claimflag-pgvector")
 
 
 def _vector_literal(vector: np.ndarray[Any, Any]) -> str:
@@ -158,7 +155,7 @@ class PgFactCheckSource:
         if vectors.shape[0] <= chunk:
             return self._nearest(vectors, k, search_filter)
         parts = [vectors[start : start + chunk] for start in range(0, vectors.shape[0], chunk)]
-        answers = _pool().map(lambda part: self._nearest(part, k, search_filter), parts)
+        answers = _POOL.map(lambda part: self._nearest(part, k, search_filter), parts)
         return [row for answer in answers for row in answer]
 
     def _nearest(

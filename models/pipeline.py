@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -142,17 +141,11 @@ class Pipeline:
         self.scorer = scorer
         self.settings = settings or MatchingSettings()
         self.matcher = matcher or Matcher(self.settings.matcher_settings())
-        self._lexical_pool: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
-
-    def _background(self) -> ThreadPoolExecutor:
-        """Threads for the lexical stage, which runs while the encoder does."""
-        with self._pool_lock:
-            if self._lexical_pool is None:
-                self._lexical_pool = ThreadPoolExecutor(
-                    max_workers=4, thread_name_prefix="claimflag-lexical"
-                )
-            return self._lexical_pool
+        # Threads for the lexical stage, which runs while the encoder does (started on
+        # first use).
+        self._lexical_pool = ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix="claimflag-lexical"
+        )
 
     def analyze(
         self,
@@ -195,7 +188,7 @@ class Pipeline:
         search_filter = self.search_filter(published_at, language, max_age_days)
         # Full-text search needs only the texts: it overlaps the encode (the encoder and a
         # database or numpy both release the GIL), so the article waits for the slower one.
-        lexical = self._background().submit(
+        lexical = self._lexical_pool.submit(
             self.matcher.lexical_candidates, texts, source, search_filter
         )
         vectors = self.embedder.encode(texts)
