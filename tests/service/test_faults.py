@@ -104,6 +104,41 @@ def _small_data_dir(directory: Path, snopes: int, politifact: int) -> Path:
     return directory
 
 
+def _kill_mid_run_then_rerun(
+    command: list[str],
+    env: dict[str, str],
+    database: Path,
+    expected: set[tuple[str, str]],
+    killed_after: int,
+) -> tuple[int, str]:
+    """SIGKILL ``command`` once ``killed_after`` fact-checks are committed, check what is
+    left, run it again to completion and check the result is exactly ``expected``.
+
+    Returns the fact-checks stored at the kill and the re-run's standard output.
+    """
+    running = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_for(
+            lambda: _count(database, "SELECT count(*) FROM fact_checks") >= killed_after,
+            180,
+            "two committed batches",
+        )
+    finally:
+        running.send_signal(signal.SIGKILL)
+        running.wait(30)
+    assert running.returncode == -signal.SIGKILL
+    stored = _assert_consistent(database)
+    assert killed_after <= stored < len(expected), "the kill should land mid-import"
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _assert_consistent(database) == len(expected)
+    with sqlite3.connect(database) as connection:
+        keys = set(connection.execute("SELECT url, claim_key FROM fact_checks").fetchall())
+    assert keys == expected
+    return stored, rerun.stdout
+
+
 @pytest.mark.slow
 def test_kill_9_during_bulk_seed_then_rerun(tmp_path: Path) -> None:
     database = tmp_path / "seed.db"
@@ -118,28 +153,9 @@ def test_kill_9_during_bulk_seed_then_rerun(tmp_path: Path) -> None:
     env = _env(database, CLAIMFLAG_DATA_DIR=str(data_dir))
     command = [str(CLAIMFLAG), "seed", "--with-datasets"]
 
-    seeding = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        # Kill once two dataset batches are in, while later batches are being embedded.
-        _wait_for(
-            lambda: _count(database, "SELECT count(*) FROM fact_checks") >= 41 + 2 * BATCH,
-            180,
-            "two committed batches",
-        )
-    finally:
-        seeding.send_signal(signal.SIGKILL)
-        seeding.wait(30)
-    assert seeding.returncode == -signal.SIGKILL
-    stored = _assert_consistent(database)
-    assert 41 + 2 * BATCH <= stored < len(expected), "the kill should land mid-import"
-
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert rerun.returncode == 0, rerun.stderr
-    assert _assert_consistent(database) == len(expected)
-    with sqlite3.connect(database) as connection:
-        keys = set(connection.execute("SELECT url, claim_key FROM fact_checks").fetchall())
-    assert keys == expected
-    assert "unchanged" in rerun.stdout
+    # Killed once two dataset batches are in, while later batches are being embedded.
+    _, rerun_output = _kill_mid_run_then_rerun(command, env, database, expected, 41 + 2 * BATCH)
+    assert "unchanged" in rerun_output
 
 
 def _free_port() -> int:
@@ -345,26 +361,5 @@ def test_kill_9_during_import_then_rerun(tmp_path: Path) -> None:
     env = _env(database)
     command = [str(CLAIMFLAG), "import", str(feed)]
 
-    importing = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        _wait_for(
-            lambda: _count(database, "SELECT count(*) FROM fact_checks") >= 2 * BATCH,
-            180,
-            "two committed batches",
-        )
-    finally:
-        importing.send_signal(signal.SIGKILL)
-        importing.wait(30)
-    assert importing.returncode == -signal.SIGKILL
-    stored = _assert_consistent(database)
-    assert 2 * BATCH <= stored < len(expected), "the kill should land mid-import"
-
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert rerun.returncode == 0, rerun.stderr
-    assert _assert_consistent(database) == len(expected)
-    with sqlite3.connect(database) as connection:
-        keys = set(connection.execute("SELECT url, claim_key FROM fact_checks").fetchall())
-    assert keys == expected
-    assert f"{stored:,} unchanged" in rerun.stdout
+    stored, rerun_output = _kill_mid_run_then_rerun(command, env, database, expected, 2 * BATCH)
+    assert f"{stored:,} unchanged" in rerun_output
