@@ -26,10 +26,10 @@ from _data import (
 
 from models.ann import (
     DEFAULT_HNSW_EF_CONSTRUCTION,
-    DEFAULT_HNSW_EF_SEARCH,
     DEFAULT_HNSW_M,
     ExactIndex,
     HnswIndex,
+    scaled_ef_search,
 )
 from models.embedding import Embedder
 
@@ -53,7 +53,13 @@ def _recall(found: np.ndarray, truth: np.ndarray) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 30_000, 100_000])
-    parser.add_argument("--ef", type=int, nargs="+", default=[128, DEFAULT_HNSW_EF_SEARCH, 512])
+    parser.add_argument(
+        "--ef",
+        type=int,
+        nargs="+",
+        default=[96, 256, 512],
+        help="beam widths to try; the default for each size (scaled_ef_search) is added",
+    )
     parser.add_argument("--m", type=int, default=DEFAULT_HNSW_M)
     parser.add_argument("--ef-construction", type=int, default=DEFAULT_HNSW_EF_CONSTRUCTION)
     parser.add_argument("--queries", type=int, default=200)
@@ -83,7 +89,8 @@ def main() -> None:
         with Timer() as build:
             hnsw.upsert(ids, vectors)
         del vectors
-        for ef in args.ef:
+        default_ef = scaled_ef_search(size)
+        for ef in sorted({*args.ef, default_ef}):
             hnsw.ef_search = ef
             found, _ = hnsw.search(queries, 10)
             rows.append(
@@ -92,6 +99,7 @@ def main() -> None:
                     "exact_40_ms": round(exact_40 * 1000, 1),
                     "hnsw_build_s": round(build.seconds, 1),
                     "ef_search": ef,
+                    "default": ef == default_ef,
                     "hnsw_40_ms": round(
                         _median_seconds(lambda index=hnsw: index.search(batch, 10), 5) * 1000, 1
                     ),
@@ -102,7 +110,7 @@ def main() -> None:
         del hnsw
 
     print(f"\nencode of {BATCH} sentences: {encode_40 * 1000:.0f} ms ({embedder.precision.value})")
-    headers = ["fact-checks", "exact, 40 queries (ms)", "HNSW build (s)", "ef_search"]
+    headers = ["fact-checks", "exact, 40 queries (ms)", "HNSW build (s)", "ef_search", "default"]
     headers += ["HNSW, 40 queries (ms)", "recall@10"]
     print(table(headers, [list(row.values()) for row in rows]))
     path = write_json(

@@ -325,8 +325,13 @@ class FactCheckRepository:
 
     def change_window(self) -> tuple[int, int]:
         """Lowest and highest sequence number in the change log (0, 0 when empty)."""
+        # Two scalar subqueries: SQLite answers a lone min() or max() from the primary key,
+        # but scans the whole log for both in one select (5 ms per request at 100k entries).
         low, high = self.session.execute(
-            select(func.min(FactCheckChange.seq), func.max(FactCheckChange.seq))
+            select(
+                select(func.min(FactCheckChange.seq)).scalar_subquery(),
+                select(func.max(FactCheckChange.seq)).scalar_subquery(),
+            )
         ).one()
         return int(low or 0), int(high or 0)
 

@@ -12,7 +12,6 @@ import enum
 import html
 import json
 import logging
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -193,16 +192,17 @@ def _capitalised(text: str) -> set[str]:
     return {w.lower() for w in _CAPITALISED.findall(text)}
 
 
-def pair_features(
-    query: str,
-    query_vector: npt.NDArray[np.float32],
-    pool: CandidatePool,
-    fact_check_vectors: dict[int, npt.NDArray[np.float32]] | None = None,
-) -> tuple[list[int], npt.NDArray[np.float64]]:
+def _margin(values: npt.NDArray[np.float64], best: float, second: float) -> npt.NDArray[np.float64]:
+    """Each value minus the best other one: the runner-up for the best, the best for the rest."""
+    margin: npt.NDArray[np.float64] = values - np.where(values >= best, second, best)
+    return margin
+
+
+def pair_features(query: str, pool: CandidatePool) -> tuple[list[int], npt.NDArray[np.float64]]:
     """Feature rows for every candidate in ``pool`` (ids and a ``len x features`` matrix).
 
-    Candidates found only lexically get their cosine from ``fact_check_vectors`` when
-    given, else the lowest dense cosine in the pool.
+    Candidates found only lexically get the lowest dense cosine in the pool. The columns
+    are computed with numpy over all candidates at once; only the set overlaps loop.
     """
     ids = list(pool.records)
     if not ids:
@@ -210,62 +210,65 @@ def pair_features(
     floor = min(pool.cosine.values(), default=0.0)
     depth_dense = len(pool.cosine) + 1
     depth_lexical = len(pool.bm25) + 1
-    cosines: dict[int, float] = {}
-    for fact_check_id in ids:
-        if fact_check_id in pool.cosine:
-            cosines[fact_check_id] = pool.cosine[fact_check_id]
-        elif fact_check_vectors is not None and fact_check_id in fact_check_vectors:
-            cosines[fact_check_id] = float(fact_check_vectors[fact_check_id] @ query_vector)
-        else:
-            cosines[fact_check_id] = floor
-    ordered_cosines = sorted(cosines.values(), reverse=True)
-    best_cosine = ordered_cosines[0]
-    second_cosine = ordered_cosines[1] if len(ordered_cosines) > 1 else 0.0
-    ordered_bm25 = sorted(pool.bm25.values(), reverse=True)
-    best_bm25 = ordered_bm25[0] if ordered_bm25 else 0.0
-    second_bm25 = ordered_bm25[1] if len(ordered_bm25) > 1 else 0.0
+    cosine = np.array([pool.cosine.get(i, floor) for i in ids], dtype=np.float64)
+    dense_rank = np.array([pool.cosine_rank.get(i, depth_dense) for i in ids], dtype=np.float64)
+    bm25 = np.array([pool.bm25.get(i, 0.0) for i in ids], dtype=np.float64)
+    lexical_rank = np.array([pool.bm25_rank.get(i, depth_lexical) for i in ids], dtype=np.float64)
+    in_both = np.array([i in pool.cosine and i in pool.bm25 for i in ids], dtype=np.float64)
+    top_cosines = np.sort(cosine)[::-1]
+    best_cosine = float(top_cosines[0])
+    second_cosine = float(top_cosines[1]) if len(ids) > 1 else 0.0
+    top_bm25 = sorted(pool.bm25.values(), reverse=True)
+    best_bm25 = top_bm25[0] if top_bm25 else 0.0
+    second_bm25 = top_bm25[1] if len(top_bm25) > 1 else 0.0
+
     query_profile = _profile(query)
     query_tokens = query_profile.tokens
     query_numbers = query_profile.numbers
     query_capitals = query_profile.capitals
-    query_words = query_profile.words
-    rows: list[tuple[float, ...]] = []
-    for fact_check_id in ids:
-        record = pool.records[fact_check_id]
-        cosine = cosines[fact_check_id]
-        dense_rank = pool.cosine_rank.get(fact_check_id, depth_dense)
-        lexical_rank = pool.bm25_rank.get(fact_check_id, depth_lexical)
-        bm25 = pool.bm25.get(fact_check_id, 0.0)
-        profile = _profile(record.claim)
-        tokens = profile.tokens
-        shared = len(tokens & query_tokens)
-        numbers = profile.numbers
-        capitals = profile.capitals
-        rows.append(
+    profiles = [_profile(pool.records[i].claim) for i in ids]
+    counts = np.array(
+        [
             (
-                cosine,
-                cosine - best_cosine,
-                cosine - (second_cosine if cosine >= best_cosine else best_cosine),
-                1.0 / (1 + dense_rank),
-                bm25 / best_bm25 if best_bm25 > 0 else 0.0,
-                math.log1p(bm25),
-                1.0 / (1 + lexical_rank),
-                (bm25 - (second_bm25 if bm25 >= best_bm25 else best_bm25)) / best_bm25
-                if best_bm25 > 0
-                else 0.0,
-                RRF_K / (RRF_K + dense_rank) + RRF_K / (RRF_K + lexical_rank),
-                float(fact_check_id in pool.cosine and fact_check_id in pool.bm25),
-                shared / max(1, len(tokens | query_tokens)),
-                shared / max(1, len(tokens)),
-                shared / max(1, len(query_tokens)),
-                len(numbers & query_numbers) / max(1, len(numbers)),
-                float(bool(numbers) and not numbers & query_numbers),
-                len(capitals & query_capitals) / max(1, len(capitals)),
-                math.log(profile.words / query_words),
-                float(query_words < 6),
+                len(p.tokens & query_tokens),
+                len(p.tokens),
+                len(p.numbers & query_numbers),
+                len(p.numbers),
+                len(p.capitals & query_capitals),
+                len(p.capitals),
+                p.words,
             )
-        )
-    return ids, np.array(rows, dtype=np.float64)
+            for p in profiles
+        ],
+        dtype=np.float64,
+    )
+    shared, tokens, shared_numbers, numbers, shared_capitals, capitals, words = counts.T
+    if best_bm25 > 0:
+        bm25_norm = bm25 / best_bm25
+        bm25_margin = _margin(bm25, best_bm25, second_bm25) / best_bm25
+    else:
+        bm25_norm = bm25_margin = np.zeros(len(ids))
+    columns = (
+        cosine,
+        cosine - best_cosine,
+        _margin(cosine, best_cosine, second_cosine),
+        1.0 / (1 + dense_rank),
+        bm25_norm,
+        np.log1p(bm25),
+        1.0 / (1 + lexical_rank),
+        bm25_margin,
+        RRF_K / (RRF_K + dense_rank) + RRF_K / (RRF_K + lexical_rank),
+        in_both,
+        shared / np.maximum(1, tokens + len(query_tokens) - shared),
+        shared / np.maximum(1, tokens),
+        shared / max(1, len(query_tokens)),
+        shared_numbers / np.maximum(1, numbers),
+        ((numbers > 0) & (shared_numbers == 0)).astype(np.float64),
+        shared_capitals / np.maximum(1, capitals),
+        np.log(words / query_profile.words),
+        np.full(len(ids), float(query_profile.words < 6)),
+    )
+    return ids, np.column_stack(columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,9 +462,9 @@ class Matcher:
         limit = self.settings.limit if limit is None else limit
         results: list[list[Match]] = []
         pools = self.candidates(texts, vectors, source, search_filter, lexical)
-        for text, vector, pool in zip(texts, vectors, pools, strict=True):
+        for text, pool in zip(texts, pools, strict=True):
             query = clean_query(text)
-            ids, features = pair_features(query, vector, pool)
+            ids, features = pair_features(query, pool)
             scores = self.reranker.score(features)
             confidences = self.reranker.calibration(scores)
             order = np.argsort(-scores, kind="stable")

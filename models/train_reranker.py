@@ -59,10 +59,10 @@ def training_pairs(
     for offset, without in ((0, False), (len(data.queries), True)):
         index = build_index(embedder, data, without_relevant=without)
         pools = matcher.candidates(data.queries, vectors, index)
-        for number, (query, vector, pool, relevant) in enumerate(
-            zip(data.queries, vectors, pools, data.relevant, strict=True)
+        for number, (query, pool, relevant) in enumerate(
+            zip(data.queries, pools, data.relevant, strict=True)
         ):
-            ids, rows = pair_features(clean_query(query), vector, pool)
+            ids, rows = pair_features(clean_query(query), pool)
             features.append(rows)
             labels.append(np.array([int(i in relevant) for i in ids], dtype=np.int64))
             groups.append(np.full(len(ids), offset + number, dtype=np.int64))

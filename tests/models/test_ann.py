@@ -3,7 +3,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.ann import AdaptiveIndex, ExactIndex, HnswIndex
+from models.ann import (
+    EF_SEARCH_ANCHORS,
+    AdaptiveIndex,
+    ExactIndex,
+    HnswIndex,
+    scaled_ef_search,
+)
 
 DIM = 32
 
@@ -122,3 +128,13 @@ def test_small_sets_stay_exact_and_write_nothing(tmp_path: Path) -> None:
     index = AdaptiveIndex.persistent(tmp_path, np.arange(10), _unit(10, 5), threshold=100)
     assert not index.approximate
     assert not any(tmp_path.iterdir())
+
+
+def test_query_beam_grows_with_the_graph_between_measured_anchors() -> None:
+    (small, low), (large, high) = EF_SEARCH_ANCHORS
+    assert scaled_ef_search(10) == low
+    assert scaled_ef_search(small) == low
+    assert scaled_ef_search(large) == high
+    assert scaled_ef_search(50 * large) == high
+    middle = [scaled_ef_search(n) for n in (small * 2, small * 4, small * 8)]
+    assert low < middle[0] < middle[1] < middle[2] < high

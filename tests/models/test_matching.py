@@ -72,6 +72,24 @@ def test_lexical_tokens_stem_and_drop_stop_words() -> None:
     assert lexical_tokens("the of and") == []
 
 
+def test_stem_cache_empties_at_its_limit_and_keeps_answering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import Stemmer
+
+    from models import matching
+
+    monkeypatch.setattr(matching, "_STEMS", matching._Stems())
+    monkeypatch.setattr(matching._Stems, "LIMIT", 3)
+    text = "Governments were hiding vaccinations, elections and floods from voters"
+    expected = Stemmer.Stemmer("english").stemWords(
+        ["governments", "hiding", "vaccinations", "elections", "floods", "voters"]
+    )
+    assert lexical_tokens(text) == expected
+    assert len(matching._STEMS) <= 3
+    assert lexical_tokens(text) == expected
+
+
 def test_lexical_index_ranks_by_bm25_and_honours_mask() -> None:
     index = LexicalIndex()
     index.replace(

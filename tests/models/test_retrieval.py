@@ -10,6 +10,7 @@ from models.matching import FactCheckRecord, SearchFilter
 from models.retrieval import (
     FEATURE_NAMES,
     Calibration,
+    CandidatePool,
     Match,
     Matcher,
     MatcherSettings,
@@ -18,6 +19,7 @@ from models.retrieval import (
     agreement,
     clean_query,
     load_reranker,
+    pair_features,
 )
 from models.verdicts import Verdict
 
@@ -97,6 +99,46 @@ def test_matcher_ranks_calibrates_and_tiers(index: FactCheckIndex, embedder: Emb
         confidences = [m.confidence for m in matches]
         assert confidences == sorted(confidences, reverse=True)
         assert all(0 <= c <= 1 for c in confidences)
+
+
+def test_pair_features_follow_their_definitions() -> None:
+    # 1: found by both stages; 2: dense only; 3: lexical only (gets the lowest cosine).
+    records = {
+        1: _record(1, "Bill Gates puts microchips in 5 vaccines in Texas."),
+        2: _record(2, "Vaccines cause autism."),
+        3: _record(3, "Gates funded 12 microchip studies."),
+    }
+    pool = CandidatePool(
+        records=records,
+        cosine={1: 0.9, 2: 0.7},
+        cosine_rank={1: 0, 2: 1},
+        bm25={3: 4.0, 1: 2.0},
+        bm25_rank={3: 0, 1: 1},
+    )
+    ids, rows = pair_features("Did Bill Gates hide microchips in vaccines?", pool)
+    assert ids == [1, 2, 3]
+    feature = {name: rows[:, i] for i, name in enumerate(FEATURE_NAMES)}
+    np.testing.assert_allclose(feature["cosine"], [0.9, 0.7, 0.7])
+    np.testing.assert_allclose(feature["cosine_gap"], [0.0, -0.2, -0.2], atol=1e-12)
+    np.testing.assert_allclose(feature["cosine_margin"], [0.2, -0.2, -0.2], atol=1e-12)
+    np.testing.assert_allclose(feature["cosine_rank_rr"], [1.0, 0.5, 1 / 4])
+    np.testing.assert_allclose(feature["bm25_norm"], [0.5, 0.0, 1.0])
+    np.testing.assert_allclose(feature["bm25_log"], np.log1p([2.0, 0.0, 4.0]))
+    np.testing.assert_allclose(feature["bm25_rank_rr"], [0.5, 1 / 4, 1.0])
+    np.testing.assert_allclose(feature["bm25_margin"], [-0.5, -1.0, 0.5])
+    np.testing.assert_allclose(feature["rrf"], [60 / 60 + 60 / 61, 60 / 61 + 60 / 63, 60 / 63 + 1])
+    np.testing.assert_allclose(feature["in_both"], [1.0, 0.0, 0.0])
+    # Query stems {bill, gate, hide, microchip, vaccin}; record 1 has those but "hide", plus
+    # "put", "5" and "texa"; record 2 shares "vaccin" of {vaccin, caus, autism}.
+    np.testing.assert_allclose(feature["token_jaccard"], [4 / 8, 1 / 7, 2 / 8])
+    np.testing.assert_allclose(feature["fact_check_coverage"], [4 / 7, 1 / 3, 2 / 5])
+    np.testing.assert_allclose(feature["query_coverage"], [4 / 5, 1 / 5, 2 / 5])
+    np.testing.assert_allclose(feature["number_overlap"], [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(feature["number_mismatch"], [1.0, 0.0, 1.0])
+    # A text's first word is not counted as a capitalised name.
+    np.testing.assert_allclose(feature["capital_overlap"], [1 / 2, 0.0, 0.0])
+    np.testing.assert_allclose(feature["log_length_ratio"], np.log([9 / 7, 3 / 7, 5 / 7]))
+    np.testing.assert_allclose(feature["query_short"], [0.0, 0.0, 0.0])
 
 
 def test_short_claims_never_reach_the_match_tier(index: FactCheckIndex, embedder: Embedder) -> None:
