@@ -13,6 +13,7 @@ from typing import Protocol
 import bm25s
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from models.embedding import Vectors
 from models.verdicts import Verdict
@@ -153,32 +154,41 @@ def lexical_tokens(text: str) -> list[str]:
     return [_STEMS[w] for w in _TOKEN.findall(text.lower()) if w not in _STOPWORDS]
 
 
-def _matching_scores(
-    bm25: bm25s.BM25, tokens: list[str]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-    """Corpus positions holding any of ``tokens`` and their summed BM25 scores.
-
-    Reads the postings of the query's tokens from bm25s's precomputed sparse score matrix,
-    so the work grows with how many documents share a word with the query rather than with
-    the corpus (``BM25.get_scores`` fills and ranks a dense array of every document). The
-    scores are the same as ``get_scores``: a repeated query token counts once per repeat.
-    """
-    token_ids = bm25.get_tokens_ids(tokens)
+def _score_matrix(bm25: bm25s.BM25) -> sparse.csc_matrix:
+    """bm25s's precomputed per-(document, token) BM25 weights as a documents x vocabulary
+    sparse matrix (shares bm25s's arrays)."""
     matrix = bm25.scores
-    indptr, indices, data = matrix["indptr"], matrix["indices"], matrix["data"]
-    spans = [(int(indptr[t]), int(indptr[t + 1])) for t in token_ids]
-    postings = sum(end - start for start, end in spans)
-    if postings == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    docs = np.concatenate([indices[start:end] for start, end in spans])
-    weights = np.concatenate([data[start:end] for start, end in spans])
-    if postings * 8 >= int(matrix["num_docs"]):
-        dense = np.bincount(docs, weights=weights, minlength=int(matrix["num_docs"]))
-        positions = np.flatnonzero(dense)
-        return positions.astype(np.int64), dense[positions].astype(np.float32)
-    positions, inverse = np.unique(docs, return_inverse=True)
-    summed = np.bincount(inverse, weights=weights, minlength=positions.shape[0])
-    return positions.astype(np.int64), summed.astype(np.float32)
+    indptr = matrix["indptr"]
+    return sparse.csc_matrix(
+        (matrix["data"], matrix["indices"], indptr),
+        shape=(int(matrix["num_docs"]), indptr.shape[0] - 1),
+        copy=False,
+    )
+
+
+def _matching_scores(
+    bm25: bm25s.BM25, weights: sparse.csc_matrix, queries: Sequence[list[str]]
+) -> sparse.csc_matrix:
+    """Summed BM25 scores of every document sharing a token with each query.
+
+    One sparse product (documents x vocabulary times vocabulary x queries) reads only the
+    postings of the queries' tokens, so the work grows with how many documents share a word
+    with the queries, not with the corpus. Column ``q`` holds query ``q``'s nonzero scores;
+    they equal bm25s's ``get_scores``, a repeated query token counting once per repeat.
+    """
+    rows: list[int] = []
+    columns: list[int] = []
+    for column, tokens in enumerate(queries):
+        token_ids = bm25.get_tokens_ids(tokens)
+        rows.extend(token_ids)
+        columns.extend([column] * len(token_ids))
+    # Duplicate (token, query) entries are summed: the repeat count.
+    query_matrix = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, columns)),
+        shape=(weights.shape[1], len(queries)),
+    )
+    product: sparse.csc_matrix = sparse.csc_matrix(weights @ query_matrix)
+    return product
 
 
 class LexicalIndex:
@@ -190,6 +200,7 @@ class LexicalIndex:
     def __init__(self) -> None:
         self._ids: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._bm25: bm25s.BM25 | None = None
+        self._weights: sparse.csc_matrix | None = None
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -200,13 +211,15 @@ class LexicalIndex:
         if len(texts) != ids.shape[0]:
             raise ValueError(f"expected {ids.shape[0]} texts, got {len(texts)}")
         bm25: bm25s.BM25 | None = None
+        weights: sparse.csc_matrix | None = None
         if len(texts):
             bm25 = bm25s.BM25()
             # An empty token list would break the index; a placeholder never matches.
             bm25.index([lexical_tokens(t) or ["\x00"] for t in texts], show_progress=False)
+            weights = _score_matrix(bm25)
         with self._lock:
             self._ids = ids.astype(np.int64, copy=False)
-            self._bm25 = bm25
+            self._bm25, self._weights = bm25, weights
 
     def search(
         self,
@@ -223,16 +236,24 @@ class LexicalIndex:
                 rows are excluded. Ignored if its length no longer matches the corpus.
         """
         with self._lock:
-            ids, bm25 = self._ids, self._bm25
+            ids, bm25, weights = self._ids, self._bm25, self._weights
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        if bm25 is None or weights is None or k <= 0 or not texts:
+            return [empty for _ in texts]
+        scores_by_query = _matching_scores(bm25, weights, [lexical_tokens(t) for t in texts])
+        indptr, indices, data = (
+            scores_by_query.indptr,
+            scores_by_query.indices,
+            scores_by_query.data,
+        )
+        use_mask = mask is not None and mask.shape == ids.shape
         results: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = []
-        for text in texts:
-            tokens = lexical_tokens(text)
-            if bm25 is None or not tokens or k <= 0:
-                results.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)))
-                continue
-            positions, scores = _matching_scores(bm25, tokens)
-            if mask is not None and mask.shape == ids.shape:
-                keep = mask[positions]
+        for column in range(len(texts)):
+            start, end = int(indptr[column]), int(indptr[column + 1])
+            positions = indices[start:end].astype(np.int64)
+            scores = data[start:end].astype(np.float32)
+            if use_mask:
+                keep = mask[positions]  # type: ignore[index]
                 positions, scores = positions[keep], scores[keep]
             keep = scores > 0
             positions, scores = positions[keep], scores[keep]
