@@ -24,6 +24,7 @@ from models.matching import (
     LexicalIndex,
     SearchFilter,
 )
+from models.retrieval import OverlapTable
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class _Texts:
 
     lexical: LexicalIndex
     records: dict[int, FactCheckRecord]
+    overlap: OverlapTable | None = None
     masks: dict[SearchFilter, npt.NDArray[np.bool_]] = field(default_factory=dict)
 
     def mask(self, search_filter: SearchFilter) -> npt.NDArray[np.bool_]:
@@ -190,14 +192,18 @@ class FactCheckIndex:
         def build() -> None:
             lexical = LexicalIndex()
             lexical_ids = np.fromiter(by_id, dtype=np.int64, count=len(by_id))
-            lexical.replace(lexical_ids, [r.claim for r in by_id.values()])
+            claims = [r.claim for r in by_id.values()]
+            lexical.replace(lexical_ids, claims)
+            overlap = OverlapTable(lexical_ids, claims)
             # On the thread, wait out any sync in progress (callers hold the lock already).
             with self._reload_lock if threaded else contextlib.nullcontext():
                 if generation == self._lexical_generation:
-                    self._texts = _Texts(lexical, by_id)
+                    self._texts = _Texts(lexical, by_id, overlap)
 
         if threaded:
-            self._texts = _Texts(self._texts.lexical, by_id)
+            # Until the thread is done, the old overlap table answers too: a changed claim
+            # is compared by its old words, a new one profiled on the spot.
+            self._texts = _Texts(self._texts.lexical, by_id, self._texts.overlap)
             self._lexical_rebuild = threading.Thread(
                 target=build, name="claimflag-bm25", daemon=True
             )
@@ -239,6 +245,10 @@ class FactCheckIndex:
                     break
             results.append(found)
         return results
+
+    def overlap_table(self) -> OverlapTable | None:
+        """The overlap features' sets of the records held (``models.retrieval``)."""
+        return self._texts.overlap
 
     def lexical(
         self, texts: Sequence[str], *, k: int, search_filter: SearchFilter | None = None

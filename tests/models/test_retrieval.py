@@ -14,9 +14,11 @@ from models.retrieval import (
     Match,
     Matcher,
     MatcherSettings,
+    OverlapTable,
     Reranker,
     Tier,
     agreement,
+    article_features,
     clean_query,
     load_reranker,
     pair_features,
@@ -139,6 +141,53 @@ def test_pair_features_follow_their_definitions() -> None:
     np.testing.assert_allclose(feature["capital_overlap"], [1 / 2, 0.0, 0.0])
     np.testing.assert_allclose(feature["log_length_ratio"], np.log([9 / 7, 3 / 7, 5 / 7]))
     np.testing.assert_allclose(feature["query_short"], [0.0, 0.0, 0.0])
+
+
+def test_article_features_with_an_overlap_table_equal_the_per_record_ones() -> None:
+    records = {
+        r.id: r
+        for r in [
+            *RECORDS,
+            _record(6, "In 2020, 5 million Texans voted twice, says Ted Cruz."),
+            _record(7, "Texas voted 2020"),
+        ]
+    }
+    queries = [
+        "Ted Cruz says 5 million people in Texas voted twice in 2020",
+        "Bill Gates and microchips",
+        "nothing",
+    ]
+    pools = [
+        CandidatePool(
+            records={i: records[i] for i in (6, 7, 2)},
+            cosine={6: 0.8, 7: 0.5},
+            cosine_rank={6: 0, 7: 1},
+            bm25={2: 0.5},
+            bm25_rank={2: 0},
+        ),
+        CandidatePool(
+            records={i: records[i] for i in (2, 5)},
+            cosine={2: 0.9, 5: 0.2},
+            cosine_rank={2: 0, 5: 1},
+            bm25={},
+            bm25_rank={},
+        ),
+        CandidatePool({}, {}, {}, {}, {}),
+    ]
+    # Record 7 is missing from the table: it is profiled on the spot.
+    table_ids = np.array([6, 5, 4, 3, 2, 1], dtype=np.int64)
+    table = OverlapTable(table_ids, [records[int(i)].claim for i in table_ids])
+    ids, with_table, offsets = article_features(queries, pools, table)
+    same_ids, without, same_offsets = article_features(queries, pools)
+    assert ids == same_ids == [[6, 7, 2], [2, 5], []]
+    assert offsets.tolist() == same_offsets.tolist() == [0, 3, 5, 5]
+    np.testing.assert_array_equal(with_table, without)
+    jaccard = with_table[:, FEATURE_NAMES.index("token_jaccard")]
+    assert jaccard[0] > jaccard[1] > 0
+    for number, (query, pool) in enumerate(zip(queries, pools, strict=True)):
+        single_ids, single = pair_features(query, pool, table)
+        assert single_ids == ids[number]
+        np.testing.assert_array_equal(single, with_table[offsets[number] : offsets[number + 1]])
 
 
 def test_short_claims_never_reach_the_match_tier(index: FactCheckIndex, embedder: Embedder) -> None:
