@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     precision: Precision = Field(
         default=Precision.AUTO, description="Encoder precision: auto (bf16 with AMX), fp32, bf16."
     )
+    blas_threads: int = Field(
+        default=1,
+        ge=0,
+        description=(
+            "Threads numpy's BLAS may use (0: its own default). The pipeline's matrix"
+            " products are small, and idle BLAS threads spin on the cores the next encode"
+            " needs."
+        ),
+    )
     check_worthiness_threshold: float | None = Field(
         default=None,
         ge=0,

@@ -42,7 +42,12 @@ def build_pipeline(settings: Settings) -> Pipeline:
         top_k=settings.top_k,
         max_age_days=settings.max_age_days,
     )
-    return Pipeline(embedder, load_scorer(settings.check_worthiness_threshold), matching)
+    return Pipeline(
+        embedder,
+        load_scorer(settings.check_worthiness_threshold),
+        matching,
+        blas_threads=settings.blas_threads or None,
+    )
 
 
 def build_search_backend(

@@ -117,3 +117,17 @@ def test_fact_checks_after_publication_are_not_evidence(
         ARTICLE, _ListSource(embedder, RECORDS), published_at=dt.date(2024, 1, 1)
     )
     assert not any(c.flagged for c in analysis.claims)
+
+
+def test_pipeline_limits_numpy_blas_threads(embedder: Embedder) -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from models.checkworthiness import RuleScorer
+
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    assert blas, "numpy's BLAS should be visible to threadpoolctl"
+    with threadpool_limits(limits=2, user_api="blas"):
+        Pipeline(embedder, RuleScorer(), blas_threads=1)
+        assert {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == {1}
+        Pipeline(embedder, RuleScorer(), blas_threads=None)
+        assert {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == {1}
