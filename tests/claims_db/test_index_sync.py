@@ -47,6 +47,9 @@ def test_sync_loads_only_changes_and_survives_a_pruned_log(
     with session_factory() as session:  # behind the pruned log: a full reload
         assert index.sync(session) is True
     assert len(index) == 4
+    table = index.overlap_table()
+    assert table is not None
+    assert (table.rows([first, *later]) >= 0).all()
     for fact_check_id, seed in zip([first, *later], (1, 2, 3, 4), strict=True):
         assert index.nearest(_unit(seed)[None, :], k=1)[0][0].fact_check.id == fact_check_id
 
@@ -72,3 +75,8 @@ def test_large_indexes_rebuild_bm25_on_a_thread_after_a_change(
     assert index._lexical_rebuild is not None
     index._lexical_rebuild.join(timeout=30)
     assert [c.fact_check.id for c in index.lexical(["claim 3"], k=1)[0]] == [third]
+    # The re-ranker's overlap table is rebuilt with the BM25 index.
+    table = index.overlap_table()
+    assert table is not None
+    assert table.rows([first, second, third]).tolist()[0] == -1
+    assert (table.rows([second, third]) >= 0).all()
