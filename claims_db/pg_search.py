@@ -241,9 +241,17 @@ def refresh_text_statistics(session: Session) -> None:
     """Recount the term statistics behind lexical search (PostgreSQL; elsewhere a no-op).
 
     Runs ``REFRESH MATERIALIZED VIEW CONCURRENTLY`` on the lexeme counts, so searches go on
-    meanwhile, then the one-row totals. Call after bulk imports; single writes need not.
+    meanwhile, then the one-row totals, then ``ANALYZE`` on the searched tables and views:
+    right after a bulk import the planner's row estimates are those of the empty tables
+    until autovacuum comes round, and a 40-sentence article on 20k fresh fact-checks took
+    1.15 s instead of ~0.2 s in that window. Call after bulk imports; single writes need not.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
     session.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY fact_check_lexemes"))
     session.execute(text("REFRESH MATERIALIZED VIEW fact_check_text_stats"))
+    session.execute(
+        text(
+            "ANALYZE fact_checks, fact_check_embeddings, fact_check_lexemes, fact_check_text_stats"
+        )
+    )
