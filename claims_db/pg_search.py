@@ -244,7 +244,7 @@ def refresh_text_statistics(session: Session) -> None:
     meanwhile, then the one-row totals, then ``ANALYZE`` on the searched tables and views:
     right after a bulk import the planner's row estimates are those of the empty tables
     until autovacuum comes round, and a 40-sentence article on 20k fresh fact-checks took
-    1.15 s instead of ~0.2 s in that window. Call after bulk imports; single writes need not.
+    1.15 s instead of 0.24 s in that window. Call after bulk imports; single writes need not.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
