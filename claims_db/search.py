@@ -23,6 +23,7 @@ from models.matching import (
     FactCheckSource,
     LexicalIndex,
     SearchFilter,
+    lexical_tokens,
 )
 from models.retrieval import OverlapTable
 
@@ -193,8 +194,9 @@ class FactCheckIndex:
             lexical = LexicalIndex()
             lexical_ids = np.fromiter(by_id, dtype=np.int64, count=len(by_id))
             claims = [r.claim for r in by_id.values()]
-            lexical.replace(lexical_ids, claims)
-            overlap = OverlapTable(lexical_ids, claims)
+            tokens = [lexical_tokens(claim) for claim in claims]
+            lexical.replace(lexical_ids, claims, tokens)
+            overlap = OverlapTable(lexical_ids, claims, tokens)
             # On the thread, wait out any sync in progress (callers hold the lock already).
             with self._reload_lock if threaded else contextlib.nullcontext():
                 if generation == self._lexical_generation:

@@ -332,8 +332,7 @@ class AdaptiveIndex:
     ) -> None:
         self.dimension = dimension
         self.threshold = threshold
-        self._hnsw_parameters = {"m": m, "ef_construction": ef_construction}
-        self._ef_search = ef_search
+        self._m, self._ef_construction, self._ef_search = m, ef_construction, ef_search
         self._exact: ExactIndex | None = ExactIndex(dimension)
         self._active: ExactIndex | HnswIndex = self._exact
         if threshold <= 0:
@@ -388,7 +387,7 @@ class AdaptiveIndex:
                 graph.upsert(ids[stale], vectors[stale])
                 logger.info("HNSW graph read from %s; %d vectors patched", directory, changed)
         if graph is None:
-            graph = HnswIndex(dimension, m=m, ef_construction=ef_construction, ef_search=ef_search)
+            graph = index._new_graph()
             graph.upsert(ids, vectors)
         if changed:
             try:
@@ -406,8 +405,16 @@ class AdaptiveIndex:
     def __len__(self) -> int:
         return len(self._active)
 
+    def _new_graph(self) -> HnswIndex:
+        return HnswIndex(
+            self.dimension,
+            m=self._m,
+            ef_construction=self._ef_construction,
+            ef_search=self._ef_search,
+        )
+
     def _switch(self) -> None:
-        hnsw = HnswIndex(self.dimension, ef_search=self._ef_search, **self._hnsw_parameters)
+        hnsw = self._new_graph()
         if self._exact is not None:
             ids, vectors = self._exact.items()
             hnsw.upsert(ids, vectors)

@@ -206,16 +206,26 @@ class LexicalIndex:
     def __len__(self) -> int:
         return int(self._ids.shape[0])
 
-    def replace(self, ids: npt.NDArray[np.int64], texts: Sequence[str]) -> None:
-        """Swap in a new corpus: ``texts[i]`` is the text of fact-check ``ids[i]``."""
+    def replace(
+        self,
+        ids: npt.NDArray[np.int64],
+        texts: Sequence[str],
+        tokens: Sequence[list[str]] | None = None,
+    ) -> None:
+        """Swap in a new corpus: ``texts[i]`` is the text of fact-check ``ids[i]``.
+
+        ``tokens``, when given, is ``lexical_tokens`` of each text, already computed.
+        """
         if len(texts) != ids.shape[0]:
             raise ValueError(f"expected {ids.shape[0]} texts, got {len(texts)}")
+        if tokens is None:
+            tokens = [lexical_tokens(t) for t in texts]
         bm25: bm25s.BM25 | None = None
         weights: sparse.csc_matrix | None = None
         if len(texts):
             bm25 = bm25s.BM25()
             # An empty token list would break the index; a placeholder never matches.
-            bm25.index([lexical_tokens(t) or ["\x00"] for t in texts], show_progress=False)
+            bm25.index([t or ["\x00"] for t in tokens], show_progress=False)
             weights = _score_matrix(bm25)
         with self._lock:
             self._ids = ids.astype(np.int64, copy=False)

@@ -177,8 +177,13 @@ class _TextProfile:
 @lru_cache(maxsize=100_000)
 def _profile(text: str) -> _TextProfile:
     """What the overlap features need from a text; cached, as fact-checks recur across queries."""
+    return _make_profile(text, lexical_tokens(text))
+
+
+def _make_profile(text: str, tokens: list[str]) -> _TextProfile:
+    """``_profile`` of ``text`` whose ``lexical_tokens`` are already known."""
     return _TextProfile(
-        tokens=frozenset(lexical_tokens(text)),
+        tokens=frozenset(tokens),
         numbers=frozenset(_numbers(text)),
         capitals=frozenset(_capitalised(text)),
         words=max(1, len(text.split())),
@@ -210,17 +215,26 @@ class OverlapTable:
     Args:
         ids: Fact-check ids.
         texts: Their claim texts, ``texts[i]`` for ``ids[i]``.
+        tokens: ``lexical_tokens`` of each text when already computed (the BM25 index
+            needs them too); None tokenises here.
     """
 
-    def __init__(self, ids: npt.NDArray[np.int64], texts: Sequence[str]) -> None:
+    def __init__(
+        self,
+        ids: npt.NDArray[np.int64],
+        texts: Sequence[str],
+        tokens: Sequence[list[str]] | None = None,
+    ) -> None:
         order = np.argsort(ids, kind="stable")
         self._sorted_ids = ids[order]
         self._rows = order
         words = array("d")
         lengths = [array("q") for _ in range(3)]
         members = [array("q") for _ in range(3)]
-        for text in texts:
-            profile = _profile.__wrapped__(text)
+        if tokens is None:
+            tokens = [lexical_tokens(t) for t in texts]
+        for text, text_tokens in zip(texts, tokens, strict=True):
+            profile = _make_profile(text, text_tokens)
             words.append(profile.words)
             for length, member, values in zip(
                 lengths,
