@@ -254,3 +254,12 @@ def test_official_map_definition() -> None:
     rows = reliability_table([0.95, 0.97, 0.2], [True, False, False], [0.0, 0.5, 1.0])
     assert rows[0][1:] == (1, pytest.approx(0.2), 0.0)
     assert rows[1][1] == 2 and rows[1][3] == pytest.approx(0.5)
+
+
+def test_capitalised_names_skip_text_and_sentence_openings() -> None:
+    from models.retrieval import _capitalised
+
+    text = "Police said Boris Johnson met NATO. Later he left! Then McDonald's shut\nPeople.\nA"
+    # "Police", "Later" and "Then" open the text or a sentence; "People" follows a line
+    # break with no sentence end before it, so it counts; a single capital letter does not.
+    assert _capitalised(text) == {"boris", "johnson", "nato", "mcdonald", "people"}
