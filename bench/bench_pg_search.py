@@ -32,15 +32,30 @@ from bench_pipeline import add_filler_postgres
 from claims_db.db import make_engine, make_session_factory
 from claims_db.local_pg import LocalPostgres
 from claims_db.migrate import upgrade
-from claims_db.pg_search import PgFactCheckSource
+from claims_db.pg_search import (
+    HNSW_EF_CONSTRUCTION,
+    HNSW_M,
+    PgFactCheckSource,
+    hnsw_index_ddl,
+)
 from models.embedding import Embedder
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--ef", type=int, nargs="+", default=[40, 100, 200])
+    parser.add_argument(
+        "--ef",
+        type=int,
+        nargs="+",
+        default=[40, 100, 200],
+        help="beam widths to try; the service's default for each size is added",
+    )
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--m", type=int, default=HNSW_M, help="graph degree (migration: 32)")
+    parser.add_argument(
+        "--ef-construction", type=int, default=HNSW_EF_CONSTRUCTION, help="build beam"
+    )
     parser.add_argument("--output", default="pg_search", help="results file under bench/results")
     args = parser.parse_args()
 
@@ -61,7 +76,8 @@ def main() -> None:
             name = f"search_{size}"
             url = server.create_database(name)
             upgrade(url)
-            build = add_filler_postgres(url, real, claims, 1, size)
+            ddl = hnsw_index_ddl(args.m, args.ef_construction)
+            build = add_filler_postgres(url, real, claims, 1, size, index_ddl=ddl)
             # The same vectors, for exact search: filler ids 1..size, no real rows here.
             vectors = np.concatenate(
                 [
@@ -72,7 +88,8 @@ def main() -> None:
             truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :10] + 1
             engine = make_engine(url)
             source = PgFactCheckSource(make_session_factory(engine), embedder.model_name)
-            for ef in args.ef:
+            default_ef = source.beam()  # scaled with the table, as the service runs it
+            for ef in sorted({*args.ef, default_ef}):
                 source.ef_search = ef
                 found = source.nearest(queries, k=10)
                 recall = np.mean(
@@ -89,8 +106,10 @@ def main() -> None:
                 rows.append(
                     {
                         "size": size,
+                        "m": args.m,
+                        "ef_construction": args.ef_construction,
                         "hnsw_build_s": round(build, 1),
-                        "ef_search": ef,
+                        "ef_search": f"{ef} (default)" if ef == default_ef else ef,
                         "search_40_ms": round(statistics.median(times) * 1000, 1),
                         "recall_at_10": round(float(recall), 4),
                     }
@@ -103,7 +122,15 @@ def main() -> None:
     print(f"\nraw encode of 40 sentences: {encode_ms} ms ({embedder.precision.value})")
     print(
         table(
-            ["fact-checks", "HNSW build (s)", "ef_search", "search, 40 queries (ms)", "recall@10"],
+            [
+                "fact-checks",
+                "m",
+                "ef_construction",
+                "HNSW build (s)",
+                "ef_search",
+                "search, 40 queries (ms)",
+                "recall@10",
+            ],
             [list(row.values()) for row in rows],
         )
     )

@@ -43,7 +43,7 @@ from claims_db.db import make_engine, make_session_factory
 from claims_db.ingest import ingest
 from claims_db.local_pg import LocalPostgres
 from claims_db.migrate import upgrade
-from claims_db.pg_search import refresh_text_statistics
+from claims_db.pg_search import hnsw_index_ddl, refresh_text_statistics
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.pipeline import Pipeline
@@ -54,10 +54,6 @@ from service.config import Settings
 from service.runtime import build_search_backend
 
 FILLER_CHUNK = 50_000
-HNSW_DDL = (
-    "CREATE INDEX ix_fact_check_embeddings_vector_hnsw ON fact_check_embeddings "
-    "USING hnsw (vector vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
-)
 
 
 def sentences_of(text_: str) -> list[str]:
@@ -105,11 +101,17 @@ def add_filler_sqlite(
 
 
 def add_filler_postgres(
-    url: str, real: np.ndarray, claims: list[str], start_id: int, count: int
+    url: str,
+    real: np.ndarray,
+    claims: list[str],
+    start_id: int,
+    count: int,
+    index_ddl: str | None = None,
 ) -> float:
     """Binary COPY of filler rows, the HNSW index rebuilt and the term statistics recounted.
 
-    Returns the HNSW build seconds.
+    ``index_ddl`` builds the graph (default: the migrations' own parameters). Returns the
+    HNSW build seconds.
     """
     import psycopg
     from pgvector.psycopg import register_vector
@@ -180,10 +182,10 @@ def add_filler_postgres(
             "SELECT setval(pg_get_serial_sequence('fact_checks', 'id'), max(id)) FROM fact_checks"
         )
         connection.commit()
-        connection.execute("SET maintenance_work_mem = '3GB'")
+        connection.execute("SET maintenance_work_mem = '6GB'")
         connection.execute("SET max_parallel_maintenance_workers = 1")
         with Timer() as build:
-            connection.execute(HNSW_DDL)
+            connection.execute(index_ddl or hnsw_index_ddl())
             connection.commit()
         connection.autocommit = True
         connection.execute("VACUUM ANALYZE fact_checks")

@@ -24,6 +24,11 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+def downgrade(database_url: str, revision: str) -> None:
+    """Revert migrations down to ``revision``."""
+    command.downgrade(alembic_config(database_url), revision)
+
+
 def head_revision(database_url: str) -> str | None:
     """The newest migration revision shipped with the package."""
     return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()

@@ -7,23 +7,34 @@ API replicas see a fact-check the moment its transaction commits.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Row, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims_db.repository import to_record
+from models.ann import scaled_ef_search
 from models.embedding import Vectors
 from models.matching import Candidate, SearchFilter
 
 logger = logging.getLogger(__name__)
 
-# HNSW beam width per query; 0.8's iterative scan keeps walking the graph when filters
-# (publication date, language) reject candidates, so filtered searches still fill k.
-DEFAULT_EF_SEARCH = 100
+# HNSW beam width per query, scaled with the table (``models.ann.scaled_ef_search``) unless
+# set. Measured on the m 32 / ef_construction 200 graph with bench/bench_pg_search.py
+# (README, Benchmarks): at 100k rows ef_search 64 gives recall@10 0.9905 (48: 0.986); the
+# 1M anchor is the in-memory graph's 256 until the 1M pgvector run sets it. pgvector 0.8's
+# iterative scan keeps walking the graph when filters (publication date, language) reject
+# candidates, so filtered searches still fill k.
+PG_EF_SEARCH_ANCHORS = ((100_000, 64), (1_000_000, 256))
+# How long a process trusts its estimate of the table's size before asking again.
+SIZE_ESTIMATE_SECONDS = 60.0
+# The pgvector graph's build parameters (set by migration 0006; bench/ builds the same).
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 200
+HNSW_INDEX = "ix_fact_check_embeddings_vector_hnsw"
 # Most rows a lexical query's candidate lexemes may match (see ``lexical``); measured by
 # bench/bench_pg_matching.py for matching quality and latency.
 DEFAULT_LEXICAL_BUDGET = 300
@@ -66,8 +77,20 @@ _MIN_CHUNK = 8
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="claimflag-pgvector")
 
 
-def _vector_literal(vector: np.ndarray[Any, Any]) -> str:
-    return "[" + ",".join(f"{x:.7g}" for x in vector.tolist()) + "]"
+def _send_vectors_in_binary(session: Session) -> None:
+    """Let the session's connection send numpy vectors in pgvector's binary format.
+
+    Formatting an article's 42 vectors as text literals took ~10 ms of Python per article
+    (and PostgreSQL then parsed 16k decimals); the binary form is a byte swap. Registered
+    once per pooled connection (four catalog lookups), remembered in the connection's
+    ``info``.
+    """
+    connection = session.connection()
+    if not connection.info.get("pgvector_binary"):
+        from pgvector.psycopg import register_vector
+
+        register_vector(connection.connection.dbapi_connection)  # type: ignore[arg-type]
+        connection.info["pgvector_binary"] = True
 
 
 class PgFactCheckSource:
@@ -76,7 +99,8 @@ class PgFactCheckSource:
     Args:
         session_factory: Sessions on the PostgreSQL database (migrated to 0005 or later).
         model_name: Embeddings stored under this model name are searched.
-        ef_search: ``hnsw.ef_search`` for dense queries. Defaults to 100.
+        ef_search: ``hnsw.ef_search`` for dense queries. Defaults to None: scaled with the
+            table's estimated size between ``PG_EF_SEARCH_ANCHORS``.
         lexical_budget: Most rows the candidate lexemes of one lexical query may match.
             Defaults to ``DEFAULT_LEXICAL_BUDGET``.
         parallel: Connections an article's dense queries are spread over. Defaults to 2.
@@ -89,7 +113,7 @@ class PgFactCheckSource:
         session_factory: sessionmaker[Session],
         model_name: str,
         *,
-        ef_search: int = DEFAULT_EF_SEARCH,
+        ef_search: int | None = None,
         lexical_budget: int = DEFAULT_LEXICAL_BUDGET,
         parallel: int = 2,
     ) -> None:
@@ -98,6 +122,7 @@ class PgFactCheckSource:
         self.ef_search = ef_search
         self.lexical_budget = lexical_budget
         self.parallel = parallel
+        self._size_estimate: tuple[float, int] | None = None
 
     def __len__(self) -> int:
         with self.session_factory() as session:
@@ -151,15 +176,36 @@ class PgFactCheckSource:
         """
         if vectors.shape[0] == 0:
             return []
+        beam = self.beam()
         chunk = max(_MIN_CHUNK, -(-vectors.shape[0] // max(1, self.parallel)))
         if vectors.shape[0] <= chunk:
-            return self._nearest(vectors, k, search_filter)
+            return self._nearest(vectors, k, search_filter, beam)
         parts = [vectors[start : start + chunk] for start in range(0, vectors.shape[0], chunk)]
-        answers = _POOL.map(lambda part: self._nearest(part, k, search_filter), parts)
+        answers = _POOL.map(lambda part: self._nearest(part, k, search_filter, beam), parts)
         return [row for answer in answers for row in answer]
 
+    def beam(self) -> int:
+        """The ``hnsw.ef_search`` used now: the set one, or scaled with the table's size."""
+        if self.ef_search is not None:
+            return int(self.ef_search)
+        now = time.monotonic()
+        if self._size_estimate is None or now - self._size_estimate[0] > SIZE_ESTIMATE_SECONDS:
+            with self.session_factory() as session:
+                # The planner's row estimate: free, and close enough to pick a beam. -1 (or
+                # NULL) until the table was first analysed; then count.
+                rows = session.scalar(
+                    text(
+                        "SELECT reltuples FROM pg_class"
+                        " WHERE oid = to_regclass('fact_check_embeddings')"
+                    )
+                )
+                if rows is None or rows < 0:
+                    rows = session.scalar(text("SELECT count(*) FROM fact_check_embeddings"))
+            self._size_estimate = (now, int(rows or 0))
+        return scaled_ef_search(self._size_estimate[1], PG_EF_SEARCH_ANCHORS)
+
     def _nearest(
-        self, vectors: Vectors, k: int, search_filter: SearchFilter | None
+        self, vectors: Vectors, k: int, search_filter: SearchFilter | None, beam: int
     ) -> list[list[Candidate]]:
         conditions, parameters = _filter_sql(search_filter)
         statement = text(
@@ -173,13 +219,10 @@ class PgFactCheckSource:
             ") AS hit "
             "ORDER BY q.ord, hit.distance"
         )
-        parameters |= {
-            "queries": [_vector_literal(v) for v in vectors],
-            "model": self.model_name,
-            "k": k,
-        }
+        parameters |= {"queries": list(vectors), "model": self.model_name, "k": k}
         with self.session_factory() as session, session.begin():
-            session.execute(text(f"SET LOCAL hnsw.ef_search = {max(int(self.ef_search), k)}"))
+            _send_vectors_in_binary(session)
+            session.execute(text(f"SET LOCAL hnsw.ef_search = {min(max(beam, k), 1000)}"))
             session.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
             rows = session.execute(statement, parameters).all()
             return self._collect(session, rows, vectors.shape[0])
@@ -235,6 +278,14 @@ class PgFactCheckSource:
         with self.session_factory() as session, session.begin():
             rows = session.execute(statement, parameters).all()
             return self._collect(session, rows, len(texts))
+
+
+def hnsw_index_ddl(m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION) -> str:
+    """``CREATE INDEX`` for the embeddings' HNSW graph (cosine), as migration 0006 builds it."""
+    return (
+        f"CREATE INDEX {HNSW_INDEX} ON fact_check_embeddings USING hnsw "
+        f"(vector vector_cosine_ops) WITH (m = {int(m)}, ef_construction = {int(ef_construction)})"
+    )
 
 
 def refresh_text_statistics(session: Session) -> None:

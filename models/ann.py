@@ -45,9 +45,17 @@ EF_SEARCH_ANCHORS = ((100_000, 96), (1_000_000, 256))
 DEFAULT_HNSW_EF_SEARCH: int | None = None
 
 
-def scaled_ef_search(size: int) -> int:
-    """The query beam width for a graph of ``size`` vectors (see ``EF_SEARCH_ANCHORS``)."""
-    (small, low), (large, high) = EF_SEARCH_ANCHORS
+def scaled_ef_search(
+    size: int, anchors: tuple[tuple[int, int], tuple[int, int]] = EF_SEARCH_ANCHORS
+) -> int:
+    """The query beam width for a graph of ``size`` vectors.
+
+    Args:
+        size: Vectors in the graph.
+        anchors: Two measured (size, beam) points; the beam is log-interpolated between
+            them and held flat outside. Defaults to ``EF_SEARCH_ANCHORS`` (hnswlib).
+    """
+    (small, low), (large, high) = anchors
     if size <= small:
         return low
     if size >= large:

@@ -89,8 +89,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Fact-checks at which in-memory search switches from exact to HNSW.",
     )
-    pg_ef_search: int = Field(
-        default=100, ge=1, le=1000, description="pgvector hnsw.ef_search for PostgreSQL search."
+    pg_ef_search: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description=(
+            "pgvector hnsw.ef_search for PostgreSQL search; unset: scaled with the table's"
+            " size (64 up to 100k fact-checks, 256 from 1M)."
+        ),
     )
     pg_lexical_budget: int = Field(
         default=DEFAULT_LEXICAL_BUDGET,

@@ -4,7 +4,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims_db.db import make_engine, make_session_factory
 from claims_db.ingest import ingest
+from claims_db.migrate import downgrade, upgrade
 from claims_db.pg_search import PgFactCheckSource
 from claims_db.repository import FactCheckInput
 from claims_db.search import FactCheckIndex
@@ -107,7 +109,11 @@ def test_migration_built_the_hnsw_and_full_text_indexes(seeded: sessionmaker[Ses
                 )
             ).all()
         )
-    assert any("USING hnsw (vector vector_cosine_ops)" in d for d in definitions)
+    hnsw = [d for d in definitions if "USING hnsw (vector vector_cosine_ops)" in d]
+    # Migration 0006 rebuilt 0004's graph denser, under the same name.
+    assert len(hnsw) == 1
+    assert "ix_fact_check_embeddings_vector_hnsw " in hnsw[0]
+    assert "m='32'" in hnsw[0] and "ef_construction='200'" in hnsw[0]
     assert any("USING gin (claim_search)" in d for d in definitions)
     assert "ix_fact_check_embeddings_vector_hnsw" in plan
 
@@ -165,3 +171,49 @@ def test_lexical_candidates_come_from_the_rarest_words_within_the_budget(
     # A claim whose every word is commoner than the budget gets no lexical candidates.
     source = PgFactCheckSource(seeded, embedder.model_name, lexical_budget=2)
     assert source.lexical(["zeppelins"], k=10) == [[]]
+
+
+def _hnsw_options(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return str(
+                connection.scalar(
+                    text(
+                        "SELECT array_to_string(c.reloptions, ',') FROM pg_class c "
+                        "WHERE c.relname = 'ix_fact_check_embeddings_vector_hnsw'"
+                    )
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+def test_migration_0006_rebuilds_the_graph_denser_and_back(
+    empty_database_url: str, embedder: Embedder
+) -> None:
+    upgrade(empty_database_url, "0005")
+    engine = make_engine(empty_database_url)
+    ingest(make_session_factory(engine), embedder, [BRIDGE])
+    engine.dispose()
+    assert _hnsw_options(empty_database_url) == "m=16,ef_construction=64"
+
+    upgrade(empty_database_url)
+    assert _hnsw_options(empty_database_url) == "m=32,ef_construction=200"
+    source = PgFactCheckSource(
+        make_session_factory(make_engine(empty_database_url)), embedder.model_name
+    )
+    [hits] = source.nearest(embedder.encode(["repairs of the Forth bridge cost"]), k=1)
+    assert [c.fact_check.url for c in hits] == [BRIDGE.url]
+
+    downgrade(empty_database_url, "0005")
+    assert _hnsw_options(empty_database_url) == "m=16,ef_construction=64"
+
+
+def test_beam_scales_with_the_table_unless_set(seeded: sessionmaker[Session]) -> None:
+    from claims_db.pg_search import PG_EF_SEARCH_ANCHORS
+
+    (_, small_beam), _ = PG_EF_SEARCH_ANCHORS
+    # A few dozen rows: the smallest measured beam.
+    assert PgFactCheckSource(seeded, "all-MiniLM-L6-v2").beam() == small_beam
+    assert PgFactCheckSource(seeded, "all-MiniLM-L6-v2", ef_search=300).beam() == 300
