@@ -28,7 +28,7 @@ from claims_db.pg_search import PgFactCheckSource, refresh_text_statistics
 from models.embedding import Embedder
 from models.eval_matching import build_index, cached_encode, load_checkthat, metrics
 from models.matching import FactCheckSource
-from models.retrieval import Matcher, clean_query
+from models.retrieval import Matcher, clean_query, lexical_profile
 
 BATCH = 40  # queries per round trip, as for a 40-sentence article
 
@@ -63,12 +63,13 @@ def copy_vclaims(url: str, records: list[Any], vectors: np.ndarray, model_name: 
                         )
                     )
             with cursor.copy(
-                "COPY fact_check_embeddings (fact_check_id, model_name, vector, created_at)"
-                " FROM STDIN (FORMAT BINARY)"
+                "COPY fact_check_embeddings (fact_check_id, model_name, vector,"
+                " lexical_profile, created_at) FROM STDIN (FORMAT BINARY)"
             ) as copy:
-                copy.set_types(["int4", "varchar", "vector", "timestamptz"])
+                copy.set_types(["int4", "varchar", "vector", "text", "timestamptz"])
                 for record, vector in zip(records, vectors, strict=True):
-                    copy.write_row((record.id + 1, model_name, vector, now))
+                    profile = lexical_profile(record.claim)
+                    copy.write_row((record.id + 1, model_name, vector, profile, now))
         connection.commit()
         connection.autocommit = True
         connection.execute("VACUUM ANALYZE fact_checks")

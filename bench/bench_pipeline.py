@@ -47,6 +47,7 @@ from claims_db.pg_search import hnsw_index_ddl, refresh_text_statistics
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.pipeline import Pipeline
+from models.retrieval import lexical_profile
 from models.segmentation import SegmentKind, segment
 from service.analysis.schemas import AnalyzeRequest
 from service.analysis.service import analyze_article
@@ -77,6 +78,7 @@ def add_filler_sqlite(
         for offset in range(0, count, FILLER_CHUNK):
             size = min(FILLER_CHUNK, count - offset)
             first = start_id + offset
+            rows = list(filler_rows(first, size, seed=first, real_claims=claims))
             cursor.executemany(
                 "INSERT INTO fact_checks (id, claim, claim_key, rating, verdict, publisher,"
                 " publisher_site, url, review_date, language, source, created_at, updated_at)"
@@ -84,16 +86,18 @@ def add_filler_sqlite(
                 " 'en', 'filler', ?, ?)",
                 (
                     (i, claim, key, url, day.isoformat(), now, now)
-                    for i, claim, key, day, url in filler_rows(
-                        first, size, seed=first, real_claims=claims
-                    )
+                    for i, claim, key, day, url in rows
                 ),
             )
             vectors = filler_vectors(real, size, seed=first)
+            # As ingest writes them: the vector and the claim's lexical profile.
             cursor.executemany(
-                "INSERT INTO fact_check_embeddings (fact_check_id, model_name, vector, created_at)"
-                " VALUES (?, 'all-MiniLM-L6-v2', ?, ?)",
-                ((first + j, vectors[j].tobytes(), now) for j in range(size)),
+                "INSERT INTO fact_check_embeddings (fact_check_id, model_name, vector,"
+                " lexical_profile, created_at) VALUES (?, 'all-MiniLM-L6-v2', ?, ?, ?)",
+                (
+                    (first + j, vectors[j].tobytes(), lexical_profile(rows[j][1]), now)
+                    for j in range(size)
+                ),
             )
             raw.commit()
     finally:
@@ -126,6 +130,7 @@ def add_filler_postgres(
             for offset in range(0, count, FILLER_CHUNK):
                 size = min(FILLER_CHUNK, count - offset)
                 first = start_id + offset
+                rows = list(filler_rows(first, size, seed=first, real_claims=claims))
                 with cursor.copy(
                     "COPY fact_checks (id, claim, claim_key, rating, verdict, publisher,"
                     " publisher_site, url, review_date, language, source, created_at,"
@@ -148,9 +153,7 @@ def add_filler_postgres(
                             "timestamptz",
                         ]
                     )
-                    for i, claim, key, day, url_ in filler_rows(
-                        first, size, seed=first, real_claims=claims
-                    ):
+                    for i, claim, key, day, url_ in rows:
                         copy.write_row(
                             (
                                 i,
@@ -170,12 +173,20 @@ def add_filler_postgres(
                         )
                 vectors = filler_vectors(real, size, seed=first)
                 with cursor.copy(
-                    "COPY fact_check_embeddings (fact_check_id, model_name, vector, created_at)"
-                    " FROM STDIN (FORMAT BINARY)"
+                    "COPY fact_check_embeddings (fact_check_id, model_name, vector,"
+                    " lexical_profile, created_at) FROM STDIN (FORMAT BINARY)"
                 ) as copy:
-                    copy.set_types(["int4", "varchar", "vector", "timestamptz"])
+                    copy.set_types(["int4", "varchar", "vector", "text", "timestamptz"])
                     for j in range(size):
-                        copy.write_row((first + j, "all-MiniLM-L6-v2", vectors[j], now))
+                        copy.write_row(
+                            (
+                                first + j,
+                                "all-MiniLM-L6-v2",
+                                vectors[j],
+                                lexical_profile(rows[j][1]),
+                                now,
+                            )
+                        )
         connection.execute("ALTER TABLE fact_check_embeddings ENABLE TRIGGER USER")
         connection.execute("ALTER TABLE fact_checks ENABLE TRIGGER USER")
         connection.execute(

@@ -57,8 +57,9 @@ def embed_pending(session: Session, embedder: Embedder, batch_size: int = 512) -
         rows = repository.missing_embeddings(embedder.model_name, limit=batch_size)
         if not rows:
             return done
-        vectors = embedder.encode([row.claim for row in rows])
-        repository.store_embeddings(embedder.model_name, [row.id for row in rows], vectors)
+        claims = [row.claim for row in rows]
+        vectors = embedder.encode(claims)
+        repository.store_embeddings(embedder.model_name, [row.id for row in rows], vectors, claims)
         done += len(rows)
 
 
@@ -136,8 +137,11 @@ def reembed_all(
             rows = repository.page(FactCheckFilter(), after_id=after_id, limit=batch_size)
             if not rows:
                 return done
-            vectors = embedder.encode([row.claim for row in rows])
-            repository.store_embeddings(embedder.model_name, [row.id for row in rows], vectors)
+            claims = [row.claim for row in rows]
+            vectors = embedder.encode(claims)
+            repository.store_embeddings(
+                embedder.model_name, [row.id for row in rows], vectors, claims
+            )
             after_id = rows[-1].id
         done += len(rows)
         if on_batch:

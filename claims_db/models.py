@@ -100,6 +100,9 @@ class FactCheckEmbedding(Base):
     vector: Mapped[np.ndarray[Any, np.dtype[np.float32]]] = mapped_column(
         EmbeddingVector(EMBEDDING_DIM)
     )
+    # The claim's lexical profile (``models.retrieval.lexical_profile``), written with the
+    # vector: like the vector it is derived from the claim and redone when the claim changes.
+    lexical_profile: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     fact_check: Mapped[FactCheck] = relationship(back_populates="embeddings", lazy="raise")

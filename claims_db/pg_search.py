@@ -142,8 +142,10 @@ class PgFactCheckSource:
         """Candidates from (ord, id, score) rows, each distinct record read and built once.
 
         An article's claims share many neighbours, so fetching records by distinct id
-        halves the rows PostgreSQL sends and Python turns into records. A fact-check
-        deleted between the two statements is dropped.
+        halves the rows PostgreSQL sends and Python turns into records. Each record comes
+        with its claim's stored lexical profile, which the re-ranker's overlap features
+        would otherwise compute per record. A fact-check deleted between the two statements
+        is dropped.
         """
         ids = sorted({int(row.id) for row in rows})
         records = {
@@ -152,10 +154,12 @@ class PgFactCheckSource:
                 to_record,
                 session.execute(
                     text(
-                        f"SELECT {_RECORD_COLUMNS} FROM fact_checks f"
+                        f"SELECT {_RECORD_COLUMNS}, e.lexical_profile FROM fact_checks f"
+                        " LEFT JOIN fact_check_embeddings e"
+                        " ON e.fact_check_id = f.id AND e.model_name = :model"
                         " WHERE f.id = ANY(CAST(:ids AS integer[]))"
                     ),
-                    {"ids": ids},
+                    {"ids": ids, "model": self.model_name},
                 ),
             )
         }

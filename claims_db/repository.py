@@ -22,6 +22,7 @@ from claims_db.models import (
     claim_key,
 )
 from models.matching import FactCheckRecord
+from models.retrieval import lexical_profile
 from models.verdicts import Verdict, normalize_rating
 
 
@@ -68,6 +69,8 @@ def to_record(row: Any) -> FactCheckRecord:
         claimant=row.claimant,
         publisher_site=row.publisher_site,
         language=row.language,
+        # Present on rows read with their embedding (``searchable``), absent on ORM objects.
+        profile=getattr(row, "lexical_profile", None),
     )
 
 
@@ -292,10 +295,24 @@ class FactCheckRepository:
         return self.session.scalars(query).all()
 
     def store_embeddings(
-        self, model_name: str, ids: Sequence[int], vectors: npt.NDArray[np.float32]
+        self,
+        model_name: str,
+        ids: Sequence[int],
+        vectors: npt.NDArray[np.float32],
+        claims: Sequence[str] | None = None,
     ) -> None:
-        """Write (or overwrite) the embeddings of ``ids`` under ``model_name``."""
-        for fact_check_id, vector in zip(ids, vectors, strict=True):
+        """Write (or overwrite) the embeddings of ``ids`` under ``model_name``.
+
+        ``claims``, the texts the vectors were computed from, also stores each claim's
+        lexical profile beside its vector (searches then need not re-tokenise it); without
+        them the profile is left empty and computed when needed.
+        """
+        profiles: Sequence[str | None] = (
+            [lexical_profile(claim) for claim in claims]
+            if claims is not None
+            else [None] * len(ids)
+        )
+        for fact_check_id, vector, profile in zip(ids, vectors, profiles, strict=True):
             # created_at is set explicitly: a merge onto an existing row would keep the old
             # timestamp and the embedding would still look stale.
             self.session.merge(
@@ -303,6 +320,7 @@ class FactCheckRepository:
                     fact_check_id=fact_check_id,
                     model_name=model_name,
                     vector=vector,
+                    lexical_profile=profile,
                     created_at=utcnow(),
                 )
             )
@@ -364,7 +382,7 @@ class FactCheckRepository:
         Ids without a stored fact-check or embedding are left out.
         """
         query = (
-            select(*_RECORD_COLUMNS, FactCheckEmbedding.vector)
+            select(*_RECORD_COLUMNS, FactCheckEmbedding.vector, FactCheckEmbedding.lexical_profile)
             .join(FactCheckEmbedding, FactCheckEmbedding.fact_check_id == FactCheck.id)
             .where(FactCheckEmbedding.model_name == model_name)
             .order_by(FactCheck.id)

@@ -25,7 +25,7 @@ from models.matching import (
     SearchFilter,
     lexical_tokens,
 )
-from models.retrieval import OverlapTable
+from models.retrieval import OverlapTable, read_lexical_profile
 
 logger = logging.getLogger(__name__)
 
@@ -194,9 +194,19 @@ class FactCheckIndex:
             lexical = LexicalIndex()
             lexical_ids = np.fromiter(by_id, dtype=np.int64, count=len(by_id))
             claims = [r.claim for r in by_id.values()]
-            tokens = [lexical_tokens(claim) for claim in claims]
+            # Profiles stored beside the embeddings spare tokenising every claim again.
+            stored = [read_lexical_profile(r.profile) for r in by_id.values()]
+            tokens = [
+                known.tokens if known is not None else lexical_tokens(claim)
+                for known, claim in zip(stored, claims, strict=True)
+            ]
             lexical.replace(lexical_ids, claims, tokens)
-            overlap = OverlapTable(lexical_ids, claims, tokens)
+            overlap = OverlapTable(
+                lexical_ids,
+                claims,
+                tokens,
+                [known.profile if known is not None else None for known in stored],
+            )
             # On the thread, wait out any sync in progress (callers hold the lock already).
             with self._reload_lock if threaded else contextlib.nullcontext():
                 if generation == self._lexical_generation:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
@@ -33,6 +33,9 @@ class FactCheckRecord:
     claimant: str | None = None
     publisher_site: str | None = None
     language: str = "en"
+    # The claim's stored lexical profile (``models.retrieval.lexical_profile``) when the
+    # backend keeps one beside the embedding: spares re-tokenising the claim per query.
+    profile: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,7 @@ _LEAD_IN = re.compile(
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)
 def clean_query(text: str) -> str:
     """Strip social-media and news furniture from a claim before retrieval.
 
@@ -62,7 +63,8 @@ def clean_query(text: str) -> str:
     signature (the author's name is kept: who said it helps find the fact-check), a
     retweet prefix and "BREAKING:"-style lead-ins; turns ``#CamelCaseTags`` and ``@handles`` into
     words; unescapes HTML entities. Text without such furniture comes back unchanged
-    apart from white space.
+    apart from white space. Cached: the lexical stage and the re-ranker both clean each of
+    an article's texts.
     """
     cleaned = html.unescape(text)
     cleaned = _URL.sub(" ", cleaned)
@@ -183,6 +185,83 @@ def _profile(text: str) -> _TextProfile:
     return _make_profile(text, lexical_tokens(text))
 
 
+# Bump when the profile's code changes in a way the patterns below do not show.
+_PROFILE_REVISION = 1
+_PROFILE_SEPARATOR = "\x1f"
+
+
+@lru_cache(maxsize=1)
+def profile_version() -> str:
+    """Fingerprint of everything a stored profile depends on: the tokeniser, stop words,
+    stemmer, number and name patterns. A profile stored under another version is ignored."""
+    import hashlib
+
+    import Stemmer
+
+    from models import matching
+
+    parts = (
+        str(_PROFILE_REVISION),
+        matching._TOKEN.pattern,
+        matching._STOPWORD_TEXT,
+        str(getattr(Stemmer, "version", "")),
+        _NUMBER.pattern,
+        _CAPITALISED.pattern,
+    )
+    return "p" + hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:10]
+
+
+def lexical_profile(text: str) -> str:
+    """The lexical profile of a fact-check's claim, serialised for storage beside its
+    embedding: its ``lexical_tokens`` (repeats kept, for BM25), numbers, capitalised names
+    and word count. Reading it back (``read_lexical_profile``) costs a tenth of computing it,
+    which matters where every query meets claims not seen before (PostgreSQL, index loads).
+    """
+    tokens = lexical_tokens(text)
+    return _PROFILE_SEPARATOR.join(
+        (
+            profile_version(),
+            " ".join(tokens),
+            " ".join(sorted(_numbers(text))),
+            " ".join(sorted(_capitalised(text))),
+            str(max(1, len(text.split()))),
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredProfile:
+    """A stored lexical profile read back: the BM25 tokens and the overlap features' sets."""
+
+    tokens: list[str]
+    profile: _TextProfile
+
+
+def read_lexical_profile(stored: str | None) -> StoredProfile | None:
+    """Parse ``lexical_profile``'s output; None when absent, malformed or of another version."""
+    if not stored:
+        return None
+    parts = stored.split(_PROFILE_SEPARATOR)
+    if len(parts) != 5 or parts[0] != profile_version() or not parts[4].isdigit():
+        return None
+    tokens = parts[1].split()
+    return StoredProfile(
+        tokens,
+        _TextProfile(
+            tokens=frozenset(tokens),
+            numbers=frozenset(parts[2].split()),
+            capitals=frozenset(parts[3].split()),
+            words=int(parts[4]),
+        ),
+    )
+
+
+def record_profile(record: FactCheckRecord) -> _TextProfile:
+    """The overlap profile of a record's claim: its stored one when valid, else computed."""
+    stored = read_lexical_profile(record.profile)
+    return stored.profile if stored is not None else _profile(record.claim)
+
+
 def _make_profile(text: str, tokens: list[str]) -> _TextProfile:
     """``_profile`` of ``text`` whose ``lexical_tokens`` are already known."""
     return _TextProfile(
@@ -227,6 +306,8 @@ class OverlapTable:
         texts: Their claim texts, ``texts[i]`` for ``ids[i]``.
         tokens: ``lexical_tokens`` of each text when already computed (the BM25 index
             needs them too); None tokenises here.
+        profiles: Each text's profile when already known (read from storage); None (or a
+            None entry) computes it from the text and its tokens.
     """
 
     def __init__(
@@ -234,6 +315,7 @@ class OverlapTable:
         ids: npt.NDArray[np.int64],
         texts: Sequence[str],
         tokens: Sequence[list[str]] | None = None,
+        profiles: Sequence[_TextProfile | None] | None = None,
     ) -> None:
         order = np.argsort(ids, kind="stable")
         self._sorted_ids = ids[order]
@@ -243,8 +325,10 @@ class OverlapTable:
         members = [array("q") for _ in range(3)]
         if tokens is None:
             tokens = [lexical_tokens(t) for t in texts]
-        for text, text_tokens in zip(texts, tokens, strict=True):
-            profile = _make_profile(text, text_tokens)
+        if profiles is None:
+            profiles = [None] * len(texts)
+        for text, text_tokens, known in zip(texts, tokens, profiles, strict=True):
+            profile = known if known is not None else _make_profile(text, text_tokens)
             words.append(profile.words)
             for length, member, values in zip(
                 lengths,
@@ -315,7 +399,7 @@ class OverlapTable:
         counts[known, 6] = self._words[present]
         for position in np.flatnonzero(~known).tolist():
             counts[position] = _overlap_counts(
-                queries[int(query_of[position])], _profile(records[position].claim)
+                queries[int(query_of[position])], record_profile(records[position])
             )
         return counts
 
@@ -431,9 +515,12 @@ def article_features(
     if overlap is not None:
         counts = overlap.counts(profiles, query_of, records)
     else:
+        # A record met by several of the article's queries is profiled once.
+        by_id = {r.id: r for r in records}
+        record_profiles = {i: record_profile(r) for i, r in by_id.items()}
         counts = np.array(
             [
-                _overlap_counts(profiles[q], _profile(r.claim))
+                _overlap_counts(profiles[q], record_profiles[r.id])
                 for q, r in zip(query_of.tolist(), records, strict=True)
             ],
             dtype=np.float64,

@@ -194,7 +194,24 @@ def test_migration_0006_rebuilds_the_graph_denser_and_back(
 ) -> None:
     upgrade(empty_database_url, "0005")
     engine = make_engine(empty_database_url)
-    ingest(make_session_factory(engine), embedder, [BRIDGE])
+    # Written as 0005's schema holds it (the ORM models follow the newest one).
+    vector = embedder.encode([BRIDGE.claim])[0]
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO fact_checks (id, claim, claim_key, rating, verdict, publisher, url,"
+                " language, created_at, updated_at) VALUES (1, :claim, 'k', 'Mostly False',"
+                " 'mostly_false', 'P', :url, 'en', now(), now())"
+            ),
+            {"claim": BRIDGE.claim, "url": BRIDGE.url},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO fact_check_embeddings (fact_check_id, model_name, vector,"
+                " created_at) VALUES (1, :model, CAST(:vector AS vector), now())"
+            ),
+            {"model": embedder.model_name, "vector": str(vector.tolist())},
+        )
     engine.dispose()
     assert _hnsw_options(empty_database_url) == "m=16,ef_construction=64"
 

@@ -263,3 +263,66 @@ def test_capitalised_names_skip_text_and_sentence_openings() -> None:
     # "Police", "Later" and "Then" open the text or a sentence; "People" follows a line
     # break with no sentence end before it, so it counts; a single capital letter does not.
     assert _capitalised(text) == {"boris", "johnson", "nato", "mcdonald", "people"}
+
+
+def test_stored_lexical_profiles_read_back_as_computed() -> None:
+    from models.matching import lexical_tokens
+    from models.retrieval import _profile, lexical_profile, read_lexical_profile
+
+    texts = [
+        *(r.claim for r in RECORDS),
+        "In 2020, 5,000,000 Texans voted twice, says Ted Cruz. Then NASA agreed!",
+        "#StopTheSteal: “the election was RIGGED” says @realDonaldTrump",
+        "",
+        "a the of",  # stop words only: no tokens at all
+    ]
+    for text in texts:
+        stored = read_lexical_profile(lexical_profile(text))
+        assert stored is not None, text
+        assert stored.tokens == lexical_tokens(text)
+        assert stored.profile == _profile(text)
+
+
+def test_stored_profiles_of_another_version_or_shape_are_ignored() -> None:
+    from models.retrieval import lexical_profile, profile_version, read_lexical_profile
+
+    stored = lexical_profile("Bill Gates wants to put microchips in vaccines.")
+    assert stored.startswith(profile_version())
+    assert read_lexical_profile(stored.replace(profile_version(), "p-older", 1)) is None
+    assert read_lexical_profile(stored.rsplit("\x1f", 1)[0]) is None
+    assert read_lexical_profile("garbage") is None
+    assert read_lexical_profile(None) is None
+
+
+def test_article_features_from_stored_profiles_equal_computed_ones() -> None:
+    import dataclasses
+
+    from models.retrieval import lexical_profile
+
+    plain = {r.id: r for r in RECORDS}
+    stored = {i: dataclasses.replace(r, profile=lexical_profile(r.claim)) for i, r in plain.items()}
+    # A stale profile (another version) is recomputed from the claim, not trusted.
+    stored[4] = dataclasses.replace(plain[4], profile="p-older\x1fcat\x1f\x1f\x1f1")
+
+    def pools(records: dict[int, FactCheckRecord]) -> list[CandidatePool]:
+        return [
+            CandidatePool(
+                records={i: records[i] for i in (1, 5, 4)},
+                cosine={1: 0.9, 5: 0.8},
+                cosine_rank={1: 0, 5: 1},
+                bm25={4: 1.5, 1: 3.0},
+                bm25_rank={1: 0, 4: 1},
+            ),
+            CandidatePool(
+                records={i: records[i] for i in (2, 3)},
+                cosine={2: 0.7, 3: 0.1},
+                cosine_rank={2: 0, 3: 1},
+                bm25={},
+                bm25_rank={},
+            ),
+        ]
+
+    queries = ["Does drinking bleach cure COVID-19 in 2020?", "Gates microchips vaccines"]
+    _, from_claims, _ = article_features(queries, pools(plain))
+    _, from_stored, _ = article_features(queries, pools(stored))
+    np.testing.assert_array_equal(from_stored, from_claims)

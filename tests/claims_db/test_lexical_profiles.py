@@ -1,0 +1,140 @@
+"""Lexical profiles stored beside the embeddings (migration 0007), on both backends."""
+
+import numpy as np
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from claims_db.db import make_engine
+from claims_db.migrate import upgrade
+from claims_db.models import FactCheckChange, FactCheckEmbedding
+from claims_db.repository import FactCheckInput, FactCheckRepository
+from claims_db.search import FactCheckIndex
+from models.retrieval import lexical_profile, read_lexical_profile
+
+MODEL = "test-model"
+CLAIMS = [
+    "Bill Gates wants to put microchips in 5G vaccines, says the WHO.",
+    "Scots were warned not to pray in their own home inside a buffer zone.",
+    "The council spent £4.2 million on the library, twice its budget.",
+]
+
+
+def _unit(seed: int) -> np.ndarray:
+    vector = np.random.default_rng(seed).normal(size=384).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def _add(session: Session, seed: int, claim: str, *, with_claims: bool = True) -> int:
+    repository = FactCheckRepository(session)
+    row, _ = repository.upsert(
+        FactCheckInput(claim=claim, rating="False", publisher="P", url=f"https://p.example/{seed}")
+    )
+    repository.store_embeddings(
+        MODEL, [row.id], _unit(seed)[None, :], [claim] if with_claims else None
+    )
+    return row.id
+
+
+def _changes(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(FactCheckChange)) or 0)
+
+
+def test_embeddings_store_the_claims_profile_and_searches_read_it(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as session:
+        ids = [_add(session, seed, claim) for seed, claim in enumerate(CLAIMS)]
+        bare = _add(session, 9, "A claim stored without its profile.", with_claims=False)
+    with session_factory() as session:
+        records, _ = FactCheckRepository(session).searchable(MODEL)
+    by_id = {r.id: r for r in records}
+    for fact_check_id, claim in zip(ids, CLAIMS, strict=True):
+        assert by_id[fact_check_id].profile == lexical_profile(claim)
+    assert by_id[bare].profile is None
+
+    index = FactCheckIndex(MODEL)
+    with session_factory() as session:
+        index.sync(session)
+    [hits] = index.lexical(["microchips vaccines"], k=2)
+    assert [c.fact_check.id for c in hits] == [ids[0]]
+    [hits] = index.lexical(["claim stored profile"], k=2)  # computed from the claim
+    assert [c.fact_check.id for c in hits] == [bare]
+
+
+def test_only_a_changed_vector_reaches_the_change_log(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as session:
+        fact_check_id = _add(session, 1, CLAIMS[0])
+    with session_factory.begin() as session:
+        before = _changes(session)
+        session.execute(
+            update(FactCheckEmbedding)
+            .where(FactCheckEmbedding.fact_check_id == fact_check_id)
+            .values(lexical_profile=None)
+        )
+        assert _changes(session) == before
+        FactCheckRepository(session).store_embeddings(MODEL, [fact_check_id], _unit(2)[None, :])
+        assert _changes(session) == before + 1
+
+
+def test_migration_0007_fills_existing_embeddings_without_logging_changes(
+    empty_database_url: str,
+) -> None:
+    upgrade(empty_database_url, "0006")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            for seed, claim in enumerate(CLAIMS, start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO fact_checks (id, claim, claim_key, rating, verdict,"
+                        " publisher, url, language, created_at, updated_at) VALUES (:id, :claim,"
+                        " :key, 'False', 'false', 'P', :url, 'en', :now, :now)"
+                    ),
+                    {
+                        "id": seed,
+                        "claim": claim,
+                        "key": f"k{seed}",
+                        "url": f"https://p.example/{seed}",
+                        "now": "2026-12-01 00:00:00",
+                    },
+                )
+        # Embeddings as 0006 wrote them: no profile column yet.
+        with engine.begin() as connection:
+            for seed in (1, 2, 3):
+                connection.execute(
+                    text(
+                        "INSERT INTO fact_check_embeddings (fact_check_id, model_name, vector,"
+                        " created_at) VALUES (:id, :model, :vector, :now)"
+                    ),
+                    {
+                        "id": seed,
+                        "model": MODEL,
+                        "vector": _vector_parameter(engine.dialect.name, _unit(seed)),
+                        "now": "2026-12-01 00:00:00",
+                    },
+                )
+            logged = connection.scalar(text("SELECT count(*) FROM fact_check_changes"))
+
+        upgrade(empty_database_url)
+
+        with engine.connect() as connection:
+            stored = dict(
+                connection.execute(
+                    text("SELECT fact_check_id, lexical_profile FROM fact_check_embeddings")
+                ).all()
+            )
+            assert connection.scalar(text("SELECT count(*) FROM fact_check_changes")) == logged
+        assert stored == {
+            seed: lexical_profile(claim) for seed, claim in enumerate(CLAIMS, start=1)
+        }
+        assert all(read_lexical_profile(p) is not None for p in stored.values())
+    finally:
+        engine.dispose()
+
+
+def _vector_parameter(dialect: str, vector: np.ndarray) -> object:
+    if dialect == "postgresql":
+        return "[" + ",".join(repr(float(x)) for x in vector) + "]"
+    return vector.astype(np.float32).tobytes()
