@@ -24,10 +24,10 @@ logger = logging.getLogger(__name__)
 
 # HNSW beam width per query, scaled with the table (``models.ann.scaled_ef_search``) unless
 # set. Measured on the m 32 / ef_construction 200 graph with bench/bench_pg_search.py
-# (README, Benchmarks): at 100k rows ef_search 64 gives recall@10 0.9905 (48: 0.986); the
-# 1M anchor is the in-memory graph's 256 until the 1M pgvector run sets it. pgvector 0.8's
-# iterative scan keeps walking the graph when filters (publication date, language) reject
-# candidates, so filtered searches still fill k.
+# (README, Benchmarks): at 100k rows ef_search 64 gives recall@10 0.9905 (48: 0.986); at 1M
+# 256 gives 0.984 (200: 0.982, 320: 0.9905). pgvector 0.8's iterative scan keeps walking
+# the graph when filters (publication date, language) reject candidates, so filtered
+# searches still fill k.
 PG_EF_SEARCH_ANCHORS = ((100_000, 64), (1_000_000, 256))
 # How long a process trusts its estimate of the table's size before asking again.
 SIZE_ESTIMATE_SECONDS = 60.0
