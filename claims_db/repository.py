@@ -314,15 +314,19 @@ class FactCheckRepository:
 
         ``claims``, the texts the vectors were computed from, also stores each claim's
         lexical profile beside its vector (searches then need not re-tokenise it); without
-        them the profile is left empty and computed when needed.
+        them the profile is left empty and computed when needed. The rows are written by a
+        Core-level upsert, so embedding objects already loaded in the session (nothing here
+        loads them) are not refreshed.
         """
+        # The fact-check rows must be written before their embeddings (foreign key).
+        self.session.flush()
+        if not len(ids):
+            return
         profiles: Sequence[str | None] = (
             [lexical_profile(claim) for claim in claims]
             if claims is not None
             else [None] * len(ids)
         )
-        if not len(ids):
-            return
         now = utcnow()
         rows = [
             {
@@ -334,10 +338,8 @@ class FactCheckRepository:
             }
             for fact_check_id, vector, profile in zip(ids, vectors, profiles, strict=True)
         ]
-        # One multi-row upsert instead of a read and a write per row (a merge each): on
-        # PostgreSQL every statement is a round trip, which dominated bulk imports.
+        # One multi-row upsert: a statement per row costs a round trip each on PostgreSQL.
         # created_at is overwritten too, or a replaced embedding would still look stale.
-        self.session.flush()
         statement = _insert_for(self.session)(FactCheckEmbedding)
         statement = statement.on_conflict_do_update(
             index_elements=["fact_check_id", "model_name"],
