@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from claims_db.importers.records import ImportItem, Rejected, Skipped
@@ -18,6 +19,7 @@ from claims_db.repository import (
     UpsertOutcome,
 )
 from models.embedding import Embedder
+from models.retrieval import PROFILE_SEPARATOR, lexical_profile, profile_version
 
 # Rejections kept with their reasons; beyond this only the count grows (memory stays flat).
 MAX_ERRORS_KEPT = 1000
@@ -144,5 +146,58 @@ def reembed_all(
             )
             after_id = rows[-1].id
         done += len(rows)
+        if on_batch:
+            on_batch(len(rows))
+
+
+def refresh_lexical_profiles(
+    connection: Connection,
+    *,
+    batch_size: int = 5000,
+    commit: bool = False,
+    on_batch: Callable[[int], object] | None = None,
+) -> int:
+    """Rewrite every stored lexical profile that this tokeniser version would not accept.
+
+    A profile is stale when it is missing or carries another ``profile_version`` (the
+    tokeniser, stop words, stemmer or patterns changed). Readers recompute a stale profile
+    on every use, so searches stay right but slow until this runs. Walks the embeddings in
+    key order, ``batch_size`` rows at a time, in plain SQL so that a migration can call it
+    too; with ``commit`` each batch is committed on its own. Profile-only updates do not
+    reach the change log (migration 0007), so no process reloads anything. ``on_batch``
+    gets the rows examined per batch. Returns how many profiles were rewritten.
+    """
+    prefix = profile_version() + PROFILE_SEPARATOR
+    after: tuple[int, str] = (-1, "")
+    rewritten = 0
+    while True:
+        rows = connection.execute(
+            text(
+                "SELECT e.fact_check_id, e.model_name, e.lexical_profile, f.claim"
+                " FROM fact_check_embeddings e JOIN fact_checks f ON f.id = e.fact_check_id"
+                " WHERE e.fact_check_id > :id OR (e.fact_check_id = :id AND e.model_name > :model)"
+                " ORDER BY e.fact_check_id, e.model_name LIMIT :batch"
+            ),
+            {"id": after[0], "model": after[1], "batch": batch_size},
+        ).all()
+        if not rows:
+            return rewritten
+        stale = [
+            {"profile": lexical_profile(claim), "id": fact_check_id, "model": model}
+            for fact_check_id, model, stored, claim in rows
+            if not (stored or "").startswith(prefix)
+        ]
+        if stale:
+            connection.execute(
+                text(
+                    "UPDATE fact_check_embeddings SET lexical_profile = :profile"
+                    " WHERE fact_check_id = :id AND model_name = :model"
+                ),
+                stale,
+            )
+            rewritten += len(stale)
+        if commit:
+            connection.commit()
+        after = (rows[-1][0], rows[-1][1])
         if on_batch:
             on_batch(len(rows))

@@ -187,7 +187,7 @@ def _profile(text: str) -> _TextProfile:
 
 # Bump when the profile's code changes in a way the patterns below do not show.
 _PROFILE_REVISION = 1
-_PROFILE_SEPARATOR = "\x1f"
+PROFILE_SEPARATOR = "\x1f"
 
 
 @lru_cache(maxsize=1)
@@ -195,8 +195,7 @@ def profile_version() -> str:
     """Fingerprint of everything a stored profile depends on: the tokeniser, stop words,
     stemmer, number and name patterns. A profile stored under another version is ignored."""
     import hashlib
-
-    import Stemmer
+    from importlib import metadata
 
     from models import matching
 
@@ -204,7 +203,10 @@ def profile_version() -> str:
         str(_PROFILE_REVISION),
         matching._TOKEN.pattern,
         matching._STOPWORD_TEXT,
-        str(getattr(Stemmer, "version", "")),
+        # The installed PyStemmer's version string. (``Stemmer.version`` is a function:
+        # formatted as it was, the fingerprint held its address and changed in every
+        # process, so no process ever accepted a profile another one had stored.)
+        metadata.version("PyStemmer"),
         _NUMBER.pattern,
         _CAPITALISED.pattern,
     )
@@ -218,7 +220,7 @@ def lexical_profile(text: str) -> str:
     which matters where every query meets claims not seen before (PostgreSQL, index loads).
     """
     tokens = lexical_tokens(text)
-    return _PROFILE_SEPARATOR.join(
+    return PROFILE_SEPARATOR.join(
         (
             profile_version(),
             " ".join(tokens),
@@ -241,7 +243,7 @@ def read_lexical_profile(stored: str | None) -> StoredProfile | None:
     """Parse ``lexical_profile``'s output; None when absent, malformed or of another version."""
     if not stored:
         return None
-    parts = stored.split(_PROFILE_SEPARATOR)
+    parts = stored.split(PROFILE_SEPARATOR)
     if len(parts) != 5 or parts[0] != profile_version() or not parts[4].isdigit():
         return None
     tokens = parts[1].split()

@@ -49,6 +49,31 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     console.print(f"database at {revision}: {settings.resolved_database_url}")
 
 
+@db_app.command("refresh-profiles")
+def db_refresh_profiles(
+    batch_size: Annotated[int, typer.Option(help="Embeddings examined per transaction.")] = 5000,
+) -> None:
+    """Rewrite the stored lexical profiles a tokeniser change made stale (searches go on)."""
+    from sqlalchemy import text
+
+    from claims_db.db import make_engine
+    from claims_db.ingest import refresh_lexical_profiles
+
+    settings = get_settings()
+    _setup_logging(settings)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.connect() as connection:
+            total = connection.scalar(text("SELECT count(*) FROM fact_check_embeddings"))
+            with tqdm(total=total, desc="profiles", unit=" embeddings") as bar:
+                rewritten = refresh_lexical_profiles(
+                    connection, batch_size=batch_size, commit=True, on_batch=bar.update
+                )
+    finally:
+        engine.dispose()
+    console.print(f"{rewritten:,} of {total:,} lexical profiles rewritten")
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,

@@ -4,12 +4,13 @@ import numpy as np
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from claims_db.db import make_engine
+from claims_db.db import make_engine, make_session_factory
+from claims_db.ingest import refresh_lexical_profiles
 from claims_db.migrate import upgrade
 from claims_db.models import FactCheckChange, FactCheckEmbedding
 from claims_db.repository import FactCheckInput, FactCheckRepository
 from claims_db.search import FactCheckIndex
-from models.retrieval import lexical_profile, read_lexical_profile
+from models.retrieval import lexical_profile, profile_version, read_lexical_profile
 
 MODEL = "test-model"
 CLAIMS = [
@@ -138,3 +139,65 @@ def _vector_parameter(dialect: str, vector: np.ndarray) -> object:
     if dialect == "postgresql":
         return "[" + ",".join(repr(float(x)) for x in vector) + "]"
     return vector.astype(np.float32).tobytes()
+
+
+def _stored_profiles(session: Session) -> dict[int, str | None]:
+    rows = session.execute(
+        select(FactCheckEmbedding.fact_check_id, FactCheckEmbedding.lexical_profile)
+    ).all()
+    return {int(fact_check_id): profile for fact_check_id, profile in rows}
+
+
+def test_refresh_rewrites_only_stale_profiles_without_logging_changes(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory.begin() as session:
+        ids = [_add(session, seed, claim) for seed, claim in enumerate(CLAIMS)]
+        current = lexical_profile(CLAIMS[0])
+        older = current.replace(current.split("\x1f", 1)[0], "p-older", 1)
+        session.execute(
+            update(FactCheckEmbedding)
+            .where(FactCheckEmbedding.fact_check_id == ids[0])
+            .values(lexical_profile=older)
+        )
+        session.execute(
+            update(FactCheckEmbedding)
+            .where(FactCheckEmbedding.fact_check_id == ids[1])
+            .values(lexical_profile=None)
+        )
+        before = _changes(session)
+    with session_factory() as session:
+        rewritten = refresh_lexical_profiles(session.connection(), batch_size=2, commit=True)
+    assert rewritten == 2
+    with session_factory() as session:
+        assert _stored_profiles(session) == {
+            i: lexical_profile(claim) for i, claim in zip(ids, CLAIMS, strict=True)
+        }
+        assert _changes(session) == before
+        # Nothing stale is left: a second pass rewrites nothing.
+        assert refresh_lexical_profiles(session.connection()) == 0
+
+
+def test_migration_0008_rewrites_profiles_stored_under_another_fingerprint(
+    empty_database_url: str,
+) -> None:
+    upgrade(empty_database_url, "0007")
+    engine = make_engine(empty_database_url)
+    try:
+        with make_session_factory(engine).begin() as session:
+            ids = [_add(session, seed, claim) for seed, claim in enumerate(CLAIMS, start=1)]
+            session.execute(
+                update(FactCheckEmbedding).values(
+                    lexical_profile=func.replace(
+                        FactCheckEmbedding.lexical_profile, profile_version(), "p0123456789"
+                    )
+                )
+            )
+            assert all(read_lexical_profile(p) is None for p in _stored_profiles(session).values())
+        upgrade(empty_database_url)
+        with make_session_factory(engine)() as session:
+            assert _stored_profiles(session) == {
+                i: lexical_profile(claim) for i, claim in zip(ids, CLAIMS, strict=True)
+            }
+    finally:
+        engine.dispose()

@@ -1,4 +1,5 @@
 import datetime as dt
+import os
 
 import numpy as np
 import pytest
@@ -281,6 +282,27 @@ def test_stored_lexical_profiles_read_back_as_computed() -> None:
         assert stored is not None, text
         assert stored.tokens == lexical_tokens(text)
         assert stored.profile == _profile(text)
+
+
+def test_profile_version_is_the_same_in_every_process() -> None:
+    # A profile stored by one process must be accepted by every other one (an importer
+    # writes them, API workers read them), whatever their string-hash seed.
+    import subprocess
+    import sys
+
+    from models.retrieval import profile_version
+
+    versions = {
+        subprocess.run(
+            [sys.executable, "-c", "from models.retrieval import profile_version as v; print(v())"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert versions == {profile_version()}
 
 
 def test_stored_profiles_of_another_version_or_shape_are_ignored() -> None:

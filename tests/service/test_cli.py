@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from service.cli import app
@@ -47,3 +48,39 @@ def test_serve_refuses_an_unmigrated_database(cli_env: Path) -> None:
     result = runner.invoke(app, ["analyze", __file__])
     assert result.exit_code != 0
     assert "claimflag db upgrade" in str(result.exception)
+
+
+def test_db_refresh_profiles_rewrites_stale_ones(cli_env: Path) -> None:
+    import numpy as np
+    from sqlalchemy import update
+
+    from claims_db.db import make_engine, make_session_factory
+    from claims_db.models import FactCheckEmbedding
+    from claims_db.repository import FactCheckInput, FactCheckRepository
+    from models.retrieval import lexical_profile
+
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    engine = make_engine(get_settings().resolved_database_url)
+    claims = ["The moon landing was staged in 1969.", "Vaccines contain 5G microchips."]
+    with make_session_factory(engine).begin() as session:
+        repository = FactCheckRepository(session)
+        for number, claim in enumerate(claims):
+            row, _ = repository.upsert(
+                FactCheckInput(
+                    claim=claim, rating="False", publisher="P", url=f"https://p.example/{number}"
+                )
+            )
+            vector = np.zeros((1, 384), dtype=np.float32)
+            vector[0, number] = 1.0
+            repository.store_embeddings("m", [row.id], vector, [claim])
+        session.execute(update(FactCheckEmbedding).values(lexical_profile="p-older\x1fx"))
+
+    result = runner.invoke(app, ["db", "refresh-profiles", "--batch-size", "1"])
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 lexical profiles rewritten" in result.output
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT lexical_profile FROM fact_check_embeddings ORDER BY fact_check_id")
+        ).scalars()
+        assert list(stored) == [lexical_profile(claim) for claim in claims]
+    engine.dispose()
