@@ -64,16 +64,22 @@ def copy_vclaims(url: str, records: list[Any], vectors: np.ndarray, model_name: 
                     )
             with cursor.copy(
                 "COPY fact_check_embeddings (fact_check_id, model_name, vector,"
-                " lexical_profile, created_at) FROM STDIN (FORMAT BINARY)"
+                " created_at) FROM STDIN (FORMAT BINARY)"
             ) as copy:
-                copy.set_types(["int4", "varchar", "vector", "text", "timestamptz"])
+                copy.set_types(["int4", "varchar", "vector", "timestamptz"])
                 for record, vector in zip(records, vectors, strict=True):
-                    profile = lexical_profile(record.claim)
-                    copy.write_row((record.id + 1, model_name, vector, profile, now))
+                    copy.write_row((record.id + 1, model_name, vector, now))
+            with cursor.copy(
+                "COPY fact_check_profiles (fact_check_id, profile) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(["int4", "text"])
+                for record in records:
+                    copy.write_row((record.id + 1, lexical_profile(record.claim)))
         connection.commit()
         connection.autocommit = True
         connection.execute("VACUUM ANALYZE fact_checks")
         connection.execute("VACUUM ANALYZE fact_check_embeddings")
+        connection.execute("VACUUM ANALYZE fact_check_profiles")
 
 
 def run(

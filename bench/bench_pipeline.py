@@ -93,11 +93,12 @@ def add_filler_sqlite(
             # As ingest writes them: the vector and the claim's lexical profile.
             cursor.executemany(
                 "INSERT INTO fact_check_embeddings (fact_check_id, model_name, vector,"
-                " lexical_profile, created_at) VALUES (?, 'all-MiniLM-L6-v2', ?, ?, ?)",
-                (
-                    (first + j, vectors[j].tobytes(), lexical_profile(rows[j][1]), now)
-                    for j in range(size)
-                ),
+                " created_at) VALUES (?, 'all-MiniLM-L6-v2', ?, ?)",
+                ((first + j, vectors[j].tobytes(), now) for j in range(size)),
+            )
+            cursor.executemany(
+                "INSERT INTO fact_check_profiles (fact_check_id, profile) VALUES (?, ?)",
+                ((first + j, lexical_profile(rows[j][1])) for j in range(size)),
             )
             raw.commit()
     finally:
@@ -174,19 +175,17 @@ def add_filler_postgres(
                 vectors = filler_vectors(real, size, seed=first)
                 with cursor.copy(
                     "COPY fact_check_embeddings (fact_check_id, model_name, vector,"
-                    " lexical_profile, created_at) FROM STDIN (FORMAT BINARY)"
+                    " created_at) FROM STDIN (FORMAT BINARY)"
                 ) as copy:
-                    copy.set_types(["int4", "varchar", "vector", "text", "timestamptz"])
+                    copy.set_types(["int4", "varchar", "vector", "timestamptz"])
                     for j in range(size):
-                        copy.write_row(
-                            (
-                                first + j,
-                                "all-MiniLM-L6-v2",
-                                vectors[j],
-                                lexical_profile(rows[j][1]),
-                                now,
-                            )
-                        )
+                        copy.write_row((first + j, "all-MiniLM-L6-v2", vectors[j], now))
+                with cursor.copy(
+                    "COPY fact_check_profiles (fact_check_id, profile) FROM STDIN (FORMAT BINARY)"
+                ) as copy:
+                    copy.set_types(["int4", "text"])
+                    for j in range(size):
+                        copy.write_row((first + j, lexical_profile(rows[j][1])))
         connection.execute("ALTER TABLE fact_check_embeddings ENABLE TRIGGER USER")
         connection.execute("ALTER TABLE fact_checks ENABLE TRIGGER USER")
         connection.execute(
@@ -201,6 +200,7 @@ def add_filler_postgres(
         connection.autocommit = True
         connection.execute("VACUUM ANALYZE fact_checks")
         connection.execute("VACUUM ANALYZE fact_check_embeddings")
+        connection.execute("VACUUM ANALYZE fact_check_profiles")
     # COPY bypasses ingest, which recounts the full-text term statistics after an import.
     engine = make_engine(url)
     with Timer() as refresh, make_session_factory(engine).begin() as session:

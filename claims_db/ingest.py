@@ -157,47 +157,48 @@ def refresh_lexical_profiles(
     commit: bool = False,
     on_batch: Callable[[int], object] | None = None,
 ) -> int:
-    """Rewrite every stored lexical profile that this tokeniser version would not accept.
+    """Give every fact-check a lexical profile that this tokeniser version accepts.
 
     A profile is stale when it is missing or carries another ``profile_version`` (the
     tokeniser, stop words, stemmer or patterns changed). Readers recompute a stale profile
-    on every use, so searches stay right but slow until this runs. Walks the embeddings in
-    key order, ``batch_size`` rows at a time, in plain SQL so that a migration can call it
-    too; with ``commit`` each batch is committed on its own. Profile-only updates do not
-    reach the change log (migration 0007), so no process reloads anything. ``on_batch``
-    gets the rows examined per batch. Returns how many profiles were rewritten.
+    on every use, so searches stay right but slow until this runs. Walks the fact-checks in
+    id order, ``batch_size`` at a time, in plain SQL so that a migration can call it too;
+    with ``commit`` each batch is committed on its own. Profiles live in their own table,
+    so this touches neither the embeddings nor the change log. ``on_batch`` gets the
+    fact-checks examined per batch. Returns how many profiles were written.
     """
     prefix = profile_version() + PROFILE_SEPARATOR
-    after: tuple[int, str] = (-1, "")
-    rewritten = 0
+    after = 0
+    written = 0
     while True:
         rows = connection.execute(
             text(
-                "SELECT e.fact_check_id, e.model_name, e.lexical_profile, f.claim"
-                " FROM fact_check_embeddings e JOIN fact_checks f ON f.id = e.fact_check_id"
-                " WHERE e.fact_check_id > :id OR (e.fact_check_id = :id AND e.model_name > :model)"
-                " ORDER BY e.fact_check_id, e.model_name LIMIT :batch"
+                "SELECT f.id, f.claim, p.profile FROM fact_checks f"
+                " LEFT JOIN fact_check_profiles p ON p.fact_check_id = f.id"
+                " WHERE f.id > :after ORDER BY f.id LIMIT :batch"
             ),
-            {"id": after[0], "model": after[1], "batch": batch_size},
+            {"after": after, "batch": batch_size},
         ).all()
         if not rows:
-            return rewritten
+            return written
         stale = [
-            {"profile": lexical_profile(claim), "id": fact_check_id, "model": model}
-            for fact_check_id, model, stored, claim in rows
+            {"id": fact_check_id, "profile": lexical_profile(claim)}
+            for fact_check_id, claim, stored in rows
             if not (stored or "").startswith(prefix)
         ]
         if stale:
+            # INSERT … ON CONFLICT: the same statement on SQLite and PostgreSQL.
             connection.execute(
                 text(
-                    "UPDATE fact_check_embeddings SET lexical_profile = :profile"
-                    " WHERE fact_check_id = :id AND model_name = :model"
+                    "INSERT INTO fact_check_profiles (fact_check_id, profile)"
+                    " VALUES (:id, :profile)"
+                    " ON CONFLICT (fact_check_id) DO UPDATE SET profile = excluded.profile"
                 ),
                 stale,
             )
-            rewritten += len(stale)
+            written += len(stale)
         if commit:
             connection.commit()
-        after = (rows[-1][0], rows[-1][1])
+        after = rows[-1][0]
         if on_batch:
             on_batch(len(rows))

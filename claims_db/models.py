@@ -100,12 +100,26 @@ class FactCheckEmbedding(Base):
     vector: Mapped[np.ndarray[Any, np.dtype[np.float32]]] = mapped_column(
         EmbeddingVector(EMBEDDING_DIM)
     )
-    # The claim's lexical profile (``models.retrieval.lexical_profile``), written with the
-    # vector: like the vector it is derived from the claim and redone when the claim changes.
-    lexical_profile: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     fact_check: Mapped[FactCheck] = relationship(back_populates="embeddings", lazy="raise")
+
+
+class FactCheckProfile(Base):
+    """The lexical profile of a fact-check's claim (``models.retrieval.lexical_profile``).
+
+    Written with the claim's embeddings (both derived from the claim; redone when it
+    changes) and read with the records a search returns, so searches need not re-tokenise
+    each claim. A table of its own, not a column beside the vector: rewriting every profile
+    (after a tokeniser change) then touches no row the pgvector graph indexes.
+    """
+
+    __tablename__ = "fact_check_profiles"
+
+    fact_check_id: Mapped[int] = mapped_column(
+        ForeignKey("fact_checks.id", ondelete="CASCADE"), primary_key=True
+    )
+    profile: Mapped[str] = mapped_column(Text)
 
 
 class FactCheckChange(Base):

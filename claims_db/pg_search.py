@@ -154,12 +154,12 @@ class PgFactCheckSource:
                 to_record,
                 session.execute(
                     text(
-                        f"SELECT {_RECORD_COLUMNS}, e.lexical_profile FROM fact_checks f"
-                        " LEFT JOIN fact_check_embeddings e"
-                        " ON e.fact_check_id = f.id AND e.model_name = :model"
+                        f"SELECT {_RECORD_COLUMNS}, p.profile AS lexical_profile"
+                        " FROM fact_checks f"
+                        " LEFT JOIN fact_check_profiles p ON p.fact_check_id = f.id"
                         " WHERE f.id = ANY(CAST(:ids AS integer[]))"
                     ),
-                    {"ids": ids, "model": self.model_name},
+                    {"ids": ids},
                 ),
             )
         }
@@ -307,6 +307,7 @@ def refresh_text_statistics(session: Session) -> None:
     session.execute(text("REFRESH MATERIALIZED VIEW fact_check_text_stats"))
     session.execute(
         text(
-            "ANALYZE fact_checks, fact_check_embeddings, fact_check_lexemes, fact_check_text_stats"
+            "ANALYZE fact_checks, fact_check_embeddings, fact_check_profiles, fact_check_lexemes,"
+            " fact_check_text_stats"
         )
     )

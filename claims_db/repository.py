@@ -20,6 +20,7 @@ from claims_db.models import (
     FactCheck,
     FactCheckChange,
     FactCheckEmbedding,
+    FactCheckProfile,
     FactCheckRevision,
     claim_key,
 )
@@ -313,30 +314,24 @@ class FactCheckRepository:
         """Write (or overwrite) the embeddings of ``ids`` under ``model_name``.
 
         ``claims``, the texts the vectors were computed from, also stores each claim's
-        lexical profile beside its vector (searches then need not re-tokenise it); without
-        them the profile is left empty and computed when needed. The rows are written by a
-        Core-level upsert, so embedding objects already loaded in the session (nothing here
-        loads them) are not refreshed.
+        lexical profile (``FactCheckProfile``; searches then need not re-tokenise it);
+        without them any stored profile of ``ids`` is dropped, as it may describe an older
+        claim, and is computed when needed. The rows are written by Core-level upserts, so
+        objects already loaded in the session (nothing here loads them) are not refreshed.
         """
         # The fact-check rows must be written before their embeddings (foreign key).
         self.session.flush()
         if not len(ids):
             return
-        profiles: Sequence[str | None] = (
-            [lexical_profile(claim) for claim in claims]
-            if claims is not None
-            else [None] * len(ids)
-        )
         now = utcnow()
         rows = [
             {
                 "fact_check_id": int(fact_check_id),
                 "model_name": model_name,
                 "vector": vector,
-                "lexical_profile": profile,
                 "created_at": now,
             }
-            for fact_check_id, vector, profile in zip(ids, vectors, profiles, strict=True)
+            for fact_check_id, vector in zip(ids, vectors, strict=True)
         ]
         # One multi-row upsert: a statement per row costs a round trip each on PostgreSQL.
         # created_at is overwritten too, or a replaced embedding would still look stale.
@@ -345,11 +340,34 @@ class FactCheckRepository:
             index_elements=["fact_check_id", "model_name"],
             set_={
                 "vector": statement.excluded.vector,
-                "lexical_profile": statement.excluded.lexical_profile,
                 "created_at": statement.excluded.created_at,
             },
         )
         self.session.execute(statement, rows)
+        if claims is None:
+            self.session.execute(
+                delete(FactCheckProfile).where(
+                    FactCheckProfile.fact_check_id.in_([int(i) for i in ids])
+                )
+            )
+            return
+        self.store_profiles(ids, claims)
+
+    def store_profiles(self, ids: Sequence[int], claims: Sequence[str]) -> None:
+        """Write (or overwrite) the lexical profiles of ``ids``, computed from ``claims``."""
+        if not len(ids):
+            return
+        statement = _insert_for(self.session)(FactCheckProfile)
+        statement = statement.on_conflict_do_update(
+            index_elements=["fact_check_id"], set_={"profile": statement.excluded.profile}
+        )
+        self.session.execute(
+            statement,
+            [
+                {"fact_check_id": int(fact_check_id), "profile": lexical_profile(claim)}
+                for fact_check_id, claim in zip(ids, claims, strict=True)
+            ],
+        )
 
     def embedding_matrix(
         self, model_name: str
@@ -407,8 +425,13 @@ class FactCheckRepository:
         Ids without a stored fact-check or embedding are left out.
         """
         query = (
-            select(*_RECORD_COLUMNS, FactCheckEmbedding.vector, FactCheckEmbedding.lexical_profile)
+            select(
+                *_RECORD_COLUMNS,
+                FactCheckEmbedding.vector,
+                FactCheckProfile.profile.label("lexical_profile"),
+            )
             .join(FactCheckEmbedding, FactCheckEmbedding.fact_check_id == FactCheck.id)
+            .outerjoin(FactCheckProfile, FactCheckProfile.fact_check_id == FactCheck.id)
             .where(FactCheckEmbedding.model_name == model_name)
             .order_by(FactCheck.id)
         )

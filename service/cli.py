@@ -51,9 +51,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
 @db_app.command("refresh-profiles")
 def db_refresh_profiles(
-    batch_size: Annotated[int, typer.Option(help="Embeddings examined per transaction.")] = 5000,
+    batch_size: Annotated[int, typer.Option(help="Fact-checks examined per transaction.")] = 5000,
 ) -> None:
-    """Rewrite the stored lexical profiles a tokeniser change made stale (searches go on)."""
+    """Rewrite the lexical profiles a tokeniser change made stale (searches go on)."""
     from sqlalchemy import text
 
     from claims_db.db import make_engine
@@ -64,14 +64,14 @@ def db_refresh_profiles(
     engine = make_engine(settings.resolved_database_url)
     try:
         with engine.connect() as connection:
-            total = connection.scalar(text("SELECT count(*) FROM fact_check_embeddings"))
-            with tqdm(total=total, desc="profiles", unit=" embeddings") as bar:
+            total = connection.scalar(text("SELECT count(*) FROM fact_checks"))
+            with tqdm(total=total, desc="profiles", unit=" fact-checks") as bar:
                 rewritten = refresh_lexical_profiles(
                     connection, batch_size=batch_size, commit=True, on_batch=bar.update
                 )
     finally:
         engine.dispose()
-    console.print(f"{rewritten:,} of {total:,} lexical profiles rewritten")
+    console.print(f"{rewritten:,} of {total:,} lexical profiles written")
 
 
 @app.command()

@@ -1,13 +1,13 @@
 """Lexical profiles stored beside the embeddings (migration 0007), on both backends."""
 
 import numpy as np
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims_db.db import make_engine, make_session_factory
 from claims_db.ingest import refresh_lexical_profiles
 from claims_db.migrate import upgrade
-from claims_db.models import FactCheckChange, FactCheckEmbedding
+from claims_db.models import FactCheckChange, FactCheckProfile
 from claims_db.repository import FactCheckInput, FactCheckRepository
 from claims_db.search import FactCheckIndex
 from models.retrieval import lexical_profile, profile_version, read_lexical_profile
@@ -69,14 +69,12 @@ def test_only_a_changed_vector_reaches_the_change_log(
         fact_check_id = _add(session, 1, CLAIMS[0])
     with session_factory.begin() as session:
         before = _changes(session)
-        session.execute(
-            update(FactCheckEmbedding)
-            .where(FactCheckEmbedding.fact_check_id == fact_check_id)
-            .values(lexical_profile=None)
-        )
+        FactCheckRepository(session).store_profiles([fact_check_id], [CLAIMS[1]])
         assert _changes(session) == before
         FactCheckRepository(session).store_embeddings(MODEL, [fact_check_id], _unit(2)[None, :])
         assert _changes(session) == before + 1
+        # A vector stored without its claim drops the profile, which may be of an older claim.
+        assert _stored_profiles(session) == {}
 
 
 def test_migration_0007_fills_existing_embeddings_without_logging_changes(
@@ -118,7 +116,7 @@ def test_migration_0007_fills_existing_embeddings_without_logging_changes(
                 )
             logged = connection.scalar(text("SELECT count(*) FROM fact_check_changes"))
 
-        upgrade(empty_database_url)
+        upgrade(empty_database_url, "0007")
 
         with engine.connect() as connection:
             stored = dict(
@@ -141,63 +139,89 @@ def _vector_parameter(dialect: str, vector: np.ndarray) -> object:
     return vector.astype(np.float32).tobytes()
 
 
-def _stored_profiles(session: Session) -> dict[int, str | None]:
-    rows = session.execute(
-        select(FactCheckEmbedding.fact_check_id, FactCheckEmbedding.lexical_profile)
-    ).all()
+def _stored_profiles(session: Session) -> dict[int, str]:
+    rows = session.execute(select(FactCheckProfile.fact_check_id, FactCheckProfile.profile)).all()
     return {int(fact_check_id): profile for fact_check_id, profile in rows}
 
 
-def test_refresh_rewrites_only_stale_profiles_without_logging_changes(
+def test_refresh_writes_only_stale_or_missing_profiles_without_logging_changes(
     session_factory: sessionmaker[Session],
 ) -> None:
     with session_factory.begin() as session:
         ids = [_add(session, seed, claim) for seed, claim in enumerate(CLAIMS)]
         current = lexical_profile(CLAIMS[0])
-        older = current.replace(current.split("\x1f", 1)[0], "p-older", 1)
         session.execute(
-            update(FactCheckEmbedding)
-            .where(FactCheckEmbedding.fact_check_id == ids[0])
-            .values(lexical_profile=older)
+            update(FactCheckProfile)
+            .where(FactCheckProfile.fact_check_id == ids[0])
+            .values(profile=current.replace(profile_version(), "p-older", 1))
         )
-        session.execute(
-            update(FactCheckEmbedding)
-            .where(FactCheckEmbedding.fact_check_id == ids[1])
-            .values(lexical_profile=None)
-        )
+        session.execute(delete(FactCheckProfile).where(FactCheckProfile.fact_check_id == ids[1]))
         before = _changes(session)
     with session_factory() as session:
-        rewritten = refresh_lexical_profiles(session.connection(), batch_size=2, commit=True)
-    assert rewritten == 2
+        written = refresh_lexical_profiles(session.connection(), batch_size=2, commit=True)
+    assert written == 2
     with session_factory() as session:
         assert _stored_profiles(session) == {
             i: lexical_profile(claim) for i, claim in zip(ids, CLAIMS, strict=True)
         }
         assert _changes(session) == before
-        # Nothing stale is left: a second pass rewrites nothing.
+        # Nothing stale is left: a second pass writes nothing.
         assert refresh_lexical_profiles(session.connection()) == 0
 
 
-def test_migration_0008_rewrites_profiles_stored_under_another_fingerprint(
+def test_migration_0008_moves_profiles_to_their_table_under_the_stable_fingerprint(
     empty_database_url: str,
 ) -> None:
     upgrade(empty_database_url, "0007")
     engine = make_engine(empty_database_url)
     try:
-        with make_session_factory(engine).begin() as session:
-            ids = [_add(session, seed, claim) for seed, claim in enumerate(CLAIMS, start=1)]
-            session.execute(
-                update(FactCheckEmbedding).values(
-                    lexical_profile=func.replace(
-                        FactCheckEmbedding.lexical_profile, profile_version(), "p0123456789"
-                    )
+        with engine.begin() as connection:
+            for seed, claim in enumerate(CLAIMS, start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO fact_checks (id, claim, claim_key, rating, verdict,"
+                        " publisher, url, language, created_at, updated_at) VALUES (:id, :claim,"
+                        " :key, 'False', 'false', 'P', :url, 'en', :now, :now)"
+                    ),
+                    {
+                        "id": seed,
+                        "claim": claim,
+                        "key": f"k{seed}",
+                        "url": f"https://p.example/{seed}",
+                        "now": "2026-12-01 00:00:00",
+                    },
                 )
-            )
-            assert all(read_lexical_profile(p) is None for p in _stored_profiles(session).values())
+                # As 0007 left them: beside the vector, under a fingerprint no process
+                # accepts any more (the old one changed with every process).
+                connection.execute(
+                    text(
+                        "INSERT INTO fact_check_embeddings (fact_check_id, model_name, vector,"
+                        " lexical_profile, created_at) VALUES (:id, :model, :vector, :profile,"
+                        " :now)"
+                    ),
+                    {
+                        "id": seed,
+                        "model": MODEL,
+                        "vector": _vector_parameter(engine.dialect.name, _unit(seed)),
+                        "profile": lexical_profile(claim).replace(
+                            profile_version(), "p0123456789", 1
+                        ),
+                        "now": "2026-12-01 00:00:00",
+                    },
+                )
+            logged = connection.scalar(text("SELECT count(*) FROM fact_check_changes"))
+
         upgrade(empty_database_url)
+
         with make_session_factory(engine)() as session:
             assert _stored_profiles(session) == {
-                i: lexical_profile(claim) for i, claim in zip(ids, CLAIMS, strict=True)
+                seed: lexical_profile(claim) for seed, claim in enumerate(CLAIMS, start=1)
             }
+            assert _changes(session) == logged
+            columns = {
+                c["name"]
+                for c in inspect(session.connection()).get_columns("fact_check_embeddings")
+            }
+            assert "lexical_profile" not in columns
     finally:
         engine.dispose()

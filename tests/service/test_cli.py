@@ -55,7 +55,7 @@ def test_db_refresh_profiles_rewrites_stale_ones(cli_env: Path) -> None:
     from sqlalchemy import update
 
     from claims_db.db import make_engine, make_session_factory
-    from claims_db.models import FactCheckEmbedding
+    from claims_db.models import FactCheckProfile
     from claims_db.repository import FactCheckInput, FactCheckRepository
     from models.retrieval import lexical_profile
 
@@ -73,14 +73,14 @@ def test_db_refresh_profiles_rewrites_stale_ones(cli_env: Path) -> None:
             vector = np.zeros((1, 384), dtype=np.float32)
             vector[0, number] = 1.0
             repository.store_embeddings("m", [row.id], vector, [claim])
-        session.execute(update(FactCheckEmbedding).values(lexical_profile="p-older\x1fx"))
+        session.execute(update(FactCheckProfile).values(profile="p-older\x1fx"))
 
     result = runner.invoke(app, ["db", "refresh-profiles", "--batch-size", "1"])
     assert result.exit_code == 0, result.output
-    assert "2 of 2 lexical profiles rewritten" in result.output
+    assert "2 of 2 lexical profiles written" in result.output
     with engine.connect() as connection:
         stored = connection.execute(
-            text("SELECT lexical_profile FROM fact_check_embeddings ORDER BY fact_check_id")
+            text("SELECT profile FROM fact_check_profiles ORDER BY fact_check_id")
         ).scalars()
         assert list(stored) == [lexical_profile(claim) for claim in claims]
     engine.dispose()
