@@ -212,12 +212,15 @@ class PgFactCheckSource:
         self, vectors: Vectors, k: int, search_filter: SearchFilter | None, beam: int
     ) -> list[list[Candidate]]:
         conditions, parameters = _filter_sql(search_filter)
+        # The fact-check row is joined only when a filter needs its columns: otherwise
+        # each of the k hits would cost an index probe for nothing.
+        joined = " JOIN fact_checks f ON f.id = e.fact_check_id" if conditions else ""
         statement = text(
             "SELECT q.ord, hit.id, 1 - hit.distance AS score "
             "FROM unnest(CAST(:queries AS vector[])) WITH ORDINALITY AS q(v, ord) "
             "CROSS JOIN LATERAL ("
             "  SELECT e.fact_check_id AS id, e.vector <=> q.v AS distance"
-            "  FROM fact_check_embeddings e JOIN fact_checks f ON f.id = e.fact_check_id"
+            f"  FROM fact_check_embeddings e{joined}"
             f"  WHERE e.model_name = :model{conditions}"
             "  ORDER BY e.vector <=> q.v LIMIT :k"
             ") AS hit "
