@@ -187,11 +187,12 @@ def refresh_lexical_profiles(
             if not (stored or "").startswith(prefix)
         ]
         if stale:
-            # INSERT … ON CONFLICT: the same statement on SQLite and PostgreSQL.
+            # INSERT … ON CONFLICT: the same statement on SQLite and PostgreSQL. A
+            # fact-check deleted since the read (the service runs on) is skipped.
             connection.execute(
                 text(
                     "INSERT INTO fact_check_profiles (fact_check_id, profile)"
-                    " VALUES (:id, :profile)"
+                    " SELECT :id, :profile WHERE EXISTS (SELECT 1 FROM fact_checks WHERE id = :id)"
                     " ON CONFLICT (fact_check_id) DO UPDATE SET profile = excluded.profile"
                 ),
                 stale,
