@@ -1,7 +1,7 @@
 """Lexical profiles stored beside the embeddings (migration 0007), on both backends."""
 
 import numpy as np
-from sqlalchemy import delete, func, inspect, select, text, update
+from sqlalchemy import Connection, delete, func, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims_db.db import make_engine, make_session_factory
@@ -77,6 +77,24 @@ def test_only_a_changed_vector_reaches_the_change_log(
         assert _stored_profiles(session) == {}
 
 
+def _insert_fact_check(connection: Connection, seed: int, claim: str) -> None:
+    """A fact-check row written in SQL, for migrations older than the ORM models."""
+    connection.execute(
+        text(
+            "INSERT INTO fact_checks (id, claim, claim_key, rating, verdict, publisher, url,"
+            " language, created_at, updated_at) VALUES (:id, :claim, :key, 'False', 'false',"
+            " 'P', :url, 'en', :now, :now)"
+        ),
+        {
+            "id": seed,
+            "claim": claim,
+            "key": f"k{seed}",
+            "url": f"https://p.example/{seed}",
+            "now": "2026-12-01 00:00:00",
+        },
+    )
+
+
 def test_migration_0007_fills_existing_embeddings_without_logging_changes(
     empty_database_url: str,
 ) -> None:
@@ -85,20 +103,7 @@ def test_migration_0007_fills_existing_embeddings_without_logging_changes(
     try:
         with engine.begin() as connection:
             for seed, claim in enumerate(CLAIMS, start=1):
-                connection.execute(
-                    text(
-                        "INSERT INTO fact_checks (id, claim, claim_key, rating, verdict,"
-                        " publisher, url, language, created_at, updated_at) VALUES (:id, :claim,"
-                        " :key, 'False', 'false', 'P', :url, 'en', :now, :now)"
-                    ),
-                    {
-                        "id": seed,
-                        "claim": claim,
-                        "key": f"k{seed}",
-                        "url": f"https://p.example/{seed}",
-                        "now": "2026-12-01 00:00:00",
-                    },
-                )
+                _insert_fact_check(connection, seed, claim)
         # Embeddings as 0006 wrote them: no profile column yet.
         with engine.begin() as connection:
             for seed in (1, 2, 3):
@@ -177,20 +182,7 @@ def test_migration_0008_moves_profiles_to_their_table_under_the_stable_fingerpri
     try:
         with engine.begin() as connection:
             for seed, claim in enumerate(CLAIMS, start=1):
-                connection.execute(
-                    text(
-                        "INSERT INTO fact_checks (id, claim, claim_key, rating, verdict,"
-                        " publisher, url, language, created_at, updated_at) VALUES (:id, :claim,"
-                        " :key, 'False', 'false', 'P', :url, 'en', :now, :now)"
-                    ),
-                    {
-                        "id": seed,
-                        "claim": claim,
-                        "key": f"k{seed}",
-                        "url": f"https://p.example/{seed}",
-                        "now": "2026-12-01 00:00:00",
-                    },
-                )
+                _insert_fact_check(connection, seed, claim)
                 # As 0007 left them: beside the vector, under a fingerprint no process
                 # accepts any more (the old one changed with every process).
                 connection.execute(
