@@ -19,7 +19,7 @@ from claims_db.repository import (
     UpsertOutcome,
 )
 from models.embedding import Embedder
-from models.retrieval import PROFILE_SEPARATOR, lexical_profile, profile_version
+from models.retrieval import lexical_profile, read_lexical_profile
 
 # Rejections kept with their reasons; beyond this only the count grows (memory stays flat).
 MAX_ERRORS_KEPT = 1000
@@ -159,15 +159,15 @@ def refresh_lexical_profiles(
 ) -> int:
     """Give every fact-check a lexical profile that this tokeniser version accepts.
 
-    A profile is stale when it is missing or carries another ``profile_version`` (the
-    tokeniser, stop words, stemmer or patterns changed). Readers recompute a stale profile
-    on every use, so searches stay right but slow until this runs. Walks the fact-checks in
+    A profile is stale when ``read_lexical_profile`` rejects it: missing, malformed, or of
+    another ``profile_version`` (the tokeniser, stop words, stemmer or patterns changed).
+    Readers recompute a stale profile on every use, so searches stay right but slow until
+    this runs. Walks the fact-checks in
     id order, ``batch_size`` at a time, in plain SQL so that a migration can call it too;
     with ``commit`` each batch is committed on its own. Profiles live in their own table,
     so this touches neither the embeddings nor the change log. ``on_batch`` gets the
     fact-checks examined per batch. Returns how many profiles were written.
     """
-    prefix = profile_version() + PROFILE_SEPARATOR
     after = 0
     written = 0
     while True:
@@ -184,7 +184,7 @@ def refresh_lexical_profiles(
         stale = [
             {"id": fact_check_id, "profile": lexical_profile(claim)}
             for fact_check_id, claim, stored in rows
-            if not (stored or "").startswith(prefix)
+            if read_lexical_profile(stored) is None
         ]
         if stale:
             # INSERT … ON CONFLICT: the same statement on SQLite and PostgreSQL. A

@@ -187,7 +187,7 @@ def _profile(text: str) -> _TextProfile:
 
 # Bump when the profile's code changes in a way the patterns below do not show.
 _PROFILE_REVISION = 1
-PROFILE_SEPARATOR = "\x1f"
+_PROFILE_SEPARATOR = "\x1f"
 
 
 @lru_cache(maxsize=1)
@@ -220,7 +220,7 @@ def lexical_profile(text: str) -> str:
     which matters where every query meets claims not seen before (PostgreSQL, index loads).
     """
     tokens = lexical_tokens(text)
-    return PROFILE_SEPARATOR.join(
+    return _PROFILE_SEPARATOR.join(
         (
             profile_version(),
             " ".join(tokens),
@@ -243,7 +243,7 @@ def read_lexical_profile(stored: str | None) -> StoredProfile | None:
     """Parse ``lexical_profile``'s output; None when absent, malformed or of another version."""
     if not stored:
         return None
-    parts = stored.split(PROFILE_SEPARATOR)
+    parts = stored.split(_PROFILE_SEPARATOR)
     if len(parts) != 5 or parts[0] != profile_version() or not parts[4].isdigit():
         return None
     tokens = parts[1].split()

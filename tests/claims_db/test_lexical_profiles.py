@@ -1,4 +1,4 @@
-"""Lexical profiles stored beside the embeddings (migration 0007), on both backends."""
+"""Stored lexical profiles (migrations 0007 and 0008, refresh), on both backends."""
 
 import numpy as np
 from sqlalchemy import Connection, delete, func, inspect, select, text, update
