@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from claims_db.db import make_engine, make_session_factory
 from claims_db.migrate import require_current
-from claims_db.pg_search import PgFactCheckSource
+from claims_db.pg_search import IndexState, PgFactCheckSource, vector_index_state
 from claims_db.search import FactCheckIndex, SearchBackend
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
@@ -78,6 +78,13 @@ def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runti
     url = settings.resolved_database_url
     engine = make_engine(url)
     require_current(engine, url)
+    state = vector_index_state(engine)
+    if state not in (None, IndexState.VALID):
+        logger.warning(
+            "the vector index is %s: dense search scans the whole table until it is built"
+            " (claimflag db build-index, or the bulk import building it now ends)",
+            state.value,
+        )
     session_factory = make_session_factory(engine)
     pipeline = pipeline or build_pipeline(settings)
     index = build_search_backend(settings, engine, session_factory, pipeline)

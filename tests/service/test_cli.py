@@ -84,3 +84,31 @@ def test_db_refresh_profiles_rewrites_stale_ones(cli_env: Path) -> None:
         ).scalars()
         assert list(stored) == [lexical_profile(claim) for claim in claims]
     engine.dispose()
+
+
+def test_bulk_import_and_build_index(cli_env: Path) -> None:
+    from claims_db.db import make_engine
+    from claims_db.pg_search import drop_vector_index
+    from tests.claims_db.feeds import FEEDS
+
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    imported = runner.invoke(
+        app, ["import", str(FEEDS / "datafeed.json"), "--bulk", "--maintenance-work-mem", "64MB"]
+    )
+    assert imported.exit_code == 0, imported.output
+    assert "3 inserted" in imported.output
+    built = runner.invoke(app, ["db", "build-index"])
+    assert built.exit_code == 0, built.output
+    url = get_settings().resolved_database_url
+    if not url.startswith("postgresql"):
+        assert "--bulk changes nothing on SQLite" in imported.output
+        assert "nothing to build on SQLite" in built.output
+        return
+    assert "building the vector index" in imported.output
+    assert "vector index: valid" in built.output and "built in" not in built.output
+    engine = make_engine(url)
+    drop_vector_index(engine)
+    engine.dispose()
+    rebuilt = runner.invoke(app, ["db", "build-index", "--maintenance-work-mem", "64MB"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "vector index: missing" in rebuilt.output and "vector index built in" in rebuilt.output
