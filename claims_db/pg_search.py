@@ -356,7 +356,11 @@ def build_vector_index(engine: Engine, *, maintenance_work_mem: str | None = Non
                 text("SELECT set_config('maintenance_work_mem', :value, false)"),
                 {"value": maintenance_work_mem},
             )
-        connection.execute(text(hnsw_index_ddl(concurrently=True)))
+        try:
+            connection.execute(text(hnsw_index_ddl(concurrently=True)))
+        finally:
+            # The connection goes back to the pool: later work on it gets the server's value.
+            connection.execute(text("RESET maintenance_work_mem"))
         # The planner should know the table's new size before it picks plans around the graph.
         connection.execute(text("ANALYZE fact_check_embeddings"))
     return True
