@@ -348,9 +348,9 @@ def build_vector_index(engine: Engine, *, maintenance_work_mem: str | None = Non
     state = vector_index_state(engine)
     if state is None or state is IndexState.VALID:
         return False
+    if state is IndexState.INVALID:
+        drop_vector_index(engine)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if state is IndexState.INVALID:
-            connection.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {HNSW_INDEX}"))
         if maintenance_work_mem:
             connection.execute(
                 text("SELECT set_config('maintenance_work_mem', :value, false)"),
