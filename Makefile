@@ -26,7 +26,7 @@ run: install
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy service models claims_db
+	$(BIN)/mypy service models claims_db training evaluation
 
 # The browser test drives Debian's chromium (never a browser download).
 browser:
