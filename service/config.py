@@ -186,6 +186,82 @@ class Settings(BaseSettings):
         description="Origins allowed by CORS (comma-separated); empty: no CORS headers at all.",
     )
 
+    # Sources, monitored feeds and the job runner (service/sources, service/monitoring,
+    # service/jobs).
+    fetch_allow_private_addresses: bool = Field(
+        default=False,
+        description=(
+            "Let sources and feeds fetch from loopback, private, link-local and other"
+            " non-public addresses (off: such URLs and redirects are refused)."
+        ),
+    )
+    fetch_timeout_s: float = Field(
+        default=20.0, gt=0, description="Connect and read timeout of each fetch, in seconds."
+    )
+    fetch_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        gt=0,
+        description="Largest document a source or feed fetch reads (decoded), in bytes.",
+    )
+    fetch_max_redirects: int = Field(
+        default=5, ge=0, le=20, description="Redirects a fetch follows before giving up."
+    )
+    fetch_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="Tries per fetch on a timeout, a connection error, 429 or 5xx.",
+    )
+    fetch_backoff_s: float = Field(
+        default=2.0, ge=0, description="Delay before the second try; doubles after each."
+    )
+    fetch_user_agent: str = Field(
+        default="claimflag/0.1 (fact-check corpus sync and news monitoring)",
+        description="User-Agent header of every fetch.",
+    )
+    sitemap_max_pages: int = Field(
+        default=500, ge=1, description="Most review pages one sitemap source run fetches."
+    )
+    google_factcheck_api_key: str | None = Field(
+        default=None, description="API key of the Google Fact Check Tools API (google sources)."
+    )
+    google_factcheck_url: str = Field(
+        default="https://factchecktools.googleapis.com/v1alpha1/claims:search",
+        description="The claims:search endpoint google sources query.",
+    )
+    google_factcheck_max_pages: int = Field(
+        default=20, ge=1, description="Most result pages (nextPageToken) one google run reads."
+    )
+    monitor_max_new_items: int = Field(
+        default=50, ge=1, description="Most new articles taken from a feed per poll, newest first."
+    )
+    monitor_max_attempts: int = Field(
+        default=3, ge=1, description="Tries per article before it is marked failed."
+    )
+    jobs_tick_seconds: int = Field(
+        default=30,
+        ge=1,
+        le=60,
+        description="How often the job runner looks for due sources, feeds and articles.",
+    )
+    jobs_stalled_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="PostgreSQL: a worker silent this long is dead and its jobs are retried.",
+    )
+    jobs_requeue_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="PostgreSQL: a pending article whose job vanished is queued again after.",
+    )
+
+    @field_validator("jobs_tick_seconds")
+    @classmethod
+    def _divides_a_minute(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError("must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)")
+        return value
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import claims_db.models  # noqa: F401  (registers the tables on the metadata)
+import claims_db.sync_models as _sync_models  # noqa: F401  (sources, feeds, runs, items)
 from claims_db import triage_models  # noqa: F401  (the triage tables)
 from claims_db.base import Base
 from claims_db.db import make_engine
