@@ -301,6 +301,11 @@ class FeedRepository:
             counts.setdefault(feed_id, {})[status] = int(count)
         return counts
 
+    def status_totals(self) -> dict[str, int]:
+        """Items per status over every feed."""
+        rows = self.session.execute(select(FeedItem.status, func.count()).group_by(FeedItem.status))
+        return {status: int(count) for status, count in rows}
+
     def ready_items(self, now: dt.datetime, limit: int) -> Sequence[int]:
         """Pending items whose next attempt is due, oldest first (the in-process runner)."""
         return self.session.scalars(
@@ -344,9 +349,9 @@ class FeedRepository:
     ) -> bool:
         """Mark a pending item analysed (compare-and-set); False if another got there first.
 
-        Run before the analysis is stored, in the same transaction: the row stays locked
-        (PostgreSQL) or the database's writer lock held (SQLite) until the commit, so a
-        concurrent attempt waits and then finds the item no longer pending.
+        Run in the transaction that stored the analysis, before its commit: the row stays
+        locked (PostgreSQL) or the writer lock held (SQLite) until then, so a concurrent
+        attempt waits and then finds the item no longer pending, and rolls back its own.
         """
         result: CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
             update(FeedItem)
@@ -361,11 +366,6 @@ class FeedRepository:
             )
         )
         return result.rowcount == 1
-
-    def link_article(self, item_id: int, article_id: int) -> None:
-        self.session.execute(
-            update(FeedItem).where(FeedItem.id == item_id).values(article_id=article_id)
-        )
 
     def retry_later(self, item_id: int, error: str, at: dt.datetime) -> None:
         self.session.execute(

@@ -16,8 +16,11 @@ from service.errors import install_error_handlers
 from service.factchecks.router import admin_router as factchecks_admin_router
 from service.factchecks.router import router as factchecks_router
 from service.health.router import router as health_router
+from service.jobs.router import router as jobs_router
+from service.monitoring.router import router as feeds_router
 from service.reliability import install_reliability
 from service.runtime import Runtime, build_runtime
+from service.sources.router import router as sources_router
 from service.triage.router import router as triage_router
 from service.ui.router import mount_ui
 
@@ -54,4 +57,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(auth_router)
     mount_ui(app)
     app.include_router(factchecks_admin_router)
+    app.include_router(sources_router)
+    app.include_router(feeds_router)
+    app.include_router(jobs_router)
     return app

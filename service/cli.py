@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from claims_db.importers.formats import FeedFormat
 from models.verdicts import Verdict
+from service.cli_sync import feeds_app, sources_app, worker
 from service.config import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ db_app = typer.Typer(help="Database maintenance.")
 app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="API keys: create, list, revoke.")
 app.add_typer(keys_app, name="keys")
+app.add_typer(sources_app, name="sources")
+app.add_typer(feeds_app, name="feeds")
 console = Console()
 
 
@@ -451,3 +454,6 @@ def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id.")]) ->
             raise typer.BadParameter(exc.detail) from exc
         session.commit()
     console.print(f"key {key.id} ({key.name}) revoked")
+
+
+app.command()(worker)

@@ -121,11 +121,13 @@ def analyze_article(
     max_chars: int,
     settings: Settings | None = None,
     submitted_by: str | None = None,
+    publisher: str | None = None,
 ) -> AnalyzeResponse:
     """Analyse one article against the current fact-check database.
 
     With ``settings``, reviewers' past decisions adjust the matches and, unless the request
-    says ``store: false``, the analysis is stored and its claims queued for review.
+    says ``store: false``, the analysis is stored and its claims queued for review, under
+    ``publisher`` (the outlet's name; default: the URL's host).
     """
     text, extracted = article_text(request)
     validate_text(text, max_chars)
@@ -158,6 +160,7 @@ def analyze_article(
             response,
             model_name=model_name,
             submitted_by=submitted_by,
+            publisher=publisher,
         )
         response.article.id = article.id
     return response

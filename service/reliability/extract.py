@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -14,10 +15,11 @@ logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
 @dataclass(frozen=True, slots=True)
 class ExtractedArticle:
-    """The main text of a page and its title, when the page names one."""
+    """The main text of a page, its title and publication date when the page names them."""
 
     text: str
     title: str | None
+    published: dt.date | None = None
 
 
 def extract_article(html: str, url: str | None = None) -> ExtractedArticle | None:
@@ -43,4 +45,14 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle | Non
     if not text:
         return None
     title = (document.title or "").strip() or None
-    return ExtractedArticle(text=text, title=title)
+    return ExtractedArticle(text=text, title=title, published=_date(document.date))
+
+
+def _date(value: object) -> dt.date | None:
+    """trafilatura's ISO date (``YYYY-MM-DD``), or None when it found none."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None

@@ -202,13 +202,17 @@ def store_analysis(
     *,
     model_name: str,
     submitted_by: str | None,
+    publisher: str | None = None,
 ) -> Article:
-    """Store the article and its claims and queue the claims a reviewer should see."""
+    """Store the article and its claims and queue the claims a reviewer should see.
+
+    ``publisher`` names the outlet (a monitored feed's name); default: the URL's host.
+    """
     published = request.published_at.isoformat() if request.published_at else None
     article = Article(
         title=response.article.title,
         url=request.url,
-        publisher=_publisher(request.url),
+        publisher=publisher or _publisher(request.url),
         published_at=published,
         language=request.language,
         text=request.text,

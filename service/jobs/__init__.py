@@ -1,0 +1,1 @@
+"""The job runner: scheduled source syncs, feed polls and article analyses, run once each."""

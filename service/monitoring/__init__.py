@@ -1,0 +1,1 @@
+"""Monitored feeds: the articles outlets publish, fetched, analysed once and queued."""

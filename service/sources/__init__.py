@@ -1,0 +1,1 @@
+"""Fact-check sources: ClaimReview feeds, sitemaps and Google queries synced on a schedule."""
