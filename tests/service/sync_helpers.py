@@ -34,6 +34,7 @@ class Page:
     etag: bool = True
     # Other bodies chosen by one query parameter's value: (parameter, {value: body}).
     variants: tuple[str, dict[str, bytes]] | None = None
+    chunked: bool = False  # sent without a Content-Length
 
 
 class Site:
@@ -45,6 +46,7 @@ class Site:
 
     def __init__(self) -> None:
         self.pages: dict[str, Page] = {}
+        self.redirects: dict[str, str] = {}
         self.hits: Counter[str] = Counter()
         self.not_modified: Counter[str] = Counter()
         self.queries: dict[str, list[dict[str, list[str]]]] = {}
@@ -57,6 +59,12 @@ class Site:
                 with site.lock:
                     page = site.pages.get(parts.path)
                     site.queries.setdefault(parts.path, []).append(parse_qs(parts.query))
+                    redirect = site.redirects.get(parts.path)
+                if redirect is not None:
+                    self.send_response(302)
+                    self.send_header("location", redirect)
+                    self.end_headers()
+                    return
                 if page is None:
                     self.send_response(404)
                     self.end_headers()
@@ -67,6 +75,15 @@ class Site:
                     name, bodies = page.variants
                     chosen = parse_qs(parts.query).get(name, [""])[0]
                     page = Page(bodies.get(chosen, page.body), page.content_type, page.status)
+                if page.chunked:
+                    self.send_response(page.status)
+                    self.send_header("content-type", page.content_type)
+                    self.send_header("connection", "close")
+                    self.end_headers()
+                    with suppress(BrokenPipeError, ConnectionResetError):
+                        self.wfile.write(page.body)
+                    self.close_connection = True
+                    return
                 tag = '"' + hashlib.sha256(page.body).hexdigest()[:16] + '"'
                 if page.etag and page.status == 200 and self.headers.get("if-none-match") == tag:
                     with site.lock:
