@@ -336,7 +336,10 @@ def analyze_submit(
 
 def mount_ui(app: FastAPI) -> None:
     """Serve the UI under ``/ui`` (``/`` redirects there) with its static files."""
+    from service.ui.sync import router as sync_router
+
     app.include_router(router)
+    app.include_router(sync_router)
     app.mount("/ui/static", StaticFiles(directory=_HERE / "static"), name="ui-static")
 
     @app.get("/", include_in_schema=False)

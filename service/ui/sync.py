@@ -1,0 +1,177 @@
+"""Server-rendered admin pages for sources and monitored feeds (``/ui/sources``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from claims_db.sync_models import FeedKind, SourceKind
+from service.auth.schemas import Role
+from service.deps import PrincipalDep, RowId, SessionDep
+from service.errors import ClaimflagError
+from service.monitoring import service as monitoring
+from service.monitoring.schemas import FeedCreate
+from service.sources import service as sources
+from service.sources.schemas import SourceCreate
+from service.ui.router import _gate, _page, _redirect
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+
+def _problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg"))
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sync_page(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    message: str | None = None,
+    error: str | None = None,
+) -> Response:
+    if (gate := _gate(request, principal, Role.ADMIN)) is not None:
+        return gate
+    return _page(
+        request,
+        "sync.html",
+        principal,
+        sources=sources.list_sources(session),
+        feeds=monitoring.list_feeds(session),
+        source_kinds=list(SourceKind),
+        feed_kinds=list(FeedKind),
+        message=message,
+        error=error,
+    )
+
+
+@router.post("/sources")
+def add_source(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    name: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "claimreview",
+    target: Annotated[str, Form()] = "",
+    every: Annotated[int, Form()] = 60,
+) -> Response:
+    if (gate := _gate(request, principal, Role.ADMIN)) is not None:
+        return gate
+    google = kind == SourceKind.GOOGLE.value
+    try:
+        body = SourceCreate.model_validate(
+            {
+                "name": name.strip(),
+                "kind": kind,
+                "url": None if google else target.strip() or None,
+                "query": target.strip() or None if google else None,
+                "interval_minutes": every,
+            }
+        )
+        created = sources.create_source(session, body)
+    except ValidationError as exc:
+        return _redirect("/ui/sources", error=f"Source not added: {_problem(exc)}")
+    except ClaimflagError as exc:
+        return _redirect("/ui/sources", error=exc.detail)
+    return _redirect("/ui/sources", message=f"Source {created.name} added; it runs shortly.")
+
+
+@router.post("/feeds")
+def add_feed(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    name: Annotated[str, Form()] = "",
+    url: Annotated[str, Form()] = "",
+    every: Annotated[int, Form()] = 15,
+) -> Response:
+    if (gate := _gate(request, principal, Role.ADMIN)) is not None:
+        return gate
+    try:
+        body = FeedCreate.model_validate(
+            {"name": name.strip(), "url": url.strip(), "interval_minutes": every}
+        )
+        created = monitoring.create_feed(session, body)
+    except ValidationError as exc:
+        return _redirect("/ui/sources", error=f"Feed not added: {_problem(exc)}")
+    except ClaimflagError as exc:
+        return _redirect("/ui/sources", error=exc.detail)
+    return _redirect("/ui/sources", message=f"Feed {created.name} added; it is polled shortly.")
+
+
+@router.post("/sources/{source_id}/{action}")
+def source_action(
+    request: Request, session: SessionDep, principal: PrincipalDep, source_id: RowId, action: str
+) -> Response:
+    if (gate := _gate(request, principal, Role.ADMIN)) is not None:
+        return gate
+    try:
+        name = sources.get_source(session, source_id).name
+        if action == "run":
+            sources.request_run(session, source_id)
+            return _redirect("/ui/sources", message=f"Source {name} will run at the next tick.")
+        if action == "delete":
+            sources.delete_source(session, source_id)
+            return _redirect("/ui/sources", message=f"Source {name} removed.")
+    except ClaimflagError as exc:
+        return _redirect("/ui/sources", error=exc.detail)
+    return _redirect("/ui/sources", error="Unknown action.")
+
+
+@router.post("/feeds/{feed_id}/{action}")
+def feed_action(
+    request: Request, session: SessionDep, principal: PrincipalDep, feed_id: RowId, action: str
+) -> Response:
+    if (gate := _gate(request, principal, Role.ADMIN)) is not None:
+        return gate
+    try:
+        name = monitoring.get_feed(session, feed_id).name
+        if action == "poll":
+            monitoring.request_poll(session, feed_id)
+            return _redirect("/ui/sources", message=f"Feed {name} will be polled at the next tick.")
+        if action == "delete":
+            monitoring.delete_feed(session, feed_id)
+            return _redirect("/ui/sources", message=f"Feed {name} removed.")
+    except ClaimflagError as exc:
+        return _redirect("/ui/sources", error=exc.detail)
+    return _redirect("/ui/sources", error="Unknown action.")
+
+
+@router.get("/sources/{source_id}", response_class=HTMLResponse)
+def source_page(
+    request: Request, session: SessionDep, principal: PrincipalDep, source_id: RowId
+) -> Response:
+    if (gate := _gate(request, principal, Role.ADMIN)) is not None:
+        return gate
+    try:
+        source = sources.source_detail(session, source_id)
+    except ClaimflagError as exc:
+        return _page(request, "error.html", principal, status_code=404, message=exc.detail)
+    return _page(
+        request, "source.html", principal, source=source, runs=sources.runs(session, source_id)
+    )
+
+
+@router.get("/feeds/{feed_id}", response_class=HTMLResponse)
+def feed_page(
+    request: Request, session: SessionDep, principal: PrincipalDep, feed_id: RowId
+) -> Response:
+    if (gate := _gate(request, principal, Role.ADMIN)) is not None:
+        return gate
+    try:
+        feed = monitoring.feed_detail(session, feed_id)
+    except ClaimflagError as exc:
+        return _page(request, "error.html", principal, status_code=404, message=exc.detail)
+    return _page(
+        request,
+        "feed.html",
+        principal,
+        feed=feed,
+        runs=monitoring.runs(session, feed_id, 10),
+        items=monitoring.items(session, feed_id, limit=100),
+    )
