@@ -9,6 +9,7 @@ Jobs (all named ``claimflag.*``):
 - ``sync_source(source_id)`` and ``poll_feed(feed_id)``: one run; a poll queues an
   ``analyse_item`` job for each new article.
 - ``analyse_item(item_id)``: one article, retried on transient failures.
+- ``prune_jobs``, hourly: deletes succeeded jobs older than three days.
 
 Each job carries a queueing lock (no second copy waits in the queue) and a lock (no two
 copies run at once). Workers take jobs with ``FOR UPDATE SKIP LOCKED``, so each job runs
@@ -45,6 +46,9 @@ TICK = "claimflag.tick"
 SYNC_SOURCE = "claimflag.sync_source"
 POLL_FEED = "claimflag.poll_feed"
 ANALYSE_ITEM = "claimflag.analyse_item"
+PRUNE_JOBS = "claimflag.prune_jobs"
+# Finished jobs are kept this long (runs and items keep their own history in our tables).
+JOBS_KEPT_HOURS = 72
 # Pending items re-queued per tick at most (the rest at the next).
 REQUEUE_BATCH = 500
 
@@ -155,6 +159,13 @@ def build_app(settings: Settings) -> procrastinate.App:
 
     app.periodic(cron=tick_cron(settings.jobs_tick_seconds), periodic_id="tick")(
         app.task(name=TICK, queue=QUEUE, pass_context=True, queueing_lock="tick")(tick_task)
+    )
+
+    def prune_jobs_task(timestamp: int) -> None:
+        _sync(app.job_manager.delete_old_jobs(nb_hours=JOBS_KEPT_HOURS, queue=QUEUE))
+
+    app.periodic(cron="7 * * * *", periodic_id="prune")(
+        app.task(name=PRUNE_JOBS, queue=QUEUE, queueing_lock="prune")(prune_jobs_task)
     )
     app.task(name=SYNC_SOURCE, queue=QUEUE, pass_context=True)(sync_source_task)
     app.task(name=POLL_FEED, queue=QUEUE, pass_context=True)(poll_feed_task)

@@ -5,19 +5,24 @@ from __future__ import annotations
 import csv
 import hashlib
 import html
+import os
+import signal
+import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from service.config import Settings
 from tests.conftest import DATA_DIR, EXAMPLE_ARTICLE
+from tests.service.triage_helpers import CLAIMFLAG
 
 FNC_BODIES = DATA_DIR / "fnc1-stance" / "train_bodies.csv"
 FNC_STANCES = DATA_DIR / "fnc1-stance" / "train_stances.csv"
@@ -221,3 +226,49 @@ def fnc_articles(count: int, *, skip: int = 0) -> list[tuple[str, str]]:
                 if len(found) == skip + count:
                     break
     return found[skip:]
+
+
+# Seconds without a heartbeat after which a worker's jobs are retried (in worker_process).
+STALLED_SECONDS = 2
+
+
+@contextmanager
+def worker_process(
+    settings: Settings, log_path: Path, *options: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``claimflag worker`` on the settings' database; stopped (SIGTERM) on leaving."""
+    environment = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "CLAIMFLAG_DATABASE_URL": settings.resolved_database_url,
+        "CLAIMFLAG_FETCH_ALLOW_PRIVATE_ADDRESSES": "true",
+        "CLAIMFLAG_JOBS_TICK_SECONDS": "1",
+        "CLAIMFLAG_JOBS_STALLED_SECONDS": str(STALLED_SECONDS),
+        "CLAIMFLAG_LOG_LEVEL": "INFO",
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(CLAIMFLAG), "worker", *options],
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)

@@ -7,13 +7,9 @@ the other worker once the dead one's heartbeat is stale.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -35,8 +31,9 @@ from tests.service.sync_helpers import (
     local_site,
     rfc822,
     rss,
+    wait_until,
+    worker_process,
 )
-from tests.service.triage_helpers import CLAIMFLAG
 
 pytestmark = [
     pytest.mark.postgresql_only("procrastinate's queue lives in PostgreSQL"),
@@ -44,50 +41,12 @@ pytestmark = [
 ]
 
 OUTLET = "Queue Outlet"
-STALLED_SECONDS = 2
 
 
 @pytest.fixture
 def site() -> Iterator[Site]:
     with local_site() as served:
         yield served
-
-
-@contextmanager
-def worker_process(settings: Settings, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``claimflag worker`` on the settings' database; stopped (SIGTERM) on leaving."""
-    environment = {
-        **os.environ,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "CLAIMFLAG_DATABASE_URL": settings.resolved_database_url,
-        "CLAIMFLAG_FETCH_ALLOW_PRIVATE_ADDRESSES": "true",
-        "CLAIMFLAG_JOBS_TICK_SECONDS": "1",
-        "CLAIMFLAG_JOBS_STALLED_SECONDS": str(STALLED_SECONDS),
-        "CLAIMFLAG_LOG_LEVEL": "INFO",
-    }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(CLAIMFLAG), "worker"], env=environment, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 def _scalar(engine: Engine, statement: str, **parameters: object) -> int:

@@ -7,16 +7,22 @@ entry brings only itself.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from claims_db.db import make_engine, make_session_factory
+from claims_db.sync_models import FeedItem
 from claims_db.triage_models import Article
 from models.pipeline import Pipeline
 from service.config import Settings
 from service.jobs.local import LocalRunner
 from service.jobs.work import Worker
+from service.monitoring.schemas import FeedCreate
+from service.monitoring.service import create_feed
 from tests.service.sync_helpers import (
     Site,
     article_page,
@@ -26,6 +32,8 @@ from tests.service.sync_helpers import (
     local_site,
     rfc822,
     rss,
+    wait_until,
+    worker_process,
 )
 from tests.service.test_webhooks import Receiver
 from tests.service.triage_helpers import app_client
@@ -165,3 +173,46 @@ def test_feed_bodies_are_checked(database_url: str, pipeline: Pipeline) -> None:
         assert client.post("/v1/feeds", json=good).status_code == 201
         assert client.post("/v1/feeds", json=good).status_code == 409
         assert client.get("/v1/feeds/12345/items").status_code == 404
+
+
+def _settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.slow
+@pytest.mark.sqlite_only("the in-process runner; PostgreSQL's workers: test_jobs_postgres")
+def test_a_runner_killed_mid_article_resumes_it_once_on_restart(
+    site: Site, database_url: str, tmp_path: Path
+) -> None:
+    title, body = fnc_articles(1, skip=5)[0]
+    # Slow enough that the runner is surely inside the job when it is killed.
+    site.serve("/news/slow", article_page(title, body, "2025-02-03T09:00:00Z"), delay=3.0)
+    site.serve("/rss.xml", rss(OUTLET, [(title, site.url("/news/slow"), rfc822(3))]))
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            create_feed(session, FeedCreate(name=OUTLET, url=site.url("/rss.xml")))
+            session.commit()
+
+        def attempts() -> list[tuple[str, int]]:
+            with make_session_factory(engine)() as session:
+                return [
+                    (s, a) for s, a in session.execute(select(FeedItem.status, FeedItem.attempts))
+                ]
+
+        with worker_process(_settings(database_url), tmp_path / "killed.log") as doomed:
+            wait_until(lambda: attempts() == [("pending", 1)], "the runner to start the article")
+            doomed.send_signal(signal.SIGKILL)
+            doomed.wait(timeout=30)
+        with make_session_factory(engine)() as session:
+            assert session.scalar(select(func.count()).select_from(Article)) == 0
+        site.serve("/news/slow", article_page(title, body, "2025-02-03T09:00:00Z"))
+        with worker_process(
+            _settings(database_url), tmp_path / "restarted.log", "--once"
+        ) as restarted:
+            assert restarted.wait(timeout=300) == 0
+        assert attempts() == [("analysed", 2)]
+        with make_session_factory(engine)() as session:
+            assert session.scalar(select(func.count()).select_from(Article)) == 1
+    finally:
+        engine.dispose()
