@@ -24,6 +24,8 @@ from tests.claims_db.feeds import FEEDS
 from tests.service.sync_helpers import Site, fetch_settings, local_site, review_page, sitemap
 from tests.service.triage_helpers import app_client
 
+GOOGLE_KEY = "test-key-123"  # pragma: allowlist secret (a made-up key the local site checks)
+
 
 @pytest.fixture
 def site() -> Iterator[Site]:
@@ -193,7 +195,7 @@ def test_google_query_follows_next_page_token_with_the_configured_key(
     settings = fetch_settings(
         Settings(database_url=database_url, _env_file=None),  # type: ignore[call-arg]
         google_factcheck_url=endpoint,
-        google_factcheck_api_key="test-key-123",
+        google_factcheck_api_key=GOOGLE_KEY,
     )
     with app_client(settings, pipeline) as (client, runtime):
         created = client.post(
@@ -211,10 +213,10 @@ def test_google_query_follows_next_page_token_with_the_configured_key(
     assert (run["fetched"], run["added"], run["rejected"]) == (2, 4, 1)
     asked = site.queries["/v1alpha1/claims:search"]
     assert [q.get("pageToken") for q in asked[:2]] == [None, ["CAE"]]
-    assert all(q["key"] == ["test-key-123"] and q["query"] == ["vaccines"] for q in asked)
+    assert all(q["key"] == [GOOGLE_KEY] and q["query"] == ["vaccines"] for q in asked)
     assert "maxAgeDays" not in asked[0]
     assert int(asked[2]["maxAgeDays"][0]) >= 2
-    assert "test-key-123" not in json.dumps(run)
+    assert GOOGLE_KEY not in json.dumps(run)
 
 
 def test_source_bodies_are_checked_and_names_unique(
