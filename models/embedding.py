@@ -25,14 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from models.encoders.runtime import (
-    EncoderRuntime,
-    OnnxRuntime,
-    RuntimeKind,
-    Tokenizer,
-    TorchRuntime,
-    encode_batched,
-)
+from models.encoders.runtime import EncoderRuntime, RuntimeKind, Tokenizer, encode_batched
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +95,17 @@ def embedding_key(model_name: str, precision: Precision) -> str:
     return model_name if precision is Precision.FP32 else f"{model_name}+{precision.value}"
 
 
+def describe_embedding_key(key: str) -> str:
+    """A stored embedding name with the runtimes that make it, for messages."""
+    runtimes = {
+        "int8": "CLAIMFLAG_ENCODER_RUNTIME=onnx-int8",
+        "bf16": "CLAIMFLAG_ENCODER_RUNTIME=torch in bf16",
+    }
+    _, plus, suffix = key.rpartition("+")
+    made_by = runtimes.get(suffix) if plus else None
+    return f"{key} ({made_by or 'fp32: CLAIMFLAG_ENCODER_RUNTIME=onnx or torch in fp32'})"
+
+
 def read_dimension(model_dir: Path, default: int = EMBEDDING_DIM) -> int:
     """Width of the model's token states (= the mean-pooled embedding's)."""
     try:
@@ -144,8 +148,8 @@ class Embedder:
         cache_dir: Path | None = None,
         threads: int | None = None,
     ) -> None:
-        from models.encoders.export import DEFAULT_CACHE_DIR, Variant, ensure_export, load_export
-        from models.encoders.sentence import build_mean_pooled, read_max_length, sentence_spec
+        from models.encoders.export import DEFAULT_CACHE_DIR, open_runtime
+        from models.encoders.sentence import read_max_length, sentence_spec
 
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -158,20 +162,18 @@ class Embedder:
         self.batch_size = batch_size
         self.dimension = read_dimension(path)
         self.tokenizer = Tokenizer(path, read_max_length(path))
-        self.export_record: dict[str, Any] | None = None
+        spec = sentence_spec(
+            path, export_name(model_name, path), self.dimension, tokenizer=self.tokenizer
+        )
         self._runtime: EncoderRuntime
-        if kind is RuntimeKind.TORCH:
-            self._runtime = TorchRuntime(
-                build_mean_pooled(path), bf16=resolved is Precision.BF16, threads=threads
-            )
-        else:
-            spec = sentence_spec(path, _export_name(model_name, path), self.dimension)
-            cache = cache_dir or DEFAULT_CACHE_DIR
-            variant = Variant.INT8 if resolved is Precision.INT8 else Variant.FP32
-            self.export_record = ensure_export(spec, cache)
-            self._runtime = OnnxRuntime(
-                load_export(spec, cache, variant), label=f"onnx-{variant.value}", threads=threads
-            )
+        self.export_record: dict[str, Any] | None
+        self._runtime, self.export_record = open_runtime(
+            spec,
+            kind,
+            cache_dir or DEFAULT_CACHE_DIR,
+            threads=threads,
+            bf16=resolved is Precision.BF16,
+        )
         logger.info("loaded %s from %s on %s", self.model_name, path, self._runtime.label)
 
     @property
@@ -192,7 +194,7 @@ class Embedder:
         return unit
 
 
-def _export_name(model_name: str, path: Path) -> str:
+def export_name(model_name: str, path: Path) -> str:
     """Folder of a model's exports: its name, plus a digest of the path for a custom one."""
     if path.resolve() == Path(default_model_path()).resolve():
         return model_name

@@ -40,8 +40,10 @@ import numpy as np
 
 from models.encoders.runtime import (
     INPUT_NAMES,
+    EncoderRuntime,
     Floats,
     OnnxRuntime,
+    RuntimeKind,
     TextInput,
     Tokenizer,
     TorchRuntime,
@@ -243,6 +245,39 @@ def ensure_export(spec: ExportSpec, cache_dir: Path, *, force: bool = False) -> 
             return record
         logger.info("exporting %s to ONNX in %s (%s)", spec.name, directory, problem)
         return _export(spec, directory)
+
+
+def open_runtime(
+    spec: ExportSpec,
+    kind: RuntimeKind,
+    cache_dir: Path,
+    *,
+    threads: int | None = None,
+    bf16: bool = False,
+) -> tuple[EncoderRuntime, dict[str, Any] | None]:
+    """The runtime ``kind`` for ``spec``: its PyTorch module, or its checked ONNX export.
+
+    The one switch every request-time transformer goes through: an ONNX kind exports on
+    first use (``ensure_export``) and runs only a file whose digest matches its record.
+
+    Args:
+        spec: The model.
+        kind: Which runtime (``CLAIMFLAG_ENCODER_RUNTIME``).
+        cache_dir: Where exports are kept.
+        threads: Intra-op threads. Defaults to the cores available.
+        bf16: With ``RuntimeKind.TORCH``, run in bfloat16. Defaults to False.
+
+    Returns:
+        The runtime, and the export record for an ONNX kind (None for PyTorch).
+    """
+    if kind is RuntimeKind.TORCH:
+        return TorchRuntime(spec.build_module(), bf16=bf16, threads=threads), None
+    variant = Variant.INT8 if kind is RuntimeKind.ONNX_INT8 else Variant.FP32
+    record = ensure_export(spec, cache_dir)
+    runtime = OnnxRuntime(
+        load_export(spec, cache_dir, variant), label=f"onnx-{variant.value}", threads=threads
+    )
+    return runtime, record
 
 
 def export_onnx(
