@@ -70,6 +70,7 @@ def resolve_precision(runtime: RuntimeKind, precision: Precision) -> Precision:
     Raises:
         ValueError: The runtime cannot run that format (bf16 on ONNX, int8 on PyTorch).
     """
+    runtime, precision = RuntimeKind(runtime), Precision(precision)
     natural = {
         RuntimeKind.ONNX: Precision.FP32,
         RuntimeKind.ONNX_INT8: Precision.INT8,

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from claims_db.search import FactCheckIndex
-from models.embedding import Embedder, Vectors
+from models.embedding import Embedder, Precision, Vectors
+from models.encoders.runtime import RuntimeKind
 from models.matching import FactCheckRecord
 from models.retrieval import (
     RRF_K,
@@ -329,10 +330,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--reranker", type=Path, default=None, help="a re-ranker JSON artefact")
     parser.add_argument("--raw-queries", action="store_true", help="embed queries uncleaned")
+    parser.add_argument(
+        "--runtime",
+        default=RuntimeKind.ONNX.value,
+        choices=[kind.value for kind in RuntimeKind],
+        help="encoder runtime (compare fp32 with onnx-int8)",
+    )
+    parser.add_argument(
+        "--precision", default="auto", choices=[p.value for p in Precision], help="torch only"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     reranker = Reranker.from_json(args.reranker.read_text()) if args.reranker else None
-    embedder = Embedder()
+    embedder = Embedder(runtime=args.runtime, precision=Precision(args.precision))
     data = load_checkthat(args.data_dir, args.split)
     report = evaluate(
         embedder, data, Matcher(MatcherSettings(), reranker), clean=not args.raw_queries
