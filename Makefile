@@ -35,10 +35,9 @@ $(ENCODER_EXPORT): $(INSTALLED)
 	$(BIN)/claimflag models export
 	touch $@
 
+# One process migrates (when behind), seeds (when empty) and serves.
 run: install $(ENCODER_EXPORT)
-	$(BIN)/claimflag db upgrade
-	$(BIN)/claimflag seed --if-empty
-	$(BIN)/claimflag serve
+	$(BIN)/claimflag serve --prepare
 
 lint:
 	$(BIN)/ruff check .

@@ -51,6 +51,21 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     console.print(f"database at {revision}: {settings.resolved_database_url}")
 
 
+def _upgrade_if_behind(settings: Settings) -> None:
+    from claims_db.db import make_engine
+    from claims_db.migrate import current_revision, head_revision, upgrade
+
+    url = settings.resolved_database_url
+    engine = make_engine(url)
+    try:
+        behind = current_revision(engine) != head_revision(url)
+    finally:
+        engine.dispose()
+    if behind:
+        upgrade(url)
+        console.print(f"database upgraded to head: {url}")
+
+
 @db_app.command("refresh-profiles")
 def db_refresh_profiles(
     batch_size: Annotated[int, typer.Option(help="Fact-checks examined per transaction.")] = 5000,
@@ -107,6 +122,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    prepare: Annotated[
+        bool,
+        typer.Option(
+            help="First migrate the database and seed it when empty, in this process "
+            "(`make run`: one interpreter start instead of three)."
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP service."""
     import os
@@ -117,6 +139,9 @@ def serve(
 
     settings = get_settings()
     _setup_logging(settings)
+    if prepare:
+        _upgrade_if_behind(settings)
+        seed(with_datasets=False, if_empty=True)
     bind = host or settings.host
     try:
         check_auth_mode(settings.model_copy(update={"host": bind}))
