@@ -62,18 +62,19 @@ def main() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     for _ in range(2):
         analyse(runtime, text)
-    encoder = runtime.pipeline.embedder._runtime
+    # The encoder call (tokenise, run, normalise) is timed apart: what is left is the rest.
+    embedder = runtime.pipeline.embedder
     spent = [0.0]
-    run = encoder.run
+    encode = embedder.encode
 
-    def timed_run(batch: Any) -> Any:
+    def timed_encode(texts: list[str]) -> Any:
         started = time.perf_counter()
         try:
-            return run(batch)
+            return encode(texts)
         finally:
             spent[0] += time.perf_counter() - started
 
-    encoder.run = timed_run  # type: ignore[method-assign]
+    embedder.encode = timed_encode  # type: ignore[method-assign]
     profiler = Profiler(interval=0.001)
     started = time.perf_counter()
     profiler.start()
@@ -81,10 +82,11 @@ def main() -> None:
         analyse(runtime, text)
     profiler.stop()
     elapsed = (time.perf_counter() - started) / args.runs
-    encoder.run = run  # type: ignore[method-assign]
+    embedder.encode = encode  # type: ignore[method-assign]
+    label = getattr(embedder, "label", f"torch {embedder.precision.value}")
     print(
-        f"{len(runtime.index):,} fact-checks, encoder {runtime.pipeline.embedder.label}: "
-        f"{elapsed * 1000:.0f} ms per analysis (profiled), of which the encoder's run "
+        f"{len(runtime.index):,} fact-checks, encoder {label}: "
+        f"{elapsed * 1000:.0f} ms per analysis (profiled), of which the encoder call "
         f"{spent[0] / args.runs * 1000:.0f} ms ({spent[0] / args.runs / elapsed:.0%})"
     )
     totals: dict[str, float] = defaultdict(float)
