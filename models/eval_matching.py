@@ -261,7 +261,7 @@ def evaluate(
     ]
     confidences = [m.confidence if m else 0.0 for m in top]
     tiers = {}
-    for tier in (Tier.MATCH, Tier.POSSIBLE):
+    for tier in Tier:
         chosen = [c for m, c in zip(top, correct, strict=True) if m is not None and m.tier is tier]
         tiers[tier.value] = {
             "suggestions": len(chosen),
@@ -273,8 +273,7 @@ def evaluate(
     absent_index = build_index(embedder, data, without_relevant=True)
     absent = matcher.rank(data.queries, vectors, absent_index, keep_all=True)
     absent_tiers = {
-        tier.value: sum(1 for row in absent if row and row[0].tier is tier) / n
-        for tier in (Tier.MATCH, Tier.POSSIBLE)
+        tier.value: sum(1 for row in absent if row and row[0].tier is tier) / n for tier in Tier
     }
     return {
         "queries": n,
@@ -313,7 +312,8 @@ def print_report(report: dict[str, object], split: str) -> None:
     absent: dict[str, float] = report["absent_tiers"]  # type: ignore[assignment]
     print(
         f"\nWith the split's fact-checks removed from the index (every suggestion wrong): "
-        f"{absent['match']:.3f} of queries still get a match-tier suggestion, "
+        f"{absent['confirmed'] + absent['likely']:.3f} of queries still get a verdict-suggesting "
+        "match, "
         f"{absent['possible']:.3f} a possible one."
     )
     print("\nReliability of the top-1 confidence:\n")

@@ -94,11 +94,20 @@ class Settings(BaseSettings):
         le=1,
         description="Check-worthiness decision threshold; default: the scorer's own.",
     )
+    confirmed_threshold: float = Field(
+        default=0.95,
+        ge=0,
+        le=1,
+        description="Calibrated match confidence of the `confirmed` tier.",
+    )
     match_threshold: float = Field(
         default=0.80,
         ge=0,
         le=1,
-        description="Calibrated match confidence at which a verdict is suggested (match tier).",
+        description=(
+            "Calibrated match confidence at which a verdict is suggested and the claim"
+            " flagged (the `likely` tier)."
+        ),
     )
     possible_threshold: float = Field(
         default=0.30,
@@ -110,6 +119,21 @@ class Settings(BaseSettings):
         default=None, ge=0, description="Only match fact-checks at most this many days old."
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Most matches returned per claim.")
+    rerank_depth: int = Field(
+        default=4,
+        ge=0,
+        le=50,
+        description="First-stage candidates per claim the cross-encoder reads (0: none).",
+    )
+    rerank_gate: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description=(
+            "First-stage confidence a claim's best candidate needs for the cross-encoder to"
+            " read its candidates."
+        ),
+    )
     ann_threshold: int = Field(
         default=DEFAULT_ANN_THRESHOLD,
         ge=0,

@@ -19,6 +19,8 @@ from claims_db.search import FactCheckIndex, SearchBackend
 from models.checkworthiness import load_scorer
 from models.embedding import DEFAULT_MODEL_NAME, Embedder, embedding_key, resolve_precision
 from models.pipeline import MatchingSettings, Pipeline
+from models.reranking import load_cross_reranker
+from models.retrieval import Matcher
 from service.config import Settings
 from service.webhooks import WebhookDispatcher
 
@@ -74,15 +76,24 @@ def build_pipeline(settings: Settings) -> Pipeline:
     """Load the encoder and scorer and wire them into a pipeline per ``settings``."""
     embedder = build_embedder(settings)
     matching = MatchingSettings(
+        confirmed_threshold=settings.confirmed_threshold,
         match_threshold=settings.match_threshold,
         possible_threshold=settings.possible_threshold,
         top_k=settings.top_k,
         max_age_days=settings.max_age_days,
     )
+    cross = (
+        load_cross_reranker(
+            depth=settings.rerank_depth, gate=settings.rerank_gate, precision=settings.precision
+        )
+        if settings.rerank_depth
+        else None
+    )
     return Pipeline(
         embedder,
         load_scorer(settings.check_worthiness_threshold),
         matching,
+        Matcher(matching.matcher_settings(), cross=cross or False),
         blas_threads=settings.blas_threads or None,
     )
 
