@@ -40,9 +40,12 @@ DEFAULT_ARTIFACT = "reranker.json"
 RRF_K = 60
 
 _URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S*", re.IGNORECASE)
-# "— Name (@handle) January 14, 2020" at the end of an embedded tweet.
+# "— Name (@handle) January 14, 2020" at the end of an embedded tweet. It is tried only
+# where its run of spaces and of dashes begins (a match from inside them would start
+# earlier), with possessive runs, so a long run of either is read once, not per position.
 _TWEET_SIGNATURE = re.compile(
-    r"\s*[—–-]+\s*([^—–]{0,80}?)\s*\(@\w+\)\s*(?:[A-Z][a-z]+\.? \d{1,2}, \d{4})?\s*\W*$"
+    r"(?<!\s)\s*+(?<![—–-])[—–-]++\s*+([^—–]{0,80}?)\s*+\(@\w+\)\s*+"
+    r"(?:[A-Z][a-z]+\.? \d{1,2}, \d{4})?+\W*+$"
 )
 _RETWEET = re.compile(r"^\s*RT\s+@\w+:?\s*")
 _HANDLE = re.compile(r"@(\w+)")
