@@ -131,8 +131,9 @@ def sources_run(
     ] = False,
 ) -> None:
     """Sync a source now, in this process, and print the run's summary."""
-    from models.embedding import Embedder
+    from claims_db.embedding_space import EmbeddingSpaceMismatchError, require_embedding_space
     from service.errors import ClaimflagError
+    from service.runtime import build_embedder, expected_embedding_key
     from service.sources.service import find_source, run_source
 
     settings = _settings()
@@ -140,9 +141,12 @@ def sources_run(
     with session_factory() as session:
         try:
             source_id = find_source(session, name).id
+            require_embedding_space(session, expected_embedding_key(settings))
         except ClaimflagError as error:
             raise _fail(error) from error
-    embedder = Embedder(settings.model_path, precision=settings.precision)
+        except EmbeddingSpaceMismatchError as error:
+            raise _fail(str(error)) from error
+    embedder = build_embedder(settings)
     run = run_source(session_factory, embedder, settings, source_id, trigger="cli", full=full)
     if run is None:
         raise _fail(f"source {name} is being synced by another process")
