@@ -74,8 +74,6 @@ class Site:
                     self.send_response(404)
                     self.end_headers()
                     return
-                if page.delay:
-                    time.sleep(page.delay)
                 if page.variants is not None:
                     name, bodies = page.variants
                     chosen = parse_qs(parts.query).get(name, [""])[0]
@@ -99,6 +97,9 @@ class Site:
                     return
                 with site.lock:
                     site.hits[parts.path] += 1
+                # Counted on arrival: a request the client gave up on still counts, once.
+                if page.delay:
+                    time.sleep(page.delay)
                 self.send_response(page.status)
                 self.send_header("content-type", page.content_type)
                 self.send_header("content-length", str(len(page.body)))
