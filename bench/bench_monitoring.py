@@ -201,6 +201,9 @@ def measure(url: str, outlet: Outlet, articles: int, workers: int, logs: Path) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=60, help="articles in the feed")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="passes over the configurations, alternating order"
+    )
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite reference")
     args = parser.parse_args()
 
@@ -210,25 +213,64 @@ def main() -> None:
     outlet = Outlet(fnc_articles(args.articles))
     work = Path(tempfile.mkdtemp(prefix="claimflag-bench-monitoring-"))
     server = LocalPostgres().start()
+    configurations = [("postgresql", 1), ("postgresql", 2)]
+    if not args.no_sqlite:
+        configurations.append(("sqlite", 1))
     runs = []
     try:
         seed(server.create_database("monitoring_template"), items, cached)
-        for workers in (1, 2):
-            name = f"monitoring_{workers}"
-            url = server.create_database(name, template="monitoring_template")
-            runs.append(measure(url, outlet, args.articles, workers, work))
-            server.drop_database(name)
-            print(runs[-1], flush=True)
+        sqlite_template = work / "template.db"
         if not args.no_sqlite:
-            url = f"sqlite:///{work / 'monitoring.db'}"
-            seed(url, items, cached)
-            runs.append(measure(url, outlet, args.articles, 1, work))
-            print(runs[-1], flush=True)
+            seed(f"sqlite:///{sqlite_template}", items, cached)
+        for round_number in range(args.rounds):
+            # Alternate the order so that drifting load on the shared cores evens out.
+            order = configurations if round_number % 2 == 0 else configurations[::-1]
+            for database, workers in order:
+                name = f"monitoring_{round_number}_{workers}"
+                if database == "postgresql":
+                    url = server.create_database(name, template="monitoring_template")
+                else:
+                    copy = work / f"{name}.db"
+                    shutil.copy(sqlite_template, copy)
+                    url = f"sqlite:///{copy}"
+                run = measure(url, outlet, args.articles, workers, work)
+                run["round"] = round_number + 1
+                runs.append(run)
+                print(run, flush=True)
+                if database == "postgresql":
+                    server.drop_database(name)
     finally:
         server.stop()
         outlet.close()
-    headers = list(runs[0])
-    print(table(headers, [[run[h] for h in headers] for run in runs]))
+    rows = []
+    for database, workers in configurations:
+        label = "PostgreSQL" if database == "postgresql" else "SQLite"
+        mine = [r for r in runs if r["database"] == label and r["workers"] == workers]
+        seconds = sum(r["seconds"] for r in mine) / len(mine)
+        sentences = mine[0]["sentences"]
+        rows.append(
+            [
+                label,
+                workers,
+                mine[0]["articles"],
+                sentences,
+                " / ".join(str(r["seconds"]) for r in mine),
+                " / ".join(str(r["articles_per_minute"]) for r in mine),
+                round(mine[0]["articles"] / seconds * 60, 1),
+                f"{round(sentences / seconds * 86_400):,}",
+            ]
+        )
+    headers = [
+        "database",
+        "workers",
+        "articles",
+        "sentences",
+        "seconds (each round)",
+        "articles/min (each round)",
+        "articles/min (mean time)",
+        "sentences/day (mean time)",
+    ]
+    print(table(headers, rows))
     path = write_json(
         "monitoring",
         {"environment": environment(), "fact_checks": len(items), "runs": runs},
