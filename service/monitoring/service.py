@@ -148,8 +148,10 @@ def delete_feed(session: Session, feed_id: int) -> None:
 
 
 def request_poll(session: Session, feed_id: int) -> FeedOut:
-    """Make the feed due now: the job runner polls it at its next tick."""
+    """Make the feed due now: the job runner polls it at its next tick (409 if paused)."""
     feed = get_feed(session, feed_id)
+    if not feed.enabled:
+        raise ConflictError(f"feed {feed.name} is paused: enable it to poll it")
     feed.next_run_at = utcnow()
     session.flush()
     return _feed_out(session, feed)

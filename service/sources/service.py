@@ -135,8 +135,10 @@ def delete_source(session: Session, source_id: int) -> None:
 
 
 def request_run(session: Session, source_id: int) -> SourceOut:
-    """Make the source due now: the job runner starts it at its next tick."""
+    """Make the source due now: the job runner starts it at its next tick (409 if paused)."""
     source = get_source(session, source_id)
+    if not source.enabled:
+        raise ConflictError(f"source {source.name} is paused: enable it to run it")
     source.next_run_at = utcnow()
     session.flush()
     return source_detail(session, source.id)

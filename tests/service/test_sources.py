@@ -238,3 +238,7 @@ def test_source_bodies_are_checked_and_names_unique(
     assert client.post("/v1/sources", json=good).status_code == 201
     assert client.post("/v1/sources", json=good).json()["code"] == "conflict"
     assert client.get("/v1/sources/999").status_code == 404
+    source_id = client.get("/v1/sources").json()[0]["id"]
+    paused = client.patch(f"/v1/sources/{source_id}", json={"enabled": False})
+    assert paused.json()["enabled"] is False
+    assert client.post(f"/v1/sources/{source_id}/run").status_code == 409
