@@ -263,11 +263,17 @@ def print_report(
         if not (missed or verbose):
             continue
         flags = "; ".join(
-            f"{c.matches[0].fact_check.url.rsplit('/', 2)[-2][:40]} {c.matches[0].confidence:.2f}"
+            f"{_short_url(c.matches[0].fact_check.url)} {c.matches[0].confidence:.2f}"
             for c in r.flagged
         )
         confidence = f"{r.best_rank_confidence:.3f}" if r.best_rank_confidence is not None else "-"
         print(f"| {r.case.id} | {r.best_rank or '-'} | {confidence} | {flags or '-'} |")
+
+
+def _short_url(url: str) -> str:
+    """The most telling part of a fact-check URL (its last non-empty path segment)."""
+    parts = [p for p in url.split("/") if p]
+    return (parts[-1] if parts else url)[:40]
 
 
 def build_pipeline(

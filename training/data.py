@@ -19,11 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import select
 
 from claims_db.db import make_engine, make_session_factory
 from claims_db.importers.datasets import curated_seed, default_datasets
 from claims_db.ingest import ingest
 from claims_db.migrate import upgrade
+from claims_db.models import FactCheckEmbedding
 from claims_db.repository import FactCheckRepository
 from models.embedding import Embedder, Vectors
 from models.matching import FactCheckRecord
@@ -38,8 +40,10 @@ DEFAULT_DATABASE = CACHE_DIR / "eval" / "full.db"
 
 def cached_encode(embedder: Embedder, texts: Sequence[str], name: str) -> Vectors:
     """Embeddings of ``texts``, read from ``.cache/`` when the same texts were encoded before."""
+    # The model without its stored-embedding suffix, and the format: what fixes the output.
+    model = embedder.model_name.split("+", 1)[0]
     digest = hashlib.sha256(
-        "\n".join([embedder.model_name, embedder.precision.value, *texts]).encode()
+        "\n".join([model, embedder.precision.value, *texts]).encode()
     ).hexdigest()[:16]
     path = CACHE_DIR / "embeddings" / f"{name}-{digest}.npy"
     if path.exists():
@@ -91,10 +95,18 @@ class Corpus:
 
 
 def load_corpus(url: str, model_name: str) -> Corpus:
-    """Every searchable fact-check of the database at ``url``."""
+    """Every searchable fact-check of the database at ``url``, with its embeddings under
+    ``model_name`` (or, when it has none under that name, under the one name it has: a
+    database built on another runtime serves training as well)."""
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
-        records, vectors = FactCheckRepository(session).searchable(model_name)
+        repository = FactCheckRepository(session)
+        records, vectors = repository.searchable(model_name)
+        if not records:
+            stored = session.scalars(select(FactCheckEmbedding.model_name).distinct()).all()
+            if len(stored) == 1:
+                logger.info("no embeddings under %s: using %s", model_name, stored[0])
+                records, vectors = repository.searchable(stored[0])
     engine.dispose()
     ids = np.fromiter((r.id for r in records), dtype=np.int64, count=len(records))
     return Corpus(records, ids, vectors)

@@ -73,7 +73,16 @@ class MatchOut(BaseModel):
         description="confirmed or likely: its verdict is suggested (the claim is flagged); "
         "possible: shown and queued for review only."
     )
-    why: MatchWhy
+    why: MatchWhy | None = Field(
+        default=None,
+        description="Why it was matched; null only in analyses stored before it existed.",
+    )
+
+    @field_validator("tier", mode="before")
+    @classmethod
+    def _legacy_tier(cls, value: object) -> object:
+        # Analyses stored before the three tiers said "match" for what is now "likely".
+        return Tier.LIKELY if value == "match" else value
 
 
 class SuggestionOut(BaseModel):

@@ -187,3 +187,25 @@ def test_health_readiness_and_docs(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/v1/analyze" in schema["paths"]
     assert json.dumps(schema)
+
+
+def test_matches_stored_before_the_three_tiers_still_read() -> None:
+    from service.analysis.schemas import MatchOut
+
+    stored = {
+        "fact_check": {
+            "id": 7,
+            "claim": "Scots were warned not to pray in their own homes.",
+            "rating": "False",
+            "verdict": "false",
+            "publisher": "The Ferret",
+            "url": "https://theferret.scot/pray-at-home/",
+            "review_date": "2025-02-17",
+        },
+        "similarity": 0.84,
+        "confidence": 0.97,
+        "tier": "match",
+    }
+    match = MatchOut.model_validate(stored)
+    assert match.tier == "likely" and match.why is None
+    assert MatchOut.model_validate({**stored, "tier": "possible"}).tier == "possible"
