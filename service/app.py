@@ -18,6 +18,7 @@ from service.factchecks.router import router as factchecks_router
 from service.health.router import router as health_router
 from service.reliability import install_reliability
 from service.runtime import Runtime, build_runtime
+from service.stance.router import router as stance_router
 from service.triage.router import router as triage_router
 from service.ui.router import mount_ui
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_reliability(app, runtime.settings if runtime else settings or get_settings())
     app.include_router(health_router)
     app.include_router(analysis_router)
+    app.include_router(stance_router)
     app.include_router(factchecks_router)
     app.include_router(triage_router)
     app.include_router(auth_router)
