@@ -15,6 +15,7 @@ from claims_db.search import FactCheckIndex, SearchBackend
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.pipeline import MatchingSettings, Pipeline
+from models.stance import StanceModel
 from service.config import Settings
 from service.webhooks import WebhookDispatcher
 
@@ -34,7 +35,8 @@ class Runtime:
 
 
 def build_pipeline(settings: Settings) -> Pipeline:
-    """Load the encoder and scorer and wire them into a pipeline per ``settings``."""
+    """Load the encoder, scorer and stance model and wire them into a pipeline per
+    ``settings``."""
     embedder = Embedder(settings.model_path, precision=settings.precision)
     matching = MatchingSettings(
         match_threshold=settings.match_threshold,
@@ -46,6 +48,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         embedder,
         load_scorer(settings.check_worthiness_threshold),
         matching,
+        stance=StanceModel(precision=settings.precision),
         blas_threads=settings.blas_threads or None,
     )
 

@@ -33,6 +33,10 @@ def list_queue(
     publisher: str | None = None,
     created_from: dt.datetime | None = None,
     created_to: dt.datetime | None = None,
+    asserts_rated_false: Annotated[
+        bool,
+        Query(description="Only items rated false or mostly false that an article asserts."),
+    ] = False,
     sort: QueueSort = QueueSort.PRIORITY,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -45,6 +49,7 @@ def list_queue(
         publisher=publisher,
         created_from=created_from,
         created_to=created_to,
+        asserts_rated_false=asserts_rated_false,
     )
     return service.list_queue(session, query, sort=sort, limit=limit, offset=offset)
 

@@ -6,6 +6,7 @@ import numpy as np
 from models.embedding import Embedder, Vectors
 from models.matching import Candidate, DenseIndex, FactCheckRecord, LexicalIndex, SearchFilter
 from models.pipeline import Pipeline
+from models.stance import Stance
 from models.verdicts import Verdict
 
 
@@ -106,8 +107,24 @@ def test_reported_claim_is_flagged_with_verdict(pipeline: Pipeline, embedder: Em
     assert claim.matches[0].fact_check.id == 1
     assert claim.suggestion is not None and claim.suggestion.verdict is Verdict.FALSE
     assert "Pants on Fire!" in claim.suggestion.reason
+    assert claim.stance is Stance.DEBUNKS
+    assert claim.stance_confidence is not None and 0.25 < claim.stance_confidence <= 1
     unrelated = [c for c in analysis.claims if c.text.startswith("The meeting")]
     assert unrelated and not unrelated[0].flagged
+
+
+def test_stance_reads_the_neighbouring_sentences(pipeline: Pipeline, embedder: Embedder) -> None:
+    # The claim's own sentence only relays it; the next one says it is false.
+    article = (
+        "Posts shared thousands of times say the city council spent four million pounds on a "
+        "bridge that was never built. That is false: the bridge opened in 2019 and cost "
+        "far less, council accounts show.\n"
+    )
+    analysis = pipeline.analyze(article, _ListSource(embedder, RECORDS))
+    matched = [c for c in analysis.claims if c.matches and c.matches[0].fact_check.id == 1]
+    assert matched and all(c.stance is Stance.DEBUNKS for c in matched)
+    unmatched = [c for c in analysis.claims if not c.matches]
+    assert all(c.stance is None and c.stance_confidence is None for c in unmatched)
 
 
 def test_fact_checks_after_publication_are_not_evidence(

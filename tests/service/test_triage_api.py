@@ -145,6 +145,40 @@ def test_queue_filters_and_sorts(client: TestClient, example_text: str) -> None:
     assert client.get("/v1/queue", params={"sort": "nope"}).status_code == 422
 
 
+# The pray-at-home claim asserted as fact (the example article debunks it).
+ASSERTING = (
+    "Buffer zone law reaches into homes\n\n"
+    "Scots who live in an abortion buffer zone have been warned not to pray in their own "
+    "home, under the new safe access law. "
+    "Residents received letters from the Scottish Government telling them so.\n"
+)
+
+
+def test_stances_are_shown_and_asserting_a_false_claim_is_a_filter(
+    client: TestClient, example_text: str
+) -> None:
+    _analyze(client, example_text, url="https://metro.co.uk/a")
+    assert _pray_item(client)["stances"] == {"debunks": 1}
+    assert _queue(client, asserts_rated_false="true")["total"] == 0
+    body = _analyze(client, ASSERTING, url="https://example.org/b")
+    pray = next(c for c in body["claims"] if PRAY in c["text"])
+    assert pray["flagged"] and pray["stance"] == "asserts"
+    assert 0 < pray["stance_confidence"] <= 1
+    item = _pray_item(client)
+    assert item["stances"] == {"debunks": 1, "asserts": 1}
+    asserted = _queue(client, asserts_rated_false="true")
+    assert [i["id"] for i in asserted["items"]] == [item["id"]]
+    detail = client.get(f"/v1/queue/items/{item['id']}").json()
+    assert [o["stance"] for o in detail["occurrences"]] == ["debunks", "asserts"]
+    # On screen: the stance column with its legend, and the filter.
+    page = client.get("/ui/queue", params={"asserts_false": "1", "status": "all"})
+    assert page.status_code == 200
+    assert 'id="asserts-false" checked' in page.text and 'id="stance-legend"' in page.text
+    assert page.text.count('class="claim-link"') == 1 and "stance-asserts" in page.text
+    item_page = client.get(f"/ui/items/{item['id']}").text
+    assert "stance-debunks" in item_page and "stance-asserts" in item_page
+
+
 @pytest.fixture
 def reviewers(
     seeded_settings: Settings, pipeline: Pipeline
