@@ -262,7 +262,8 @@ class Pipeline:
             at = position[claim.start if claim.sentence_start is None else claim.sentence_start]
             around = sentences[max(0, at - STANCE_NEIGHBOURS) : at + STANCE_NEIGHBOURS + 1]
             pairs.append((" ".join(s.text for s in around), claim.matches[0].fact_check.claim))
-        readings = self.stance_model.read_many(pairs, evidence=False)
+        # The match already says the article speaks to the claim: only its stance is open.
+        readings = self.stance_model.read_many(pairs, evidence=False, related=True)
         for claim in chosen:
             claim.stance = claim.stance_confidence = None
         for claim, reading in zip(matched, readings, strict=True):

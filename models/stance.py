@@ -397,6 +397,10 @@ class StanceHead:
         return result
 
 
+# The head's inputs: the cross-encoder's log-probabilities, then the features.
+HEAD_INPUTS: tuple[str, ...] = tuple(f"ce_{s.value}" for s in LABELS) + FEATURE_NAMES
+
+
 def head_inputs(ce_probabilities: npt.NDArray[Any], features: Sequence[Sequence[float]]) -> Matrix:
     """The head's input rows: log cross-encoder probabilities, then the features."""
     logs = np.log(np.clip(np.asarray(ce_probabilities, dtype=np.float64), 1e-6, 1.0))
@@ -472,6 +476,11 @@ class StanceModel:
         self.budget_words = int(card["selection"]["budget_words"])
         if tuple(self.encoder.labels) != tuple(s.value for s in LABELS):
             raise ValueError(f"stance artefact labels {self.encoder.labels} are not {LABELS}")
+        if self.head.inputs != HEAD_INPUTS:
+            raise ValueError(
+                "the stance artefact's head was fitted on other features than this code"
+                " computes; refit it: python -m training.stance --head-only"
+            )
 
     @property
     def learned(self) -> bool:
@@ -483,7 +492,11 @@ class StanceModel:
         return self.read_many([(text, claim)])[0]
 
     def read_many(
-        self, pairs: Sequence[tuple[str, str]], *, evidence: bool = True
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        evidence: bool = True,
+        related: bool = False,
     ) -> list[StanceReading]:
         """Read many (text, claim) pairs in batched passes.
 
@@ -491,14 +504,20 @@ class StanceModel:
             pairs: (text, claim) pairs.
             evidence: Find each pair's deciding sentence (one more short cross-encoder
                 pass per selected sentence). Defaults to True.
+            related: The caller already knows the text speaks to the claim (a matched
+                fact-check): the probabilities are renormalised over asserts, reports and
+                debunks, and ``unrelated`` is never answered. Defaults to False.
         """
         if not pairs:
             return []
         prepared = prepare_inputs(pairs, self.budget_words)
         if self.encoder is None or self.head is None:
-            return [_rule_reading(item) for item in prepared]
+            return [_rule_reading(item, related) for item in prepared]
         ce = self.encoder.probabilities([(item.context, item.claim) for item in prepared])
         probabilities = self.head.probabilities(head_inputs(ce, [p.features for p in prepared]))
+        if related:
+            probabilities[:, LABELS.index(Stance.UNRELATED)] = 0.0
+            probabilities /= probabilities.sum(axis=1, keepdims=True)
         decided = [LABELS[int(row.argmax())] for row in probabilities]
         sentences = self._evidence(prepared, decided) if evidence else [None] * len(prepared)
         return [
@@ -548,7 +567,7 @@ class StanceModel:
         return found
 
 
-def _rule_reading(item: StanceInput) -> StanceReading:
+def _rule_reading(item: StanceInput, related: bool) -> StanceReading:
     """The rule reader's answer for a prepared pair: the first sentence with a debunking cue,
     else with a reporting cue, else the most related sentence decides."""
     if not item.sentences:
@@ -568,11 +587,15 @@ def _rule_reading(item: StanceInput) -> StanceReading:
         stance = chosen[0]
         start, end = item.sentences[chosen[1]]
         evidence = Evidence(start, end, item.text[start:end])
-    rest = (1.0 - _RULE_CONFIDENCE) / (len(LABELS) - 1)
+    others = len(LABELS) - (2 if related else 1)
+    rest = (1.0 - _RULE_CONFIDENCE) / others
+    probabilities = {label: _RULE_CONFIDENCE if label is stance else rest for label in LABELS}
+    if related:
+        probabilities[Stance.UNRELATED] = 0.0
     return StanceReading(
         stance=stance,
         confidence=_RULE_CONFIDENCE,
-        probabilities={label: _RULE_CONFIDENCE if label is stance else rest for label in LABELS},
+        probabilities=probabilities,
         evidence=evidence,
         learned=False,
     )

@@ -53,7 +53,7 @@ from models.encoders.cross_encoder import (
 )
 from models.stance import (
     ARTIFACT_NAME,
-    FEATURE_NAMES,
+    HEAD_INPUTS,
     LABELS,
     Stance,
     StanceHead,
@@ -250,11 +250,10 @@ def fit_head(inputs: npt.NDArray[np.float64], gold: Sequence[Stance], c: float) 
     for row, label in enumerate(model.classes_):
         coef[label] = model.coef_[row]
         intercept[label] = model.intercept_[row]
-    names = tuple(f"ce_{s.value}" for s in LABELS) + FEATURE_NAMES
-    if inputs.shape[1] != len(names):
-        raise ValueError(f"head inputs have {inputs.shape[1]} columns, not {len(names)}")
+    if inputs.shape[1] != len(HEAD_INPUTS):
+        raise ValueError(f"head inputs have {inputs.shape[1]} columns, not {len(HEAD_INPUTS)}")
     return StanceHead(
-        inputs=names,
+        inputs=HEAD_INPUTS,
         mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
         coef=tuple(tuple(float(v) for v in row) for row in coef),
