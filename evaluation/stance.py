@@ -106,7 +106,9 @@ def evaluate_fnc1(
     """Per reader: scores on all test pairs, on the related ones, on a balanced sample."""
     related = [i for i, p in enumerate(pairs) if p.stance in RELATED]
     chosen = {(p.body_id, p.claim) for p in balanced_related(pairs, 200, seed + 3)}
-    balanced = [i for i, p in enumerate(pairs) if (p.body_id, p.claim) in chosen]
+    first = {(p.body_id, p.claim): i for i, p in reversed(list(enumerate(pairs)))}
+    # FNC-1 repeats a few (body, headline) pairs: each chosen pair counts once.
+    balanced = sorted(first[key] for key in chosen)
     gold = [p.stance for p in pairs]
     results: dict[str, dict[str, Any]] = {}
     for name, reader in readers.items():

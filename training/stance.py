@@ -531,7 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if args.head_only:
         card["training"] = previous["card"]["training"]
-        card["minutes"]["fine_tune"] = train_minutes
+        card["minutes"] = {**previous["card"]["minutes"], "head_refit": card["minutes"]["total"]}
         card["command"] = previous["card"]["command"]
         card["head_refit"] = {
             "command": "python -m training.stance "
