@@ -10,18 +10,34 @@ export TRANSFORMERS_OFFLINE := 1
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Stamp files: pip runs only when pyproject.toml or the lock changed since the last install.
+INSTALLED := $(VENV)/.installed
+INSTALLED_TEST := $(VENV)/.installed-test
+# The ONNX export of the encoder (models/encoders/export.py), made once into the data folder.
+ENCODER_EXPORT := var/encoders/all-MiniLM-L6-v2/export.json
+
 # torch first and pinned: the CPU wheel on disk; an unpinned torch would pull a CUDA build.
-install: $(BIN)/python
+$(INSTALLED): pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e .
+	touch $@
 
-install-test: install
+$(INSTALLED_TEST): $(INSTALLED)
 	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
 
-run: install
-	$(BIN)/claimflag db upgrade
-	$(BIN)/claimflag seed --if-empty
-	$(BIN)/claimflag serve
+install: $(INSTALLED)
+
+install-test: $(INSTALLED_TEST)
+
+# After an install the export is checked again (a no-op when its versions still match).
+$(ENCODER_EXPORT): $(INSTALLED)
+	$(BIN)/claimflag models export
+	touch $@
+
+# One process migrates (when behind), seeds (when empty) and serves.
+run: install $(ENCODER_EXPORT)
+	$(BIN)/claimflag serve --prepare
 
 lint:
 	$(BIN)/ruff check .

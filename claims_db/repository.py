@@ -369,6 +369,41 @@ class FactCheckRepository:
             ],
         )
 
+    def embedding_counts(self) -> dict[str, int]:
+        """Stored embeddings per model name (the encoder and format that made them)."""
+        rows = self.session.execute(
+            select(FactCheckEmbedding.model_name, func.count()).group_by(
+                FactCheckEmbedding.model_name
+            )
+        ).all()
+        return {str(name): int(count) for name, count in rows}
+
+    def embedded_only_under_others(self, model_name: str) -> int:
+        """Fact-checks with a stored embedding, but none under ``model_name``.
+
+        A search by ``model_name`` cannot find them: their vectors come from another
+        encoder or format (``claimflag reindex`` re-embeds them).
+        """
+        ours = (
+            select(FactCheckEmbedding.fact_check_id)
+            .where(FactCheckEmbedding.model_name == model_name)
+            .where(FactCheckEmbedding.fact_check_id == FactCheck.id)
+        )
+        others = (
+            select(FactCheckEmbedding.fact_check_id)
+            .where(FactCheckEmbedding.model_name != model_name)
+            .where(FactCheckEmbedding.fact_check_id == FactCheck.id)
+        )
+        query = select(func.count(FactCheck.id)).where(others.exists(), ~ours.exists())
+        return int(self.session.scalar(query) or 0)
+
+    def delete_embeddings_except(self, model_name: str) -> int:
+        """Drop every stored embedding not under ``model_name``; returns how many went."""
+        result = self.session.execute(
+            delete(FactCheckEmbedding).where(FactCheckEmbedding.model_name != model_name)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     def embedding_matrix(
         self, model_name: str
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:

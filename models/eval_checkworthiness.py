@@ -125,7 +125,8 @@ def _baselines(splits: object, design: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the evaluation tables of the shipped head (and, optionally, the baselines)."""
-    from models.embedding import Embedder
+    from models.embedding import Embedder, Precision
+    from models.encoders.runtime import RuntimeKind
     from models.train_checkworthiness import (
         DEFAULT_DATA_DIR,
         LabelledSet,
@@ -139,11 +140,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--artifact", type=Path, default=ARTIFACT_PATH)
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--baselines", action="store_true")
+    parser.add_argument(
+        "--runtime",
+        default=RuntimeKind.ONNX.value,
+        choices=[kind.value for kind in RuntimeKind],
+        help="encoder runtime (compare fp32 with onnx-int8)",
+    )
+    parser.add_argument(
+        "--precision", default="auto", choices=[p.value for p in Precision], help="torch only"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
     splits = load_splits(args.data_dir)
-    embedder = Embedder()
+    embedder = Embedder(runtime=args.runtime, precision=Precision(args.precision))
 
     def design(data: LabelledSet, with_features: bool = True) -> npt.NDArray[np.float32]:
         vectors = embed_cached(embedder, data.texts)

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from claims_db.search import FactCheckIndex
-from models.embedding import Embedder, Vectors
+from models.embedding import Embedder, Precision, Vectors
+from models.encoders.runtime import RuntimeKind
 from models.matching import FactCheckRecord
 from models.retrieval import (
     RRF_K,
@@ -260,7 +261,7 @@ def evaluate(
     ]
     confidences = [m.confidence if m else 0.0 for m in top]
     tiers = {}
-    for tier in (Tier.MATCH, Tier.POSSIBLE):
+    for tier in Tier:
         chosen = [c for m, c in zip(top, correct, strict=True) if m is not None and m.tier is tier]
         tiers[tier.value] = {
             "suggestions": len(chosen),
@@ -272,8 +273,7 @@ def evaluate(
     absent_index = build_index(embedder, data, without_relevant=True)
     absent = matcher.rank(data.queries, vectors, absent_index, keep_all=True)
     absent_tiers = {
-        tier.value: sum(1 for row in absent if row and row[0].tier is tier) / n
-        for tier in (Tier.MATCH, Tier.POSSIBLE)
+        tier.value: sum(1 for row in absent if row and row[0].tier is tier) / n for tier in Tier
     }
     return {
         "queries": n,
@@ -312,7 +312,8 @@ def print_report(report: dict[str, object], split: str) -> None:
     absent: dict[str, float] = report["absent_tiers"]  # type: ignore[assignment]
     print(
         f"\nWith the split's fact-checks removed from the index (every suggestion wrong): "
-        f"{absent['match']:.3f} of queries still get a match-tier suggestion, "
+        f"{absent['confirmed'] + absent['likely']:.3f} of queries still get a verdict-suggesting "
+        "match, "
         f"{absent['possible']:.3f} a possible one."
     )
     print("\nReliability of the top-1 confidence:\n")
@@ -329,10 +330,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--reranker", type=Path, default=None, help="a re-ranker JSON artefact")
     parser.add_argument("--raw-queries", action="store_true", help="embed queries uncleaned")
+    parser.add_argument(
+        "--runtime",
+        default=RuntimeKind.ONNX.value,
+        choices=[kind.value for kind in RuntimeKind],
+        help="encoder runtime (compare fp32 with onnx-int8)",
+    )
+    parser.add_argument(
+        "--precision", default="auto", choices=[p.value for p in Precision], help="torch only"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     reranker = Reranker.from_json(args.reranker.read_text()) if args.reranker else None
-    embedder = Embedder()
+    embedder = Embedder(runtime=args.runtime, precision=Precision(args.precision))
     data = load_checkthat(args.data_dir, args.split)
     report = evaluate(
         embedder, data, Matcher(MatcherSettings(), reranker), clean=not args.raw_queries

@@ -13,7 +13,7 @@ from models.checkworthiness import CheckWorthinessScorer
 from models.claims import extract_claim_spans
 from models.embedding import Embedder, Vectors
 from models.matching import FactCheckSource, SearchFilter
-from models.retrieval import Agreement, Match, Matcher, MatcherSettings, Tier, agreement
+from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement
 from models.segmentation import Segment, SegmentKind, segment
 from models.stance import Stance, StanceModel
 from models.verdicts import Verdict
@@ -29,8 +29,10 @@ class MatchingSettings:
     """Confidence tiers and limits for matches and suggestions.
 
     Attributes:
+        confirmed_threshold: Calibrated confidence of the ``confirmed`` tier. Defaults to 0.95.
         match_threshold: Calibrated confidence at or above which the top fact-check's
-            verdict is suggested (the ``match`` tier; the claim is flagged). Defaults to 0.80.
+            verdict is suggested (the ``likely`` tier and above; the claim is flagged).
+            Defaults to 0.80.
         possible_threshold: Confidence at or above which a fact-check is shown as a
             ``possible`` match without a verdict. Defaults to 0.30.
         top_k: Most fact-checks returned per claim. Defaults to 5.
@@ -39,6 +41,7 @@ class MatchingSettings:
             (or today); None for no limit. Defaults to None.
     """
 
+    confirmed_threshold: float = 0.95
     match_threshold: float = 0.80
     possible_threshold: float = 0.30
     top_k: int = 5
@@ -48,6 +51,7 @@ class MatchingSettings:
     def matcher_settings(self) -> MatcherSettings:
         """The retrieval settings these imply."""
         return MatcherSettings(
+            confirmed_threshold=self.confirmed_threshold,
             match_threshold=self.match_threshold,
             possible_threshold=self.possible_threshold,
             min_match_words=self.min_match_words,
@@ -114,7 +118,7 @@ class ArticleAnalysis:
 
 
 @dataclass(frozen=True, slots=True)
-class _Unit:
+class ClaimUnit:
     """A text to score and match: a whole sentence or a claim span inside one."""
 
     sentence: Segment
@@ -123,6 +127,31 @@ class _Unit:
     end: int
     claimant: str | None
     is_span: bool
+
+
+def claim_units(text: str) -> tuple[list[Segment], list[ClaimUnit]]:
+    """The article's segments and the texts the pipeline scores and matches: every prose
+    sentence, each followed by the claim spans found inside it."""
+    segments = segment(text)
+    units: list[ClaimUnit] = []
+    for sentence in segments:
+        if sentence.kind is not SegmentKind.SENTENCE:
+            continue
+        units.append(
+            ClaimUnit(sentence, sentence.text, sentence.start, sentence.end, None, is_span=False)
+        )
+        for span in extract_claim_spans(sentence.text):
+            units.append(
+                ClaimUnit(
+                    sentence,
+                    span.text,
+                    sentence.start + span.start,
+                    sentence.start + span.end,
+                    span.claimant,
+                    is_span=True,
+                )
+            )
+    return segments, units
 
 
 class Pipeline:
@@ -188,24 +217,7 @@ class Pipeline:
             max_age_days: Ignore fact-checks reviewed more than this many days before the
                 article (or today). Defaults to ``settings.max_age_days``.
         """
-        segments = segment(text)
-        sentences = [s for s in segments if s.kind is SegmentKind.SENTENCE]
-        units: list[_Unit] = []
-        for sentence in sentences:
-            units.append(
-                _Unit(sentence, sentence.text, sentence.start, sentence.end, None, is_span=False)
-            )
-            for span in extract_claim_spans(sentence.text):
-                units.append(
-                    _Unit(
-                        sentence,
-                        span.text,
-                        sentence.start + span.start,
-                        sentence.start + span.end,
-                        span.claimant,
-                        is_span=True,
-                    )
-                )
+        segments, units = claim_units(text)
         texts = [u.text for u in units]
         search_filter = self.search_filter(published_at, language, max_age_days)
         # Full-text search needs only the texts: it overlaps the encode (the encoder and a
@@ -287,7 +299,7 @@ class Pipeline:
             reviewed_before=published_at, reviewed_after=reviewed_after, language=language
         )
 
-    def _claim(self, unit: _Unit, score: float, matches: list[Match]) -> ClaimAnalysis:
+    def _claim(self, unit: ClaimUnit, score: float, matches: list[Match]) -> ClaimAnalysis:
         kept = [m for m in matches if m.tier is not None]
         claim = ClaimAnalysis(
             text=unit.text,
@@ -309,7 +321,7 @@ class Pipeline:
         if not matches or len(text.split()) < self.settings.min_match_words:
             return None
         best = matches[0]
-        if best.tier is not Tier.MATCH:
+        if best.tier is None or not best.tier.suggests_verdict:
             return None
         record = best.fact_check
         reason = (

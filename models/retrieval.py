@@ -31,6 +31,7 @@ from models.matching import (
     SearchFilter,
     lexical_tokens,
 )
+from models.reranking import CrossReranker, load_cross_reranker
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +40,12 @@ DEFAULT_ARTIFACT = "reranker.json"
 RRF_K = 60
 
 _URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S*", re.IGNORECASE)
-# "— Name (@handle) January 14, 2020" at the end of an embedded tweet.
+# "— Name (@handle) January 14, 2020" at the end of an embedded tweet. It is tried only
+# where its run of spaces and of dashes begins (a match from inside them would start
+# earlier), with possessive runs, so a long run of either is read once, not per position.
 _TWEET_SIGNATURE = re.compile(
-    r"\s*[—–-]+\s*([^—–]{0,80}?)\s*\(@\w+\)\s*(?:[A-Z][a-z]+\.? \d{1,2}, \d{4})?\s*\W*$"
+    r"(?<!\s)\s*+(?<![—–-])[—–-]++\s*+([^—–]{0,80}?)\s*+\(@\w+\)\s*+"
+    r"(?:[A-Z][a-z]+\.? \d{1,2}, \d{4})?+\W*+$"
 )
 _RETWEET = re.compile(r"^\s*RT\s+@\w+:?\s*")
 _HANDLE = re.compile(r"@(\w+)")
@@ -78,10 +82,21 @@ def clean_query(text: str) -> str:
 
 
 class Tier(enum.StrEnum):
-    """How far a match may be trusted."""
+    """How far a match may be trusted, from its calibrated confidence (thresholds set from
+    the precision measured on tweets and news prose; see ``MatcherSettings``)."""
 
-    MATCH = "match"
+    CONFIRMED = "confirmed"
+    LIKELY = "likely"
     POSSIBLE = "possible"
+
+    @property
+    def suggests_verdict(self) -> bool:
+        """Whether a match in this tier has its verdict suggested (the claim is flagged)."""
+        return self is not Tier.POSSIBLE
+
+    def lower(self) -> Tier:
+        """The tier one step less trusted (``possible`` stays)."""
+        return Tier.POSSIBLE if self is not Tier.CONFIRMED else Tier.LIKELY
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +110,8 @@ class Match:
         score: The re-ranker's raw score (a log-odds).
         confidence: Calibrated probability that this fact-check checks the claim.
         tier: ``match`` (suggest the verdict), ``possible`` (show for review) or None.
+        cross_score: The cross-encoder's logit that the fact-check checks the claim; None
+            when the second stage did not read this pair.
     """
 
     fact_check: FactCheckRecord
@@ -103,6 +120,7 @@ class Match:
     score: float
     confidence: float
     tier: Tier | None
+    cross_score: float | None = None
 
     def as_candidate(self) -> Candidate:
         """The plain candidate view (fact-check and cosine similarity)."""
@@ -657,25 +675,30 @@ class MatcherSettings:
     """Candidate depths and tier thresholds.
 
     Attributes:
-        match_threshold: Calibrated confidence at or above which a match is in the ``match``
-            tier (its verdict is suggested). Defaults to 0.80.
+        confirmed_threshold: Calibrated confidence at or above which a match is
+            ``confirmed``. Defaults to 0.95.
+        match_threshold: Confidence at or above which a match is ``likely``: from here on
+            its verdict is suggested and the claim flagged. Defaults to 0.80.
         possible_threshold: Confidence at or above which a match is shown as ``possible``;
             below it nothing is returned. Defaults to 0.30.
-        min_match_words: Queries with fewer words never reach the ``match`` tier.
+        min_match_words: Queries with fewer words never get a verdict-suggesting tier.
             Defaults to 4.
-        min_match_similarity: Cosine similarity below which a fact-check never reaches the
-            ``match`` tier, whatever its confidence: the re-ranker's rank and margin features
-            flatter the best of a small database. Costs no dev suggestion and 10 of 545 train
-            ones on CheckThat! 2022 2A. Defaults to 0.55.
+        min_content_terms: Queries with fewer distinct content words (stop words aside) are
+            generic ("This is not true.") and their matches drop one tier. Defaults to 3.
+        min_match_similarity: Cosine similarity below which a fact-check never gets a
+            verdict-suggesting tier, whatever its confidence: the first stage's rank and
+            margin features flatter the best of a small database. Defaults to 0.45.
         dense_depth: Dense candidates fetched per query. Defaults to 30.
         lexical_depth: Lexical candidates fetched per query. Defaults to 30.
         limit: Most matches returned per query. Defaults to 5.
     """
 
+    confirmed_threshold: float = 0.95
     match_threshold: float = 0.80
     possible_threshold: float = 0.30
     min_match_words: int = 4
-    min_match_similarity: float = 0.55
+    min_content_terms: int = 3
+    min_match_similarity: float = 0.45
     dense_depth: int = 30
     lexical_depth: int = 30
     limit: int = 5
@@ -686,21 +709,34 @@ class Matcher:
 
     Args:
         settings: Depths and thresholds. Defaults to ``MatcherSettings()``.
-        reranker: The pair scorer. Defaults to the packaged artefact.
+        reranker: The first-stage pair scorer. Defaults to the packaged artefact.
+        cross: The second stage (a cross-encoder and its calibrated combiner); True loads
+            the packaged one on first use, False ranks by the first stage alone.
     """
 
     def __init__(
-        self, settings: MatcherSettings | None = None, reranker: Reranker | None = None
+        self,
+        settings: MatcherSettings | None = None,
+        reranker: Reranker | None = None,
+        cross: CrossReranker | bool = True,
     ) -> None:
         self.settings = settings or MatcherSettings()
         self._reranker = reranker
+        self._cross: CrossReranker | bool = cross
 
     @property
     def reranker(self) -> Reranker:
-        """The pair scorer (the packaged one is loaded on first use)."""
+        """The first-stage pair scorer (the packaged one is loaded on first use)."""
         if self._reranker is None:
             self._reranker = load_reranker()
         return self._reranker
+
+    @property
+    def cross(self) -> CrossReranker | None:
+        """The second stage, if any (the packaged one is loaded on first use)."""
+        if self._cross is True:
+            self._cross = load_cross_reranker() or False
+        return self._cross if isinstance(self._cross, CrossReranker) else None
 
     def candidates(
         self,
@@ -761,19 +797,26 @@ class Matcher:
         ids_per_query, all_features, offsets = article_features(queries, pools, overlap)
         all_scores = self.reranker.score(all_features)
         all_confidences = self.reranker.calibration(all_scores)
+        all_keys, all_cross = all_scores, np.full(all_scores.shape[0], np.nan)
+        cross = self.cross
+        if cross is not None:
+            all_keys, all_confidences, all_cross = self._second_stage(
+                cross, queries, pools, ids_per_query, offsets, all_scores, all_confidences
+            )
         for number, (query, pool, ids) in enumerate(
             zip(queries, pools, ids_per_query, strict=True)
         ):
             rows = slice(int(offsets[number]), int(offsets[number + 1]))
             features, scores = all_features[rows], all_scores[rows]
-            confidences = all_confidences[rows]
-            order = np.argsort(-scores, kind="stable")
+            confidences, cross_scores = all_confidences[rows], all_cross[rows]
+            order = np.argsort(-all_keys[rows], kind="stable")
             short = len(query.split()) < self.settings.min_match_words
+            generic = len(set(lexical_tokens(query))) < self.settings.min_content_terms
             matches: list[Match] = []
             for position in order[:limit]:
                 fact_check_id = ids[position]
                 confidence = float(confidences[position])
-                tier = self._tier(confidence, short, float(features[position, 0]))
+                tier = self._tier(confidence, float(features[position, 0]), short, generic)
                 if tier is None and not keep_all:
                     continue
                 matches.append(
@@ -784,10 +827,67 @@ class Matcher:
                         score=float(scores[position]),
                         confidence=round(confidence, 4),
                         tier=tier,
+                        cross_score=None
+                        if np.isnan(cross_scores[position])
+                        else round(float(cross_scores[position]), 4),
                     )
                 )
             results.append(matches)
         return results
+
+    @staticmethod
+    def _second_stage(
+        cross: CrossReranker,
+        queries: Sequence[str],
+        pools: Sequence[CandidatePool],
+        ids_per_query: Sequence[list[int]],
+        offsets: npt.NDArray[np.int64],
+        scores: npt.NDArray[np.float64],
+        confidences: npt.NDArray[np.float64],
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Read the leading candidates of gated queries with the cross-encoder, in one batch.
+
+        Returns each row's ranking key, confidence and cross-encoder logit (NaN where not
+        read). Read rows rank above the rest of their query (they were its first-stage
+        best), by the combined score; the rest keep their first-stage order, with a
+        confidence no higher than the lowest read row's.
+        """
+        keys = scores.copy()
+        confidences = confidences.copy()
+        logits = np.full(scores.shape[0], np.nan)
+        read: list[int] = []
+        pairs: list[tuple[str, str]] = []
+        for number, (query, pool, ids) in enumerate(
+            zip(queries, pools, ids_per_query, strict=True)
+        ):
+            begin = int(offsets[number])
+            if begin == int(offsets[number + 1]):
+                continue
+            order = np.argsort(-scores[begin : int(offsets[number + 1])], kind="stable")
+            if confidences[begin + order[0]] < cross.gate:
+                continue
+            for position in order[: cross.depth].tolist():
+                read.append(begin + position)
+                pairs.append((query, pool.records[ids[position]].claim))
+        if not read:
+            return keys, confidences, logits
+        rows = np.asarray(read, dtype=np.int64)
+        logits[rows] = cross.scorer(pairs)
+        combined = cross.combiner.raw(scores[rows], logits[rows])
+        read_confidence = cross.combiner(combined)
+        for number in range(len(queries)):
+            begin, end = int(offsets[number]), int(offsets[number + 1])
+            mine = (rows >= begin) & (rows < end)
+            if not mine.any():
+                continue
+            # Every row of the query first drops below the read rows' keys, then the read
+            # rows get theirs back, above it.
+            floor = float(read_confidence[mine].min())
+            keys[begin:end] -= keys[begin:end].max() - combined[mine].min() + 1.0
+            np.minimum(confidences[begin:end], floor, out=confidences[begin:end])
+        keys[rows] = combined
+        confidences[rows] = read_confidence
+        return keys, confidences, logits
 
     def search(
         self,
@@ -800,26 +900,28 @@ class Matcher:
         """Matches for one free-text query (the fact-check search endpoint's entry point)."""
         return self.rank([text], vector.reshape(1, -1), source, search_filter, limit=limit)[0]
 
-    def _tier(self, confidence: float, short: bool, similarity: float) -> Tier | None:
+    def _tier(
+        self, confidence: float, similarity: float, short: bool, generic: bool
+    ) -> Tier | None:
         settings = self.settings
-        if (
-            confidence >= settings.match_threshold
-            and not short
-            and similarity >= settings.min_match_similarity
-        ):
-            return Tier.MATCH
-        if confidence >= self.settings.possible_threshold:
-            return Tier.POSSIBLE
-        return None
+        if confidence < settings.possible_threshold:
+            return None
+        tier = Tier.POSSIBLE
+        if not short and similarity >= settings.min_match_similarity:
+            if confidence >= settings.confirmed_threshold:
+                tier = Tier.CONFIRMED
+            elif confidence >= settings.match_threshold:
+                tier = Tier.LIKELY
+        return tier.lower() if generic else tier
 
 
 @dataclass(frozen=True, slots=True)
 class Agreement:
-    """How the verdicts of a claim's ``match``-tier fact-checks agree.
+    """How the verdicts of a claim's verdict-suggesting matches (confirmed or likely) agree.
 
     Attributes:
-        verdict_agreement: Share of match-tier fact-checks whose verdict is the top one's.
-        publishers_disagree: Whether two match-tier fact-checks give different verdicts.
+        verdict_agreement: Share of those fact-checks whose verdict is the top one's.
+        publishers_disagree: Whether two of them give different verdicts.
     """
 
     verdict_agreement: float
@@ -827,8 +929,8 @@ class Agreement:
 
 
 def agreement(matches: Sequence[Match]) -> Agreement | None:
-    """The agreement among ``match``-tier matches (best first); None without any."""
-    confident = [m for m in matches if m.tier is Tier.MATCH]
+    """The agreement among verdict-suggesting matches (best first); None without any."""
+    confident = [m for m in matches if m.tier is not None and m.tier.suggests_verdict]
     if not confident:
         return None
     top = confident[0].fact_check.verdict

@@ -41,7 +41,6 @@ from models.matching import lexical_tokens
 from models.segmentation import split_sentences
 
 if TYPE_CHECKING:
-    from models.embedding import Precision
     from models.encoders.cross_encoder import CrossEncoder
 
 logger = logging.getLogger(__name__)
@@ -446,7 +445,7 @@ class StanceModel:
     Args:
         name: Artefact name in ``models/artifacts``. Defaults to ``stance``.
         directory: Where the artefact lies instead of the packaged folder.
-        precision: Cross-encoder precision; ``auto`` uses bfloat16 where the CPU has AMX.
+        encoder: Passed to ``CrossEncoder`` (runtime, cache_dir, threads, precision, ...).
     """
 
     def __init__(
@@ -454,9 +453,8 @@ class StanceModel:
         *,
         name: str = ARTIFACT_NAME,
         directory: Path | None = None,
-        precision: Precision | None = None,
+        **encoder: Any,
     ) -> None:
-        from models.embedding import Precision
         from models.encoders.cross_encoder import CrossEncoder, artifact_paths
 
         self.encoder: CrossEncoder | None = None
@@ -470,7 +468,7 @@ class StanceModel:
                 weights.parent,
             )
             return
-        self.encoder = CrossEncoder(name, directory, precision=precision or Precision.AUTO)
+        self.encoder = CrossEncoder(name, directory=directory, **encoder)
         card = json.loads(card_path.read_text(encoding="utf-8"))["card"]
         self.head = StanceHead.from_dict(card["head"])
         self.budget_words = int(card["selection"]["budget_words"])

@@ -17,7 +17,7 @@ from service.factchecks.router import admin_router as factchecks_admin_router
 from service.factchecks.router import router as factchecks_router
 from service.health.router import router as health_router
 from service.reliability import install_reliability
-from service.runtime import Runtime, build_runtime
+from service.runtime import Runtime, RuntimeLoader, check_database
 from service.stance.router import router as stance_router
 from service.triage.router import router as triage_router
 from service.ui.router import mount_ui
@@ -30,15 +30,24 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.runtime = runtime or build_runtime(settings or get_settings())
-        check_auth_mode(app.state.runtime.settings)
+        if runtime is not None:
+            check_auth_mode(runtime.settings)
+            app.state.runtime = runtime
+            yield
+            return
+        resolved = settings or get_settings()
+        check_auth_mode(resolved)
+        # Refusals (un-migrated database, embeddings from another encoder) stop the start;
+        # the model and index then load on a thread while /healthz already answers.
+        check_database(resolved)
+        loader = RuntimeLoader(resolved)
+        app.state.runtime = None
+        app.state.runtime_loader = loader
+        loader.start(app)
         try:
             yield
         finally:
-            if runtime is None:
-                if app.state.runtime.webhooks is not None:
-                    app.state.runtime.webhooks.close()
-                app.state.runtime.engine.dispose()
+            loader.close(app)
 
     app = FastAPI(
         title="claimflag",

@@ -30,6 +30,8 @@ db_app = typer.Typer(help="Database maintenance.")
 app.add_typer(db_app, name="db")
 keys_app = typer.Typer(help="API keys: create, list, revoke.")
 app.add_typer(keys_app, name="keys")
+models_app = typer.Typer(help="Encoder exports: ONNX files made from the packaged weights.")
+app.add_typer(models_app, name="models")
 console = Console()
 
 
@@ -47,6 +49,21 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     settings = get_settings()
     upgrade(settings.resolved_database_url, revision)
     console.print(f"database at {revision}: {settings.resolved_database_url}")
+
+
+def _upgrade_if_behind(settings: Settings) -> None:
+    from claims_db.db import make_engine
+    from claims_db.migrate import current_revision, head_revision, upgrade
+
+    url = settings.resolved_database_url
+    engine = make_engine(url)
+    try:
+        behind = current_revision(engine) != head_revision(url)
+    finally:
+        engine.dispose()
+    if behind:
+        upgrade(url)
+        console.print(f"database upgraded to head: {url}")
 
 
 @db_app.command("refresh-profiles")
@@ -105,6 +122,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    prepare: Annotated[
+        bool,
+        typer.Option(
+            help="First migrate the database and seed it when empty, in this process "
+            "(`make run`: one interpreter start instead of three)."
+        ),
+    ] = False,
 ) -> None:
     """Run the HTTP service."""
     import os
@@ -115,6 +139,9 @@ def serve(
 
     settings = get_settings()
     _setup_logging(settings)
+    if prepare:
+        _upgrade_if_behind(settings)
+        seed(with_datasets=False, if_empty=True)
     bind = host or settings.host
     try:
         check_auth_mode(settings.model_copy(update={"host": bind}))
@@ -122,6 +149,8 @@ def serve(
         raise typer.BadParameter(str(exc)) from exc
     # The app (in this or worker processes) reads its settings afresh: tell it the bind address.
     os.environ["CLAIMFLAG_HOST"] = bind
+    # Each worker sizes its encoder's thread pool to its share of the cores.
+    os.environ["CLAIMFLAG_WORKERS"] = str(workers)
     get_settings.cache_clear()
     uvicorn.run(
         "service.app:create_app",
@@ -150,7 +179,7 @@ def seed(
     from claims_db.importers.datasets import DATASETS, curated_seed
     from claims_db.ingest import ingest
     from claims_db.repository import FactCheckRepository
-    from models.embedding import Embedder
+    from service.runtime import build_embedder
 
     settings = get_settings()
     _setup_logging(settings)
@@ -160,7 +189,8 @@ def seed(
     if if_empty and existing:
         console.print(f"database already holds {existing:,} fact-checks; nothing seeded")
         return
-    embedder = Embedder(settings.model_path, precision=settings.precision)
+    _require_embedding_space(session_factory)
+    embedder = build_embedder(settings)
     sources: list[tuple[str, Iterable[ImportItem]]] = [("curated seed", curated_seed())]
     if with_datasets:
         if not settings.data_dir.is_dir():
@@ -214,11 +244,12 @@ def import_feed(
     from claims_db.importers.feeds import detect_format, read_feed
     from claims_db.ingest import ingest
     from claims_db.pg_search import vector_index_dropped
-    from models.embedding import Embedder
+    from service.runtime import build_embedder
 
     settings = get_settings()
     _setup_logging(settings)
     session_factory = _session_factory()
+    _require_embedding_space(session_factory)
     engine = session_factory.kw["bind"]
     if bulk and engine.dialect.name != "postgresql":
         console.print("--bulk changes nothing on SQLite: its index is built in memory")
@@ -233,7 +264,7 @@ def import_feed(
         if not sep:
             raise typer.BadParameter(f"--map {pair!r} is not FIELD=COLUMN")
         columns[field.strip()] = name.strip()
-    embedder = Embedder(settings.model_path, precision=settings.precision)
+    embedder = build_embedder(settings)
     with file.open("rb") as stream:
         if feed_format is FeedFormat.AUTO:
             feed_format = detect_format(stream.read(64 * 1024))
@@ -296,25 +327,83 @@ def export_feed(
 def reindex(
     batch_size: Annotated[int, typer.Option(help="Claims embedded per transaction.")] = 512,
 ) -> None:
-    """Re-embed every fact-check with the configured model (after a model change)."""
+    """Re-embed every fact-check with the configured model and runtime (after a change).
+
+    Embeddings made by any other encoder or format are deleted once every fact-check has
+    one from this one, so the database holds one kind of vector again.
+    """
     from claims_db.ingest import reembed_all
     from claims_db.repository import FactCheckRepository
-    from models.embedding import Embedder
+    from service.runtime import build_embedder
 
     settings = get_settings()
     _setup_logging(settings)
     session_factory = _session_factory()
-    embedder = Embedder(settings.model_path, precision=settings.precision)
+    embedder = build_embedder(settings)
     with session_factory() as session:
         total = FactCheckRepository(session).count()
     started = time.perf_counter()
     with tqdm(total=total, desc=f"embedding ({embedder.model_name})", unit=" claims") as bar:
         done = reembed_all(session_factory, embedder, batch_size=batch_size, on_batch=bar.update)
+    with session_factory.begin() as session:
+        dropped = FactCheckRepository(session).delete_embeddings_except(embedder.model_name)
     elapsed = time.perf_counter() - started
     console.print(
-        f"{done:,} fact-checks re-embedded in {elapsed:.1f} s "
-        f"({done / max(elapsed, 1e-9):,.0f} claims/s)"
+        f"{done:,} fact-checks re-embedded with {embedder.model_name} ({embedder.label}) in "
+        f"{elapsed:.1f} s ({done / max(elapsed, 1e-9):,.0f} claims/s); "
+        f"{dropped:,} embeddings by other encoders deleted"
     )
+
+
+@models_app.command("export")
+def models_export(
+    force: Annotated[
+        bool, typer.Option(help="Export again even when a checked one is there.")
+    ] = False,
+) -> None:
+    """Export the encoder to ONNX (fp32 and int8) and check it against PyTorch.
+
+    Done on first start when missing; run at install time to start faster. Re-exported
+    when the weights' package, torch, ONNX Runtime or the exporter changes.
+    """
+    from models.embedding import DEFAULT_MODEL_NAME, default_model_path, export_name, read_dimension
+    from models.encoders.export import ExportError, ensure_export
+    from models.encoders.sentence import sentence_spec
+
+    settings = get_settings()
+    _setup_logging(settings)
+    path = Path(settings.model_path or default_model_path())
+    spec = sentence_spec(path, export_name(DEFAULT_MODEL_NAME, path), read_dimension(path))
+    started = time.perf_counter()
+    try:
+        record = ensure_export(spec, settings.encoder_dir, force=force)
+    except ExportError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    table = Table(title=f"{spec.name} in {settings.encoder_dir / spec.name}")
+    for column in ("variant", "file", "MB", "check against PyTorch"):
+        table.add_column(column)
+    for variant, entry in record["files"].items():
+        check = ", ".join(f"{k} {v:.6f}" for k, v in entry["check"].items() if k != "deviation")
+        table.add_row(variant, entry["file"], f"{entry['bytes'] / 1e6:.1f}", check)
+    console.print(table)
+    console.print(
+        f"exported {record['exported_at']} on {record['check_inputs']} check sentences "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
+
+
+def _require_embedding_space(session_factory: sessionmaker[Session]) -> None:
+    """Exit non-zero when the database's embeddings come from another encoder."""
+    from claims_db.embedding_space import EmbeddingSpaceMismatchError, require_embedding_space
+    from service.runtime import expected_embedding_key
+
+    with session_factory() as session:
+        try:
+            require_embedding_space(session, expected_embedding_key(get_settings()))
+        except EmbeddingSpaceMismatchError as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from error
 
 
 @app.command("ratings-report")

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from claims_db.pg_search import DEFAULT_LEXICAL_BUDGET
 from models.ann import DEFAULT_ANN_THRESHOLD
 from models.embedding import Precision
+from models.encoders.runtime import RuntimeKind, available_cores
 
 
 class AuthMode(enum.StrEnum):
@@ -50,9 +51,34 @@ class Settings(BaseSettings):
         default=None,
         description="Sentence-transformers model directory; default: the packaged MiniLM.",
     )
-    precision: Precision = Field(
-        default=Precision.AUTO, description="Encoder precision: auto (bf16 with AMX), fp32, bf16."
+    encoder_runtime: RuntimeKind = Field(
+        default=RuntimeKind.ONNX,
+        description=(
+            "What runs the transformers: onnx (ONNX Runtime fp32, the default on every CPU),"
+            " onnx-int8 (dynamic int8), torch (PyTorch: the fallback). Stored fact-check"
+            " embeddings must come from the same one: `claimflag reindex` after a change."
+        ),
     )
+    precision: Precision = Field(
+        default=Precision.AUTO,
+        description=(
+            "Encoder format: auto (fp32 on onnx, int8 on onnx-int8, on torch bf16 with AMX"
+            " else fp32), fp32, bf16 (torch only)."
+        ),
+    )
+    encoder_dir: Path = Field(
+        default=Path("var/encoders"),
+        description="Where the ONNX exports are made on first start and kept (never committed).",
+    )
+    encoder_threads: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Intra-op threads of each process's encoder; 0: the cores available divided by"
+            " the worker processes (no oversubscription between workers)."
+        ),
+    )
+    workers: int = Field(default=1, ge=1, description="Worker processes of `claimflag serve`.")
     blas_threads: int = Field(
         default=1,
         ge=0,
@@ -68,11 +94,20 @@ class Settings(BaseSettings):
         le=1,
         description="Check-worthiness decision threshold; default: the scorer's own.",
     )
+    confirmed_threshold: float = Field(
+        default=0.95,
+        ge=0,
+        le=1,
+        description="Calibrated match confidence of the `confirmed` tier.",
+    )
     match_threshold: float = Field(
         default=0.80,
         ge=0,
         le=1,
-        description="Calibrated match confidence at which a verdict is suggested (match tier).",
+        description=(
+            "Calibrated match confidence at which a verdict is suggested and the claim"
+            " flagged (the `likely` tier)."
+        ),
     )
     possible_threshold: float = Field(
         default=0.30,
@@ -84,6 +119,21 @@ class Settings(BaseSettings):
         default=None, ge=0, description="Only match fact-checks at most this many days old."
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Most matches returned per claim.")
+    rerank_depth: int = Field(
+        default=4,
+        ge=0,
+        le=50,
+        description="First-stage candidates per claim the cross-encoder reads (0: none).",
+    )
+    rerank_gate: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description=(
+            "First-stage confidence a claim's best candidate needs for the cross-encoder to"
+            " read its candidates."
+        ),
+    )
     ann_threshold: int = Field(
         default=DEFAULT_ANN_THRESHOLD,
         ge=0,
@@ -199,6 +249,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.database_path.expanduser().resolve()}"
+
+    @property
+    def resolved_encoder_threads(self) -> int:
+        """``encoder_threads`` if set, else this process's share of the available cores."""
+        return self.encoder_threads or max(1, available_cores() // self.workers)
 
     @property
     def resolved_graph_dir(self) -> Path | None:

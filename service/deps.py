@@ -14,12 +14,21 @@ from models.stance import StanceModel
 from service.auth.schemas import Principal, Role
 from service.auth.service import KEY_COOKIE, LOCAL_PRINCIPAL, authenticate, require
 from service.config import AuthMode, Settings
+from service.errors import ServiceUnavailableError
 from service.reliability.ratelimit import enforce_rate_limit
 from service.runtime import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
+    """The process's runtime; 503 while the model and index are still loading."""
+    runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+    if runtime is None:
+        loader = getattr(request.app.state, "runtime_loader", None)
+        failed = loader.error if loader is not None else None
+        raise ServiceUnavailableError(
+            f"start-up failed: {failed}" if failed else "starting: the model is loading",
+            headers={"Retry-After": "2"},
+        )
     return runtime
 
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims_db.db import make_engine, make_session_factory
+from claims_db.embedding_space import require_embedding_space
 from claims_db.migrate import require_current
 from claims_db.pg_search import IndexState, PgFactCheckSource, vector_index_state
 from claims_db.search import FactCheckIndex, SearchBackend
 from models.checkworthiness import load_scorer
-from models.embedding import Embedder
+from models.embedding import DEFAULT_MODEL_NAME, Embedder, embedding_key, resolve_precision
 from models.pipeline import MatchingSettings, Pipeline
+from models.reranking import load_cross_reranker
+from models.retrieval import Matcher
 from models.stance import StanceModel
 from service.config import Settings
 from service.webhooks import WebhookDispatcher
@@ -34,20 +40,62 @@ class Runtime:
     webhooks: WebhookDispatcher | None = None
 
 
+def build_embedder(settings: Settings) -> Embedder:
+    """The sentence encoder on the configured runtime (exported to ONNX on first use)."""
+    return Embedder(
+        settings.model_path,
+        precision=settings.precision,
+        runtime=settings.encoder_runtime,
+        cache_dir=settings.encoder_dir,
+        threads=settings.resolved_encoder_threads,
+    )
+
+
+def expected_embedding_key(settings: Settings) -> str:
+    """The name the configured encoder stores embeddings under, without loading it."""
+    precision = resolve_precision(settings.encoder_runtime, settings.precision)
+    return embedding_key(DEFAULT_MODEL_NAME, precision)
+
+
+def check_database(settings: Settings, model_name: str | None = None) -> None:
+    """Refuse an un-migrated database, or one whose embeddings another encoder made.
+
+    Cheap (no model loaded): the service runs it before it starts loading, so a refusal
+    stops the start instead of leaving a process that never becomes ready.
+    """
+    url = settings.resolved_database_url
+    engine = make_engine(url)
+    try:
+        require_current(engine, url)
+        with make_session_factory(engine)() as session:
+            require_embedding_space(session, model_name or expected_embedding_key(settings))
+    finally:
+        engine.dispose()
+
+
 def build_pipeline(settings: Settings) -> Pipeline:
-    """Load the encoder, scorer and stance model and wire them into a pipeline per
-    ``settings``."""
-    embedder = Embedder(settings.model_path, precision=settings.precision)
+    """Load the encoder, scorer, re-rankers and stance model and wire them into a pipeline
+    per ``settings``."""
+    embedder = build_embedder(settings)
     matching = MatchingSettings(
+        confirmed_threshold=settings.confirmed_threshold,
         match_threshold=settings.match_threshold,
         possible_threshold=settings.possible_threshold,
         top_k=settings.top_k,
         max_age_days=settings.max_age_days,
     )
+    cross = (
+        load_cross_reranker(
+            depth=settings.rerank_depth, gate=settings.rerank_gate, precision=settings.precision
+        )
+        if settings.rerank_depth
+        else None
+    )
     return Pipeline(
         embedder,
         load_scorer(settings.check_worthiness_threshold),
         matching,
+        Matcher(matching.matcher_settings(), cross=cross or False),
         stance=StanceModel(precision=settings.precision),
         blas_threads=settings.blas_threads or None,
     )
@@ -77,7 +125,12 @@ def build_search_backend(
 
 
 def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runtime:
-    """Connect to the database (refusing an un-migrated one) and load the model and index."""
+    """Connect to the database and load the model and index.
+
+    Raises:
+        DatabaseNotMigratedError: The schema is behind the code.
+        EmbeddingSpaceMismatchError: Stored embeddings were made by another encoder.
+    """
     url = settings.resolved_database_url
     engine = make_engine(url)
     require_current(engine, url)
@@ -90,6 +143,8 @@ def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runti
         )
     session_factory = make_session_factory(engine)
     pipeline = pipeline or build_pipeline(settings)
+    with session_factory() as session:
+        require_embedding_space(session, pipeline.embedder.model_name)
     index = build_search_backend(settings, engine, session_factory, pipeline)
     with session_factory() as session:
         index.sync(session)
@@ -104,3 +159,50 @@ def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runti
         webhooks.attach(session_factory)
     logger.info("ready: %d fact-checks indexed from %s", len(index), engine.url.render_as_string())
     return Runtime(settings, engine, session_factory, pipeline, index, webhooks)
+
+
+class RuntimeLoader:
+    """Builds a service's ``Runtime`` on a thread and installs it on the app when done.
+
+    Until then ``app.state.runtime`` is None and every route but ``/healthz`` answers 503;
+    a failure is logged and kept in ``error`` for ``/readyz`` to report.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.error: str | None = None
+        self._thread: threading.Thread | None = None
+        self._closed = threading.Event()
+
+    def start(self, app: Any) -> None:
+        """Start loading; ``app.state.runtime`` is set when the runtime is ready."""
+
+        def load() -> None:
+            started = time.perf_counter()
+            try:
+                runtime = build_runtime(self.settings)
+            except Exception as error:
+                self.error = f"{type(error).__name__}: {error}"
+                logger.exception("the service failed to load its model and index")
+                return
+            if self._closed.is_set():
+                _close(runtime)
+                return
+            app.state.runtime = runtime
+            logger.info("ready in %.1f s", time.perf_counter() - started)
+
+        self._thread = threading.Thread(target=load, name="claimflag-load", daemon=True)
+        self._thread.start()
+
+    def close(self, app: Any) -> None:
+        """Release what was loaded (a load still running releases it when done)."""
+        self._closed.set()
+        runtime: Runtime | None = getattr(app.state, "runtime", None)
+        if runtime is not None:
+            _close(runtime)
+
+
+def _close(runtime: Runtime) -> None:
+    if runtime.webhooks is not None:
+        runtime.webhooks.close()
+    runtime.engine.dispose()

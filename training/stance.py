@@ -378,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     network: Any = None
     previous: dict[str, Any] = {}
     if args.head_only:
-        encoder = CrossEncoder(ARTIFACT_NAME, args.out_dir)
+        encoder = CrossEncoder(ARTIFACT_NAME, directory=args.out_dir, runtime="torch")
         previous = json.loads(artifact_paths(ARTIFACT_NAME, args.out_dir)[1].read_text())
         spec = encoder.spec
         losses = previous["card"]["training"]["loss_by_tenth"]

@@ -17,7 +17,7 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.embedding import Precision, cpu_has_amx, default_model_path
+from models.encoders.runtime import RuntimeKind, Tokenizer
 
 if TYPE_CHECKING:
     import torch
@@ -93,12 +94,7 @@ class CrossEncoderSpec:
 
 def base_weights_digest(model_path: str | None = None) -> str:
     """First 16 hex digits of the SHA-256 of the base encoder's weights file."""
-    path = Path(model_path or default_model_path()) / "model.safetensors"
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+    return _file_digest(Path(model_path or default_model_path()) / "model.safetensors")
 
 
 def artifact_paths(name: str, directory: Path | None = None) -> tuple[Path, Path]:
@@ -212,43 +208,65 @@ def load_network(
     return network, spec, data.get("card", {})
 
 
-@dataclass(slots=True)
 class CrossEncoder:
-    """A trained pair classifier ready for inference.
+    """A trained pair classifier ready for inference, on the configured runtime.
+
+    Runs through ``models.encoders.export.open_runtime`` like the sentence encoder: ONNX
+    Runtime fp32 by default (exported from the merged network on first use and checked
+    against PyTorch), ONNX int8, or PyTorch.
 
     Args:
         name: Artefact name in ``models/artifacts`` (``<name>.safetensors`` + ``.json``).
         directory: Where the artefact lies instead of the packaged folder.
         model_path: The base encoder's directory. Defaults to the packaged MiniLM.
-        precision: ``auto`` uses bfloat16 when the CPU has AMX, else float32.
+        runtime: What runs the network. Defaults to ONNX Runtime fp32.
+        cache_dir: Where ONNX exports are kept. Defaults to ``var/encoders``.
+        threads: Intra-op threads. Defaults to the cores available.
+        precision: With the PyTorch runtime, ``bf16`` (or ``auto`` on a CPU with AMX) runs
+            in bfloat16. Defaults to ``auto``.
         batch_size: Pairs per forward pass. Defaults to 32.
     """
 
-    name: str
-    directory: Path | None = None
-    model_path: str | None = None
-    precision: Precision = Precision.AUTO
-    batch_size: int = 32
-    spec: CrossEncoderSpec = field(init=False)
-    card: dict[str, Any] = field(init=False)
-    _network: Any = field(init=False, repr=False)
-    _tokenizer: Any = field(init=False, repr=False)
-    _bf16: bool = field(init=False)
+    def __init__(
+        self,
+        name: str,
+        *,
+        directory: Path | None = None,
+        model_path: str | None = None,
+        runtime: RuntimeKind | str = RuntimeKind.ONNX,
+        cache_dir: Path | None = None,
+        threads: int | None = None,
+        precision: Precision | str = Precision.AUTO,
+        batch_size: int = 32,
+    ) -> None:
+        from models.encoders.export import DEFAULT_CACHE_DIR, open_runtime
+        from models.encoders.pair import PairClassifier, pair_spec
 
-    def __post_init__(self) -> None:
-        from transformers import AutoTokenizer
-
-        self._network, self.spec, self.card = load_network(
-            self.name, self.directory, self.model_path
+        weights, card_path = artifact_paths(name, directory)
+        data = json.loads(card_path.read_text(encoding="utf-8"))
+        self.name = name
+        self.spec = CrossEncoderSpec.from_dict(data["spec"])
+        self.card: dict[str, Any] = data.get("card", {})
+        kind = RuntimeKind(runtime)
+        bf16 = kind is RuntimeKind.TORCH and (
+            Precision(precision) is Precision.BF16
+            or (Precision(precision) is Precision.AUTO and cpu_has_amx())
         )
-        self._tokenizer = AutoTokenizer.from_pretrained(
-            self.model_path or default_model_path(), local_files_only=True
+        tokenizer = Tokenizer(Path(model_path or default_model_path()), self.spec.max_length)
+        export = pair_spec(
+            f"cross-{name}",
+            {"artifact": _file_digest(weights), "base": self.spec.base_sha256},
+            lambda: load_network(name, directory, model_path)[0],
+            tokenizer,
+            self.spec.labels,
         )
-        resolved = self.precision
-        if resolved is Precision.AUTO:
-            resolved = Precision.BF16 if cpu_has_amx() else Precision.FP32
-        self._bf16 = resolved is Precision.BF16
-        logger.info("loaded cross-encoder %s (%s)", self.name, resolved.value)
+        engine, _ = open_runtime(
+            export, kind, cache_dir or DEFAULT_CACHE_DIR, threads=threads, bf16=bf16
+        )
+        self._classifier = PairClassifier(
+            tokenizer, engine, self.spec.labels, batch_size=batch_size
+        )
+        logger.info("loaded cross-encoder %s on %s", name, engine.label)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -256,19 +274,20 @@ class CrossEncoder:
         return self.spec.labels
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> Logits:
-        """Raw logits, shape ``(len(pairs), len(labels))``; pairs are batched by length."""
-        return pair_logits(
-            self._network,
-            self._tokenizer,
-            pairs,
-            max_length=self.spec.max_length,
-            batch_size=self.batch_size,
-            bf16=self._bf16,
-        )
+        """Raw logits, shape ``(len(pairs), len(labels))``."""
+        return self._classifier.logits(pairs)
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> Logits:
         """Calibrated label probabilities (temperature-scaled softmax), one row per pair."""
         return softmax(self.logits(pairs) / np.float32(self.spec.temperature))
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def softmax(logits: Logits) -> Logits:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from models.retrieval import Tier
 from models.stance import Stance
 from models.verdicts import Verdict
-from service.factchecks.schemas import FactCheckOut
+from service.factchecks.schemas import FactCheckOut, MatchWhy
 from service.reliability.text import CleanStr, EncodableStr
 
 
@@ -70,8 +70,10 @@ class MatchOut(BaseModel):
         description="Calibrated probability that this fact-check checks the claim."
     )
     tier: Tier = Field(
-        description="match: its verdict may be suggested; possible: show for review only."
+        description="confirmed or likely: its verdict is suggested (the claim is flagged); "
+        "possible: shown and queued for review only."
     )
+    why: MatchWhy
 
 
 class SuggestionOut(BaseModel):
@@ -107,10 +109,12 @@ class ClaimOut(BaseModel):
     )
     verdict_agreement: float | None = Field(
         default=None,
-        description="Share of match-tier fact-checks agreeing with the top one's verdict.",
+        description="Share of verdict-suggesting (confirmed or likely) matches agreeing with "
+        "the top one's verdict.",
     )
     publishers_disagree: bool = Field(
-        default=False, description="Match-tier fact-checks give different verdicts."
+        default=False,
+        description="Verdict-suggesting matches give different verdicts.",
     )
     triage_priority: float = Field(
         description="Review priority in [0, 1]; lowered when the article debunks the claim."

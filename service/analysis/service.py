@@ -20,7 +20,7 @@ from service.analysis.schemas import (
 )
 from service.config import Settings
 from service.errors import PayloadTooLargeError, UnprocessableError
-from service.factchecks.schemas import FactCheckOut
+from service.factchecks.schemas import FactCheckOut, MatchWhy
 from service.reliability.extract import ExtractedArticle, extract_article
 from service.triage import service as triage
 
@@ -56,6 +56,7 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
                 similarity=round(m.similarity, 4),
                 confidence=m.confidence,
                 tier=m.tier or Tier.POSSIBLE,
+                why=MatchWhy.from_match(claim.text, m),
             )
             for m in claim.matches
         ],

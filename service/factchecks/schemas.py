@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from claims_db.importers.records import check_review_url
+from models.explain import shared_terms
 from models.matching import FactCheckRecord
-from models.retrieval import Tier
+from models.retrieval import Match, Tier
 from models.verdicts import Verdict
 
 ReviewUrl = Annotated[str, BeforeValidator(check_review_url), Field(max_length=2048)]
@@ -125,6 +126,39 @@ class FactCheckPage(BaseModel):
     next_cursor: str | None
 
 
+class MatchWhy(BaseModel):
+    """Why a fact-check was matched: the scores combined into its confidence and what the
+    claim shares with the fact-check's claim (``fact_check.claim``, reviewed
+    ``fact_check.review_date``)."""
+
+    similarity: float = Field(description="Cosine similarity of the two claims' embeddings.")
+    lexical_score: float = Field(description="BM25 score of the fact-check for the claim.")
+    first_stage_score: float = Field(
+        description="The feature re-ranker's log-odds (cosine, BM25, overlaps, ranks)."
+    )
+    cross_encoder_score: float | None = Field(
+        description="The cross-encoder's log-odds after reading both claims together; null "
+        "when the claim's candidates were too weak to be read."
+    )
+    shared_terms: list[str] = Field(description="The fact-check's words the claim shares.")
+    shared_names: list[str] = Field(description="Names among them.")
+    shared_numbers: list[str] = Field(description="Numbers both contain.")
+
+    @classmethod
+    def from_match(cls, claim: str, match: Match) -> MatchWhy:
+        """The explanation of ``match`` for the claim text ``claim``."""
+        shared = shared_terms(claim, match.fact_check.claim)
+        return cls(
+            similarity=round(match.similarity, 4),
+            lexical_score=round(match.lexical_score, 4),
+            first_stage_score=round(match.score, 4),
+            cross_encoder_score=match.cross_score,
+            shared_terms=list(shared.terms),
+            shared_names=list(shared.names),
+            shared_numbers=list(shared.numbers),
+        )
+
+
 class SearchResult(BaseModel):
     """A fact-check found for a search query, with its relevance score (higher is better)."""
 
@@ -134,8 +168,9 @@ class SearchResult(BaseModel):
     )
     similarity: float = Field(description="Cosine similarity of the query and the claim.")
     tier: Tier | None = Field(
-        description="match or possible as in /v1/analyze; null below the possible tier."
+        description="confirmed, likely or possible as in /v1/analyze; null below the possible tier."
     )
+    why: MatchWhy
 
 
 class SearchResponse(BaseModel):

@@ -37,6 +37,7 @@ from service.factchecks.schemas import (
     FactCheckPage,
     FactCheckUpdate,
     ImportSummaryOut,
+    MatchWhy,
     RevisionOut,
     SearchResponse,
     SearchResult,
@@ -198,6 +199,7 @@ def search_fact_checks(
                 score=round(m.confidence, 4),
                 similarity=round(m.similarity, 4),
                 tier=m.tier,
+                why=MatchWhy.from_match(query, m),
             )
             for m in matches
         ]

@@ -33,5 +33,6 @@ def readyz(*, runtime: RuntimeDep) -> dict[str, Any]:
         "status": "ready",
         "model": runtime.pipeline.embedder.model_name,
         "precision": runtime.pipeline.embedder.precision.value,
+        "encoder_runtime": runtime.pipeline.embedder.label,
         "fact_checks_indexed": len(runtime.index),
     }

@@ -180,11 +180,16 @@ def _apply(
         if record is None or fact_check_vector is None or claim.vector is None:
             return
         similarity = float(fact_check_vector @ np.asarray(claim.vector, dtype=np.float32))
-        known = Match(record, similarity, 0.0, 0.0, 0.0, Tier.MATCH)
+        known = Match(record, similarity, 0.0, 0.0, 0.0, Tier.CONFIRMED)
     # A reviewer's confirmation puts the fact-check in the match tier with that confidence.
     confidence = round(min(1.0, max(0.0, claim_similarity)), 4)
     known = Match(
-        known.fact_check, known.similarity, known.lexical_score, known.score, confidence, Tier.MATCH
+        known.fact_check,
+        known.similarity,
+        known.lexical_score,
+        known.score,
+        confidence,
+        Tier.CONFIRMED,
     )
     claim.matches = [known, *(m for m in matches if m.fact_check.id != known.fact_check.id)]
     record = known.fact_check

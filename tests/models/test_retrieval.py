@@ -95,9 +95,9 @@ def test_matcher_ranks_calibrates_and_tiers(index: FactCheckIndex, embedder: Emb
         "The orchestra played Mahler's fifth symphony on Friday night.",
     ]
     gates, eiffel, unrelated = matcher.rank(texts, embedder.encode(texts), index)
-    assert gates[0].fact_check.id == 2 and gates[0].tier is Tier.MATCH
-    assert eiffel[0].fact_check.id == 3 and eiffel[0].tier is Tier.MATCH
-    assert all(m.tier is not Tier.MATCH for m in unrelated)
+    assert gates[0].fact_check.id == 2 and _suggests(gates[0])
+    assert eiffel[0].fact_check.id == 3 and _suggests(eiffel[0])
+    assert not any(_suggests(m) for m in unrelated)
     for matches in (gates, eiffel, unrelated):
         confidences = [m.confidence for m in matches]
         assert confidences == sorted(confidences, reverse=True)
@@ -191,12 +191,46 @@ def test_article_features_with_an_overlap_table_equal_the_per_record_ones() -> N
         np.testing.assert_array_equal(single, with_table[offsets[number] : offsets[number + 1]])
 
 
-def test_short_claims_never_reach_the_match_tier(index: FactCheckIndex, embedder: Embedder) -> None:
-    matcher = Matcher(MatcherSettings(min_match_words=4))
+def _suggests(match: Match) -> bool:
+    return match.tier is not None and match.tier.suggests_verdict
+
+
+def test_short_claims_never_suggest_a_verdict(index: FactCheckIndex, embedder: Embedder) -> None:
     text = "Bleach cures COVID"
-    matches = matcher.search(text, embedder.encode([text])[0], index)
+    vector = embedder.encode([text])[0]
+    matches = Matcher(MatcherSettings(min_match_words=4)).search(text, vector, index)
     assert matches and matches[0].fact_check.id in {1, 5}
-    assert all(m.tier is not Tier.MATCH for m in matches)
+    assert matches[0].tier is Tier.POSSIBLE
+    # The same words admitted as long enough reach a verdict-suggesting tier.
+    allowed = Matcher(MatcherSettings(min_match_words=3, min_content_terms=1))
+    assert _suggests(allowed.search(text, vector, index)[0])
+
+
+def test_generic_claims_drop_one_tier(index: FactCheckIndex, embedder: Embedder) -> None:
+    text = "Bill Gates wants to put microchips in vaccines, some say"
+    vector = embedder.encode([text])[0]
+    plain = Matcher().search(text, vector, index)[0]
+    assert plain.fact_check.id == 2 and plain.tier is Tier.CONFIRMED
+    # Demanding more content words than the claim has makes it generic: one tier lower.
+    strict = Matcher(MatcherSettings(min_content_terms=20)).search(text, vector, index)[0]
+    assert strict.fact_check.id == 2 and strict.tier is Tier.LIKELY
+    assert strict.confidence == plain.confidence
+
+
+def test_tiers_follow_the_thresholds(index: FactCheckIndex, embedder: Embedder) -> None:
+    text = "Bill Gates wants to put microchips in vaccines, some say"
+    vector = embedder.encode([text])[0]
+    best = Matcher().search(text, vector, index)[0]
+    above = MatcherSettings(confirmed_threshold=best.confidence + 1e-6, match_threshold=0.0)
+    assert Matcher(above).search(text, vector, index)[0].tier is Tier.LIKELY
+    below = MatcherSettings(
+        confirmed_threshold=2.0, match_threshold=2.0, possible_threshold=best.confidence
+    )
+    assert Matcher(below).search(text, vector, index)[0].tier is Tier.POSSIBLE
+    beyond = MatcherSettings(possible_threshold=best.confidence + 1e-6)
+    assert Matcher(beyond).search(text, vector, index) == []
+    assert Tier.CONFIRMED.lower() is Tier.LIKELY and Tier.LIKELY.lower() is Tier.POSSIBLE
+    assert Tier.POSSIBLE.lower() is Tier.POSSIBLE
 
 
 def test_search_respects_dates(index: FactCheckIndex, embedder: Embedder) -> None:
@@ -216,9 +250,13 @@ def _match(record: FactCheckRecord, confidence: float, tier: Tier | None) -> Mat
 
 
 def test_agreement_flags_publishers_that_disagree() -> None:
-    same = agreement([_match(RECORDS[0], 0.95, Tier.MATCH), _match(RECORDS[1], 0.9, Tier.MATCH)])
+    same = agreement(
+        [_match(RECORDS[0], 0.95, Tier.CONFIRMED), _match(RECORDS[1], 0.9, Tier.LIKELY)]
+    )
     assert same is not None and same.verdict_agreement == 1.0 and not same.publishers_disagree
-    split = agreement([_match(RECORDS[0], 0.95, Tier.MATCH), _match(RECORDS[4], 0.9, Tier.MATCH)])
+    split = agreement(
+        [_match(RECORDS[0], 0.95, Tier.CONFIRMED), _match(RECORDS[4], 0.9, Tier.LIKELY)]
+    )
     assert split is not None and split.verdict_agreement == 0.5 and split.publishers_disagree
     only_possible = agreement([_match(RECORDS[4], 0.5, Tier.POSSIBLE)])
     assert only_possible is None

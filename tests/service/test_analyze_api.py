@@ -28,7 +28,12 @@ def test_example_article_flags_the_ferret_fact_check(client: TestClient, example
     assert claim["suggestion"]["verdict"] == "false"
     assert 0 < claim["suggestion"]["confidence"] <= 1
     assert claim["stance"] == "debunks"
-    assert claim["matches"][0]["tier"] == "match"
+    assert claim["matches"][0]["tier"] in {"confirmed", "likely"}
+    why = claim["matches"][0]["why"]
+    assert why["cross_encoder_score"] is not None and why["cross_encoder_score"] > 0
+    assert {"pray", "home", "abortion", "buffer", "zone"} <= set(why["shared_terms"])
+    assert why["similarity"] == claim["matches"][0]["similarity"]
+    assert top["claim"] and top["review_date"]
     assert claim["suggestion"]["confidence"] == claim["matches"][0]["confidence"]
     assert claim["publishers_disagree"] is False and claim["verdict_agreement"] == 1.0
     assert claim["triage_priority"] < claim["matches"][0]["confidence"]
@@ -99,7 +104,17 @@ def test_response_contract_fields(client: TestClient, example_text: str) -> None
     for claim in claims:
         assert expected <= set(claim)
         for match in claim["matches"]:  # type: ignore[attr-defined]
-            assert match["tier"] in {"match", "possible"} and 0 <= match["confidence"] <= 1
+            assert match["tier"] in {"confirmed", "likely", "possible"}
+            assert 0 <= match["confidence"] <= 1
+            assert set(match["why"]) == {
+                "similarity",
+                "lexical_score",
+                "first_stage_score",
+                "cross_encoder_score",
+                "shared_terms",
+                "shared_names",
+                "shared_numbers",
+            }
             assert set(match["fact_check"]) >= {
                 "id",
                 "claim",

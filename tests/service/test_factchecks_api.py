@@ -125,7 +125,8 @@ def test_search_ranks_and_filters(client: TestClient) -> None:
     assert len(_search(client, q="Ukraine", limit=3)) == 3
     # A bare name is found by keyword as well as by meaning.
     assert "Harvie" in _search(client, q="Harvie", limit=3)[0]["fact_check"]["claim"]
-    assert {"score", "similarity", "tier"} <= set(results[0])
+    assert {"score", "similarity", "tier", "why"} <= set(results[0])
+    assert "pray" in results[0]["why"]["shared_terms"]
     only = _search(client, q="Ukraine war", publisher="Full Fact")
     assert only and all(r["fact_check"]["publisher"] == "Full Fact" for r in only)
     assert _search(client, q="Ukraine war", language="de") == []
