@@ -144,13 +144,20 @@ def evaluate_realworld(
     return results
 
 
-def evaluate_pipeline(database_url: str, cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def evaluate_pipeline(
+    database_url: str, cases: Sequence[dict[str, Any]], stance: StanceModel | None = None
+) -> dict[str, Any]:
     """Each excerpt through the analysis; the stance of the claims matched to the expected
-    fact-check (the one with the best confidence when several are)."""
+    fact-check (the one with the best confidence when several are). ``stance`` replaces the
+    analysis' stance model (e.g. the rule reader)."""
     from service.config import Settings
-    from service.runtime import build_runtime
+    from service.runtime import build_pipeline, build_runtime
 
-    runtime = build_runtime(Settings(database_url=database_url))
+    settings = Settings(database_url=database_url)
+    pipeline = build_pipeline(settings)
+    if stance is not None:
+        pipeline.stance_model = stance
+    runtime = build_runtime(settings, pipeline=pipeline)
     gold: list[Stance] = []
     predicted: list[Stance] = []
     unmatched: list[str] = []
@@ -214,17 +221,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(format_table(f"{name}: {right}/{table['n']} right", table))
         print("wrong: " + "; ".join(table["wrong"]) + "\n")
     if args.database:
-        table = evaluate_pipeline(args.database, cases)
-        right = sum(table["confusion"][i][i] for i in range(len(LABELS)))
         print("## realworld-dev through the analysis pipeline\n")
-        print(
-            format_table(
-                f"learned, correctly matched claims: {right}/{table['n']} right"
-                f" ({len(table['unmatched'])} cases not matched to their fact-check)",
-                table,
+        for name, reader in readers.items():
+            table = evaluate_pipeline(args.database, cases, reader)
+            right = sum(table["confusion"][i][i] for i in range(len(LABELS)))
+            print(
+                format_table(
+                    f"{name}, correctly matched claims: {right}/{table['n']} right"
+                    f" ({len(table['unmatched'])} cases not matched to their fact-check)",
+                    table,
+                )
             )
-        )
-        print("wrong: " + "; ".join(table["wrong"]) + "\n")
+            print("wrong: " + "; ".join(table["wrong"]) + "\n")
     return 0
 
 
