@@ -9,7 +9,14 @@ from fastapi import APIRouter, Query, Response, status
 
 from claims_db.triage_models import ItemKind, ItemStatus
 from claims_db.triage_repository import QueueFilter, QueueSort
-from service.deps import CurrentReviewer, CurrentSubmitter, RowId, SessionDep, SettingsDep
+from service.deps import (
+    MAX_ROW_ID,
+    CurrentReviewer,
+    CurrentSubmitter,
+    RowId,
+    SessionDep,
+    SettingsDep,
+)
 from service.triage import service
 from service.triage.schemas import (
     NoteRequest,
@@ -39,7 +46,7 @@ def list_queue(
     ] = False,
     sort: QueueSort = QueueSort.PRIORITY,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> QueuePage:
     """Queue items matching the filters, highest priority first by default."""
     query = QueueFilter(
