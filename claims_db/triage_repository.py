@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from claims_db.models import FactCheckEmbedding
@@ -28,6 +28,8 @@ from claims_db.triage_models import (
 _CLAIM_ATTEMPTS = 50
 # Advisory-lock key taken while queueing claims on PostgreSQL.
 _ENQUEUE_LOCK_KEY = 7_246_311
+# Suggested verdicts that count as "rated false" for the asserts-a-false-claim filter.
+RATED_FALSE = ("false", "mostly_false")
 
 
 class QueueSort(enum.StrEnum):
@@ -49,6 +51,8 @@ class QueueFilter:
     publisher: str | None = None
     created_from: dt.datetime | None = None
     created_to: dt.datetime | None = None
+    # Only items rated false (``RATED_FALSE``) that some article asserts.
+    asserts_rated_false: bool = False
 
 
 def effective_status(now: dt.datetime) -> ColumnElement[str]:
@@ -155,6 +159,21 @@ class QueueRepository:
         ).all()
         return [(row[0], row[1]) for row in rows]
 
+    def stance_counts(self, item_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Per item, how many of its occurrences have each stance (none: not counted)."""
+        if not item_ids:
+            return {}
+        rows = self.session.execute(
+            select(ArticleClaim.queue_item_id, ArticleClaim.stance, func.count())
+            .where(ArticleClaim.queue_item_id.in_(item_ids), ArticleClaim.stance.is_not(None))
+            .group_by(ArticleClaim.queue_item_id, ArticleClaim.stance)
+        ).all()
+        counts: dict[int, dict[str, int]] = {}
+        for item_id, stance, count in rows:
+            if item_id is not None:
+                counts.setdefault(item_id, {})[str(stance)] = int(count)
+        return counts
+
     def list(
         self,
         query: QueueFilter,
@@ -184,6 +203,13 @@ class QueueRepository:
             conditions.append(QueueItem.created_at >= query.created_from)
         if query.created_to is not None:
             conditions.append(QueueItem.created_at < query.created_to)
+        if query.asserts_rated_false:
+            conditions.append(QueueItem.suggested_verdict.in_(RATED_FALSE))
+            conditions.append(
+                exists().where(
+                    ArticleClaim.queue_item_id == QueueItem.id, ArticleClaim.stance == "asserts"
+                )
+            )
         orders: dict[QueueSort, list[Any]] = {
             QueueSort.PRIORITY: [QueueItem.priority.desc(), QueueItem.id],
             QueueSort.NEWEST: [QueueItem.created_at.desc(), QueueItem.id.desc()],

@@ -15,10 +15,13 @@ from models.embedding import Embedder, Vectors
 from models.matching import FactCheckSource, SearchFilter
 from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement
 from models.segmentation import Segment, SegmentKind, segment
-from models.stance import Stance, classify_stance
+from models.stance import Stance, StanceModel
 from models.verdicts import Verdict
 
 logger = logging.getLogger(__name__)
+
+# Sentences read on each side of a matched claim's sentence for its stance.
+STANCE_NEIGHBOURS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,7 @@ class ClaimAnalysis:
     # The claim text's embedding from the pipeline's single encode (not part of the API).
     vector: Vectors | None = field(default=None, repr=False, compare=False)
     stance: Stance | None = None
+    stance_confidence: float | None = None
     agreement: Agreement | None = None
 
     @property
@@ -159,6 +163,9 @@ class Pipeline:
         settings: Matching thresholds. Defaults to ``MatchingSettings()``.
         matcher: Retrieval, re-ranking and calibration. Defaults to a ``Matcher`` with the
             packaged re-ranker and ``settings``' thresholds.
+        stance: Reads the article's stance towards each matched fact-check's claim.
+            Defaults to a ``StanceModel`` (the packaged artefact, or the
+            rule reader when it is missing).
         blas_threads: Threads numpy's BLAS may use in this process; None leaves its default.
             Defaults to 1: the pipeline's matrix products (the check-worthiness head, the
             re-ranker) are a few dozen rows, and BLAS threads keep spinning after each one,
@@ -174,6 +181,7 @@ class Pipeline:
         settings: MatchingSettings | None = None,
         matcher: Matcher | None = None,
         *,
+        stance: StanceModel | None = None,
         blas_threads: int | None = 1,
     ) -> None:
         if blas_threads is not None:
@@ -183,6 +191,7 @@ class Pipeline:
         self.scorer = scorer
         self.settings = settings or MatchingSettings()
         self.matcher = matcher or Matcher(self.settings.matcher_settings())
+        self.stance_model = stance or StanceModel()
         # Threads for the lexical stage, which runs while the encoder does (started on
         # first use).
         self._lexical_pool = ThreadPoolExecutor(
@@ -241,7 +250,37 @@ class Pipeline:
                 claims[index] = span_claim
             else:
                 claims.append(span_claim)
-        return ArticleAnalysis(claims=claims, segments=segments)
+        analysis = ArticleAnalysis(claims=claims, segments=segments)
+        self.read_stances(analysis)
+        return analysis
+
+    def read_stances(
+        self, analysis: ArticleAnalysis, claims: list[ClaimAnalysis] | None = None
+    ) -> None:
+        """Set each matched claim's stance towards its top fact-check's claim, read from the
+        claim's sentence and its neighbours (a debunk often follows in the next sentence).
+
+        Args:
+            analysis: The analysed article.
+            claims: The claims to (re-)read, e.g. after their top match changed. Defaults
+                to all of ``analysis.claims``.
+        """
+        sentences = [s for s in analysis.segments if s.kind is SegmentKind.SENTENCE]
+        position = {s.start: i for i, s in enumerate(sentences)}
+        chosen = analysis.claims if claims is None else claims
+        matched = [c for c in chosen if c.matches]
+        pairs: list[tuple[str, str]] = []
+        for claim in matched:
+            at = position[claim.start if claim.sentence_start is None else claim.sentence_start]
+            around = sentences[max(0, at - STANCE_NEIGHBOURS) : at + STANCE_NEIGHBOURS + 1]
+            pairs.append((" ".join(s.text for s in around), claim.matches[0].fact_check.claim))
+        # The match already says the article speaks to the claim: only its stance is open.
+        readings = self.stance_model.read_many(pairs, evidence=False, related=True)
+        for claim in chosen:
+            claim.stance = claim.stance_confidence = None
+        for claim, reading in zip(matched, readings, strict=True):
+            claim.stance = reading.stance
+            claim.stance_confidence = reading.confidence
 
     def search_filter(
         self,
@@ -275,8 +314,6 @@ class Pipeline:
         )
         claim.suggestion = self.suggest(unit.text, kept)
         claim.agreement = agreement(kept)
-        if kept:
-            claim.stance = classify_stance(unit.sentence.text, unit.text if unit.is_span else None)
         return claim
 
     def suggest(self, text: str, matches: list[Match]) -> Suggestion | None:

@@ -21,6 +21,7 @@ from service.monitoring.router import router as feeds_router
 from service.reliability import install_reliability
 from service.runtime import Runtime, RuntimeLoader, check_database
 from service.sources.router import router as sources_router
+from service.stance.router import router as stance_router
 from service.triage.router import router as triage_router
 from service.ui.router import mount_ui
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_reliability(app, runtime.settings if runtime else settings or get_settings())
     app.include_router(health_router)
     app.include_router(analysis_router)
+    app.include_router(stance_router)
     app.include_router(factchecks_router)
     app.include_router(triage_router)
     app.include_router(auth_router)

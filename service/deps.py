@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from claims_db.search import SearchBackend
 from models.pipeline import Pipeline
+from models.stance import StanceModel
 from service.auth.schemas import Principal, Role
 from service.auth.service import KEY_COOKIE, LOCAL_PRINCIPAL, authenticate, require
 from service.config import AuthMode, Settings
@@ -49,6 +50,10 @@ def get_pipeline(runtime: RuntimeDep) -> Pipeline:
     return runtime.pipeline
 
 
+def get_stance_model(runtime: RuntimeDep) -> StanceModel:
+    return runtime.pipeline.stance_model
+
+
 def get_index(runtime: RuntimeDep) -> SearchBackend:
     return runtime.index
 
@@ -61,6 +66,7 @@ def get_app_settings(runtime: RuntimeDep) -> Settings:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 IndexDep = Annotated[SearchBackend, Depends(get_index)]
+StanceDep = Annotated[StanceModel, Depends(get_stance_model)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 # A row id in a path: positive and within a 32-bit INTEGER (PostgreSQL's id columns), so
 # an out-of-range id is a 422 instead of an overflow in the database driver.

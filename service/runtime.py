@@ -21,6 +21,7 @@ from models.embedding import DEFAULT_MODEL_NAME, Embedder, embedding_key, resolv
 from models.pipeline import MatchingSettings, Pipeline
 from models.reranking import load_cross_reranker
 from models.retrieval import Matcher
+from models.stance import StanceModel
 from service.config import Settings
 from service.webhooks import WebhookDispatcher
 
@@ -73,7 +74,8 @@ def check_database(settings: Settings, model_name: str | None = None) -> None:
 
 
 def build_pipeline(settings: Settings) -> Pipeline:
-    """Load the encoder and scorer and wire them into a pipeline per ``settings``."""
+    """Load the encoder, scorer, re-rankers and stance model and wire them into a pipeline
+    per ``settings``."""
     embedder = build_embedder(settings)
     matching = MatchingSettings(
         confirmed_threshold=settings.confirmed_threshold,
@@ -94,6 +96,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         load_scorer(settings.check_worthiness_threshold),
         matching,
         Matcher(matching.matcher_settings(), cross=cross or False),
+        stance=StanceModel(precision=settings.precision),
         blas_threads=settings.blas_threads or None,
     )
 

@@ -109,8 +109,12 @@ class ClaimOut(BaseModel):
     sentence_end: int | None = None
     stance: Stance | None = Field(
         default=None,
-        description="Whether the article asserts, reports or debunks the claim; null without "
-        "matches.",
+        description="Whether the article asserts, reports or debunks the top match's claim "
+        "(or does not speak to it: unrelated), read from the claim's sentence and its "
+        "neighbours; null without matches.",
+    )
+    stance_confidence: float | None = Field(
+        default=None, description="Calibrated probability of `stance`; null without matches."
     )
     verdict_agreement: float | None = Field(
         default=None,

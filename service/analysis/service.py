@@ -73,6 +73,7 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
         sentence_start=claim.sentence_start,
         sentence_end=claim.sentence_end,
         stance=claim.stance,
+        stance_confidence=claim.stance_confidence,
         verdict_agreement=claim.agreement.verdict_agreement if claim.agreement else None,
         publishers_disagree=claim.agreement.publishers_disagree if claim.agreement else False,
         triage_priority=claim.triage_priority,

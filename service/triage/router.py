@@ -9,7 +9,14 @@ from fastapi import APIRouter, Query, Response, status
 
 from claims_db.triage_models import ItemKind, ItemStatus
 from claims_db.triage_repository import QueueFilter, QueueSort
-from service.deps import CurrentReviewer, CurrentSubmitter, RowId, SessionDep, SettingsDep
+from service.deps import (
+    MAX_ROW_ID,
+    CurrentReviewer,
+    CurrentSubmitter,
+    RowId,
+    SessionDep,
+    SettingsDep,
+)
 from service.triage import service
 from service.triage.schemas import (
     NoteRequest,
@@ -33,9 +40,13 @@ def list_queue(
     publisher: str | None = None,
     created_from: dt.datetime | None = None,
     created_to: dt.datetime | None = None,
+    asserts_rated_false: Annotated[
+        bool,
+        Query(description="Only items rated false or mostly false that an article asserts."),
+    ] = False,
     sort: QueueSort = QueueSort.PRIORITY,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> QueuePage:
     """Queue items matching the filters, highest priority first by default."""
     query = QueueFilter(
@@ -45,6 +56,7 @@ def list_queue(
         publisher=publisher,
         created_from=created_from,
         created_to=created_to,
+        asserts_rated_false=asserts_rated_false,
     )
     return service.list_queue(session, query, sort=sort, limit=limit, offset=offset)
 

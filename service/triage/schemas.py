@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from claims_db.triage_models import ItemKind, ItemStatus, Resolution
+from models.stance import Stance
 from service.analysis.schemas import ClaimOut, MatchOut
 
 
@@ -34,6 +35,11 @@ class QueueItemOut(BaseModel):
     resolved_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    stances: dict[Stance, int] = Field(
+        default_factory=dict,
+        description="How many of its occurrences assert, report or debunk the matched "
+        "fact-check's claim (or are unrelated to it); occurrences without a match not counted.",
+    )
 
 
 class OccurrenceOut(BaseModel):
@@ -49,6 +55,10 @@ class OccurrenceOut(BaseModel):
     end: int
     similarity: float | None = Field(description="Similarity to the item's claim.")
     created_at: dt.datetime
+    stance: Stance | None = Field(
+        default=None, description="The article's stance towards the matched fact-check's claim."
+    )
+    stance_confidence: float | None = None
 
 
 class AuditEntryOut(BaseModel):

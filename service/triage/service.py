@@ -44,6 +44,7 @@ from claims_db.triage_repository import (
 )
 from models.pipeline import ArticleAnalysis, ClaimAnalysis, Pipeline, Suggestion
 from models.retrieval import Match, Tier
+from models.stance import Stance
 from models.verdicts import VERDICT_SEVERITY, Verdict
 from service.analysis.schemas import AnalyzeRequest, AnalyzeResponse, MatchOut
 from service.auth.schemas import Principal, Role
@@ -131,6 +132,7 @@ def apply_reviewer_decisions(
     if not decisions:
         return
     matrix = np.stack([d.vector for d in decisions])
+    changed: list[ClaimAnalysis] = []
     for claim in analysis.claims:
         if claim.vector is None:
             continue
@@ -140,7 +142,13 @@ def apply_reviewer_decisions(
             if similarity >= threshold:
                 latest[decision.fact_check_id] = (decision, similarity)  # later ids win
         if latest:
+            top = claim.matches[0].fact_check.id if claim.matches else None
             _apply(session, pipeline, claim, list(latest.values()), model_name)
+            if top != (claim.matches[0].fact_check.id if claim.matches else None):
+                changed.append(claim)
+    if changed:
+        # The stance is read towards the top fact-check's claim, which a decision replaced.
+        pipeline.read_stances(analysis, changed)
 
 
 def _apply(
@@ -356,8 +364,11 @@ def _event_data(item: QueueItem, now: dt.datetime) -> dict[str, Any]:
     return item_out(item, now).model_dump(mode="json")
 
 
-def item_out(item: QueueItem, now: dt.datetime) -> QueueItemOut:
-    """The API view of an item, with an expired lease shown as open."""
+def item_out(
+    item: QueueItem, now: dt.datetime, stances: dict[str, int] | None = None
+) -> QueueItemOut:
+    """The API view of an item, with an expired lease shown as open (and its occurrences'
+    stance counts when given)."""
     status, assignee, lease = _effective(item, now)
     return QueueItemOut(
         id=item.id,
@@ -380,6 +391,7 @@ def item_out(item: QueueItem, now: dt.datetime) -> QueueItemOut:
         resolved_at=item.resolved_at,
         created_at=item.created_at,
         updated_at=item.updated_at,
+        stances={Stance(k): v for k, v in (stances or {}).items() if k in set(Stance)},
     )
 
 
@@ -395,8 +407,9 @@ def list_queue(
     now = utcnow()
     repository = QueueRepository(session)
     items, total = repository.list(query, now=now, sort=sort, limit=limit, offset=offset)
+    stances = repository.stance_counts([i.id for i in items])
     return QueuePage(
-        items=[item_out(i, now) for i in items],
+        items=[item_out(i, now, stances.get(i.id)) for i in items],
         total=total,
         counts=QueueCounts(**repository.counts(now)),
     )
@@ -419,8 +432,12 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
         if occurrences
         else []
     )
+    stances: dict[str, int] = {}
+    for claim, _ in occurrences:
+        if claim.stance:
+            stances[claim.stance] = stances.get(claim.stance, 0) + 1
     return QueueItemDetail(
-        **item_out(item, utcnow()).model_dump(),
+        **item_out(item, utcnow(), stances).model_dump(),
         occurrences=[
             OccurrenceOut(
                 article_id=article.id,
@@ -433,6 +450,8 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
                 end=claim.end,
                 similarity=claim.item_similarity,
                 created_at=claim.created_at,
+                stance=Stance(claim.stance) if claim.stance in set(Stance) else None,
+                stance_confidence=claim.payload.get("stance_confidence"),
             )
             for claim, article in occurrences
         ],

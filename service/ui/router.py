@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from claims_db.triage_models import ItemKind, ItemStatus, Resolution
 from claims_db.triage_repository import QueueFilter, QueueSort
+from models.stance import Stance
 from models.verdicts import Verdict
 from service.analysis.schemas import AnalyzeRequest, AnalyzeResponse
 from service.analysis.service import analyze_article
@@ -30,6 +31,13 @@ logger = logging.getLogger(__name__)
 _HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=_HERE / "templates")
 router = APIRouter(prefix="/ui", include_in_schema=False)
+
+STANCE_HELP = {
+    Stance.ASSERTS.value: "states the claim as true",
+    Stance.REPORTS.value: "relays it without taking a side",
+    Stance.DEBUNKS.value: "says it is false",
+    Stance.UNRELATED.value: "does not speak to it",
+}
 
 RESOLUTION_LABELS = {
     Resolution.CONFIRMED_MATCH: "Confirmed match",
@@ -79,7 +87,7 @@ def _page(
     return templates.TemplateResponse(
         request,
         name,
-        {"principal": principal, "verdicts": list(Verdict), **context},
+        {"principal": principal, "verdicts": list(Verdict), "stance_help": STANCE_HELP, **context},
         status_code=status_code,
     )
 
@@ -147,6 +155,7 @@ def queue_page(
     kind: str = "",
     verdict: str = "",
     publisher: str = "",
+    asserts_false: str = "",
     sort: QueueSort = QueueSort.PRIORITY,
     message: str | None = None,
     error: str | None = None,
@@ -158,6 +167,7 @@ def queue_page(
         kind=kind or None,
         verdict=verdict or None,
         publisher=publisher or None,
+        asserts_rated_false=bool(asserts_false),
     )
     page = triage.list_queue(session, query, sort=sort, limit=200)
     return _page(
@@ -170,6 +180,7 @@ def queue_page(
             "kind": kind,
             "verdict": verdict,
             "publisher": publisher,
+            "asserts_false": bool(asserts_false),
             "sort": sort.value,
         },
         kinds=list(ItemKind),

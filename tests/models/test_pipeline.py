@@ -6,6 +6,7 @@ import numpy as np
 from models.embedding import Embedder, Vectors
 from models.matching import Candidate, DenseIndex, FactCheckRecord, LexicalIndex, SearchFilter
 from models.pipeline import Pipeline
+from models.stance import Stance
 from models.verdicts import Verdict
 
 
@@ -106,8 +107,18 @@ def test_reported_claim_is_flagged_with_verdict(pipeline: Pipeline, embedder: Em
     assert claim.matches[0].fact_check.id == 1
     assert claim.suggestion is not None and claim.suggestion.verdict is Verdict.FALSE
     assert "Pants on Fire!" in claim.suggestion.reason
+    assert claim.stance is Stance.DEBUNKS
+    assert claim.stance_confidence is not None and 0.25 < claim.stance_confidence <= 1
     unrelated = [c for c in analysis.claims if c.text.startswith("The meeting")]
     assert unrelated and not unrelated[0].flagged
+
+
+def test_only_matched_claims_carry_a_stance(pipeline: Pipeline, embedder: Embedder) -> None:
+    analysis = pipeline.analyze(ARTICLE, _ListSource(embedder, RECORDS))
+    for claim in analysis.claims:
+        assert (claim.stance is None) == (not claim.matches)
+        assert (claim.stance_confidence is None) == (not claim.matches)
+        assert claim.stance is not Stance.UNRELATED  # a match already says it is related
 
 
 def test_fact_checks_after_publication_are_not_evidence(

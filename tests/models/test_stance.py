@@ -1,9 +1,16 @@
 import json
+import logging
 from pathlib import Path
 
 import pytest
 
-from models.stance import Stance, classify_stance
+from models.stance import (
+    Stance,
+    StanceModel,
+    classify_stance,
+    select_sentences,
+    text_sentences,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "stance_sentences.jsonl"
 
@@ -17,7 +24,7 @@ def _rows(part: str) -> list[dict[str, str | None]]:
 def test_stance_accuracy_on_labelled_sentences(part: str) -> None:
     rows = _rows(part)
     assert len(rows) >= 30
-    assert {r["stance"] for r in rows} == {s.value for s in Stance}
+    assert {r["stance"] for r in rows} == {s.value for s in Stance} - {"unrelated"}
     correct = sum(
         classify_stance(str(r["sentence"]), r["claim"]) == Stance(str(r["stance"])) for r in rows
     )
@@ -42,3 +49,76 @@ def test_cues_inside_the_claim_do_not_count() -> None:
 def test_plain_statement_asserts() -> None:
     assert classify_stance("Inflation rose to 3% in January.") is Stance.ASSERTS
     assert classify_stance("According to the ONS, inflation rose to 3%.") is Stance.REPORTS
+
+
+# --- the learned reader ----------------------------------------------------------------------
+
+CLAIM = "Scots living in abortion buffer zones were warned not to pray in their own homes."
+
+
+@pytest.fixture(scope="module")
+def stance_model() -> StanceModel:
+    return StanceModel()
+
+
+def test_text_sentences_are_offsets_into_the_text() -> None:
+    text = "  Headline without a stop\n\nFirst sentence here. Second one!\r\nThird line."
+    spans = text_sentences(text)
+    assert [text[s:e] for s, e in spans] == [
+        "Headline without a stop",
+        "First sentence here.",
+        "Second one!",
+        "Third line.",
+    ]
+
+
+def test_selection_reads_the_lead_then_the_most_related_within_the_budget() -> None:
+    words = [10, 10, 10, 10, 10]
+    assert select_sentences([0.1, 0.2, 0.3, 0.4, 0.5], words, budget_words=60) == [0, 1, 2, 3, 4]
+    assert select_sentences([0.1, 0.9, 0.2, 0.8, 0.3], words, budget_words=30) == [0, 1, 3]
+    # A sentence too long for what is left is skipped for a shorter, less related one.
+    assert select_sentences([0.1, 0.9, 0.8, 0.2], [10, 10, 25, 5], budget_words=25) == [0, 1, 3]
+
+
+def test_the_packaged_model_is_learned_and_calibrated(stance_model: StanceModel) -> None:
+    assert stance_model.learned
+    reading = stance_model.read("Officials confirmed the bridge reopened on Monday.", CLAIM)
+    assert set(reading.probabilities) == set(Stance)
+    assert sum(reading.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+    assert reading.confidence == max(reading.probabilities.values())
+
+
+def test_learned_reader_on_clear_cases(stance_model: StanceModel) -> None:
+    debunks = (
+        "It comes after a false claim that Scots were warned not to pray in their own home "
+        "if they live in an abortion buffer zone went viral."
+    )
+    unrelated = "Arsenal beat Chelsea 3-1 on Saturday with two goals from Bukayo Saka."
+    readings = stance_model.read_many([(debunks, CLAIM), (unrelated, CLAIM)])
+    assert [r.stance for r in readings] == [Stance.DEBUNKS, Stance.UNRELATED]
+
+
+def test_evidence_is_the_deciding_sentence(stance_model: StanceModel) -> None:
+    text = (
+        "Keir Starmer flew to Paris for talks on Ukraine on Monday. "
+        "It comes after a false claim that Scots were warned not to pray in their own home "
+        "if they live in an abortion buffer zone went viral."
+    )
+    reading = stance_model.read(text, CLAIM)
+    assert reading.evidence is not None
+    assert text[reading.evidence.start : reading.evidence.end] == reading.evidence.sentence
+    assert reading.evidence.sentence.startswith("It comes after a false claim")
+
+
+def test_missing_artefact_falls_back_to_the_rule_reader(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="models.stance"):
+        model = StanceModel(directory=tmp_path)
+    assert not model.learned
+    assert "rule reader" in caplog.text
+    text = "Prices rose in May. There is no evidence that the vaccine alters human DNA."
+    reading = model.read(text, "the vaccine alters human DNA")
+    assert reading.stance is Stance.DEBUNKS and not reading.learned
+    assert reading.evidence is not None
+    assert reading.evidence.sentence == "There is no evidence that the vaccine alters human DNA."

@@ -145,6 +145,40 @@ def test_queue_filters_and_sorts(client: TestClient, example_text: str) -> None:
     assert client.get("/v1/queue", params={"sort": "nope"}).status_code == 422
 
 
+# The pray-at-home claim asserted as fact (the example article debunks it).
+ASSERTING = (
+    "Buffer zone law reaches into homes\n\n"
+    "People living in Scotland's abortion buffer zones can no longer pray in their own homes. "
+    "The new law makes silent prayer at home illegal inside a zone.\n"
+)
+
+
+def test_stances_are_shown_and_asserting_a_false_claim_is_a_filter(
+    client: TestClient, example_text: str
+) -> None:
+    _analyze(client, example_text, url="https://metro.co.uk/a")
+    debunked = _pray_item(client)
+    assert debunked["stances"] == {"debunks": 1}
+    assert _queue(client, asserts_rated_false="true")["total"] == 0
+    body = _analyze(client, ASSERTING, url="https://example.org/b")
+    asserting = [c for c in body["claims"] if c["flagged"] and c["stance"] == "asserts"]
+    assert asserting, [(c["text"], c["stance"]) for c in body["claims"] if c["flagged"]]
+    assert all(0 < c["stance_confidence"] <= 1 for c in asserting)
+    assert asserting[0]["suggestion"]["verdict"] == "false"
+    listed = _queue(client, asserts_rated_false="true")["items"]
+    assert listed and all(i["stances"].get("asserts") for i in listed)
+    assert all(i["suggested_verdict"] in {"false", "mostly_false"} for i in listed)
+    detail = client.get(f"/v1/queue/items/{listed[0]['id']}").json()
+    assert "asserts" in [o["stance"] for o in detail["occurrences"]]
+    # On screen: the stance column with its legend, and the filter.
+    page = client.get("/ui/queue", params={"asserts_false": "1", "status": "all"})
+    assert page.status_code == 200
+    assert 'id="asserts-false" checked' in page.text and 'id="stance-legend"' in page.text
+    assert page.text.count('class="claim-link"') == len(listed) and "stance-asserts" in page.text
+    item_page = client.get(f"/ui/items/{debunked['id']}").text
+    assert "stance-debunks" in item_page and 'id="stance-legend"' in item_page
+
+
 @pytest.fixture
 def reviewers(
     seeded_settings: Settings, pipeline: Pipeline
