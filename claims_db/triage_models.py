@@ -18,6 +18,7 @@ class ItemKind(enum.StrEnum):
     """Why a claim is in the queue."""
 
     SUGGESTED_VERDICT = "suggested_verdict"  # a known fact-check matched: confirm it
+    POSSIBLE_MATCH = "possible_match"  # a fact-check may match, too unsure to suggest: judge it
     NEW_CLAIM = "new_claim"  # strongly check-worthy, nothing matched: check it
 
 

@@ -279,11 +279,15 @@ def _short_url(url: str) -> str:
 def build_pipeline(
     embedder: Embedder, reranker_dir: Path | None = None, *, depth: int = 4, gate: float = 0.02
 ) -> Pipeline:
-    """The pipeline as the service builds it with default settings (the cross-encoder
-    re-ranker from ``reranker_dir`` instead of the packaged one when given; none at depth 0)."""
+    """The pipeline as the service builds it with default settings, plus the cross-encoder
+    re-ranker trained into ``reranker_dir`` when given (none at depth 0)."""
     settings = MatchingSettings()
-    cross = load_cross_reranker(directory=reranker_dir, depth=depth, gate=gate) if depth else None
-    matcher = Matcher(settings.matcher_settings(), cross=cross or False)
+    cross = (
+        load_cross_reranker(reranker_dir, depth=depth, gate=gate)
+        if reranker_dir is not None and depth
+        else None
+    )
+    matcher = Matcher(settings.matcher_settings(), cross=cross)
     return Pipeline(embedder, load_scorer(), settings, matcher)
 
 

@@ -31,7 +31,7 @@ from models.matching import (
     SearchFilter,
     lexical_tokens,
 )
-from models.reranking import CrossReranker, load_cross_reranker
+from models.reranking import CrossReranker
 
 logger = logging.getLogger(__name__)
 
@@ -678,7 +678,7 @@ class MatcherSettings:
         confirmed_threshold: Calibrated confidence at or above which a match is
             ``confirmed``. Defaults to 0.95.
         match_threshold: Confidence at or above which a match is ``likely``: from here on
-            its verdict is suggested and the claim flagged. Defaults to 0.80.
+            its verdict is suggested and the claim flagged. Defaults to 0.70.
         possible_threshold: Confidence at or above which a match is shown as ``possible``;
             below it nothing is returned. Defaults to 0.30.
         min_match_words: Queries with fewer words never get a verdict-suggesting tier.
@@ -687,18 +687,18 @@ class MatcherSettings:
             generic ("This is not true.") and their matches drop one tier. Defaults to 3.
         min_match_similarity: Cosine similarity below which a fact-check never gets a
             verdict-suggesting tier, whatever its confidence: the first stage's rank and
-            margin features flatter the best of a small database. Defaults to 0.45.
+            margin features flatter the best of a small database. Defaults to 0.55.
         dense_depth: Dense candidates fetched per query. Defaults to 30.
         lexical_depth: Lexical candidates fetched per query. Defaults to 30.
         limit: Most matches returned per query. Defaults to 5.
     """
 
     confirmed_threshold: float = 0.95
-    match_threshold: float = 0.80
+    match_threshold: float = 0.70
     possible_threshold: float = 0.30
     min_match_words: int = 4
     min_content_terms: int = 3
-    min_match_similarity: float = 0.45
+    min_match_similarity: float = 0.55
     dense_depth: int = 30
     lexical_depth: int = 30
     limit: int = 5
@@ -710,19 +710,19 @@ class Matcher:
     Args:
         settings: Depths and thresholds. Defaults to ``MatcherSettings()``.
         reranker: The first-stage pair scorer. Defaults to the packaged artefact.
-        cross: The second stage (a cross-encoder and its calibrated combiner); True loads
-            the packaged one on first use, False ranks by the first stage alone.
+        cross: An optional second stage (a cross-encoder and its calibrated combiner, see
+            ``models.reranking``); None ranks by the first stage alone, the default.
     """
 
     def __init__(
         self,
         settings: MatcherSettings | None = None,
         reranker: Reranker | None = None,
-        cross: CrossReranker | bool = True,
+        cross: CrossReranker | None = None,
     ) -> None:
         self.settings = settings or MatcherSettings()
         self._reranker = reranker
-        self._cross: CrossReranker | bool = cross
+        self.cross = cross
 
     @property
     def reranker(self) -> Reranker:
@@ -730,13 +730,6 @@ class Matcher:
         if self._reranker is None:
             self._reranker = load_reranker()
         return self._reranker
-
-    @property
-    def cross(self) -> CrossReranker | None:
-        """The second stage, if any (the packaged one is loaded on first use)."""
-        if self._cross is True:
-            self._cross = load_cross_reranker() or False
-        return self._cross if isinstance(self._cross, CrossReranker) else None
 
     def candidates(
         self,

@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         description="Calibrated match confidence of the `confirmed` tier.",
     )
     match_threshold: float = Field(
-        default=0.80,
+        default=0.70,
         ge=0,
         le=1,
         description=(
@@ -119,6 +119,14 @@ class Settings(BaseSettings):
         default=None, ge=0, description="Only match fact-checks at most this many days old."
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Most matches returned per claim.")
+    reranker_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Directory of a cross-encoder re-ranker trained by `python -m training.reranker`;"
+            " unset, matches are ranked by the first stage alone (none ships: see"
+            " docs/matching.md)."
+        ),
+    )
     rerank_depth: int = Field(
         default=4,
         ge=0,
@@ -175,6 +183,15 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="Check-worthiness at which an unmatched claim is queued as a new claim.",
+    )
+    queue_possible_similarity: float = Field(
+        default=0.60,
+        ge=0,
+        le=1,
+        description=(
+            "Cosine similarity at which a claim whose best match is only `possible` is queued"
+            " for review as a possible match instead of being dropped."
+        ),
     )
     queue_dedup_threshold: float = Field(
         default=0.88,

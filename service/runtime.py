@@ -86,16 +86,19 @@ def build_pipeline(settings: Settings) -> Pipeline:
     )
     cross = (
         load_cross_reranker(
-            depth=settings.rerank_depth, gate=settings.rerank_gate, precision=settings.precision
+            settings.reranker_dir,
+            depth=settings.rerank_depth,
+            gate=settings.rerank_gate,
+            precision=settings.precision,
         )
-        if settings.rerank_depth
+        if settings.reranker_dir is not None and settings.rerank_depth
         else None
     )
     return Pipeline(
         embedder,
         load_scorer(settings.check_worthiness_threshold),
         matching,
-        Matcher(matching.matcher_settings(), cross=cross or False),
+        Matcher(matching.matcher_settings(), cross=cross),
         stance=StanceModel(precision=settings.precision),
         blas_threads=settings.blas_threads or None,
     )

@@ -279,7 +279,7 @@ def candidate_pairs(
     """The first stage's top ``depth`` candidates of each query, plus any positive it missed
     (so every checked query teaches what a match looks like); ``ignored[q]`` are candidates
     of query ``q`` that are neither right nor wrong."""
-    matcher = Matcher(MatcherSettings(), cross=False)
+    matcher = Matcher(MatcherSettings())
     texts = [q.text for q in queries]
     vectors = cached_encode(embedder, [clean_query(t) for t in texts], "reranker-queries")
     pairs: list[Pair] = []

@@ -266,9 +266,27 @@ def store_analysis(
 def _queue_kind(claim: ClaimAnalysis, settings: Settings) -> ItemKind | None:
     if claim.flagged:
         return ItemKind.SUGGESTED_VERDICT
+    if _possible_match(claim, settings) is not None:
+        return ItemKind.POSSIBLE_MATCH
     if claim.check_worthy and claim.check_worthiness >= settings.queue_new_claim_threshold:
         return ItemKind.NEW_CLAIM
     return None
+
+
+def _possible_match(claim: ClaimAnalysis, settings: Settings) -> Match | None:
+    """The claim's best match when it is only ``possible`` but so similar that a reviewer
+    should see it rather than have it dropped (``CLAIMFLAG_QUEUE_POSSIBLE_SIMILARITY``).
+
+    Similarity, not confidence: on news prose the calibrated confidence of a ``possible``
+    match says little (docs/matching.md), while a close paraphrase is worth a look.
+    """
+    best = claim.matches[0] if claim.matches else None
+    if best is None or best.tier is not Tier.POSSIBLE:
+        return None
+    return best if best.similarity >= settings.queue_possible_similarity else None
+
+
+_KIND_RANK = {ItemKind.NEW_CLAIM: 0, ItemKind.POSSIBLE_MATCH: 1, ItemKind.SUGGESTED_VERDICT: 2}
 
 
 def _enqueue(
@@ -285,6 +303,8 @@ def _enqueue(
     vector = np.asarray(claim.vector, dtype=np.float32)
     debunking = getattr(claim, "stance", None) == "debunks"
     best = claim.matches[0] if claim.flagged and claim.matches else None
+    if kind is ItemKind.POSSIBLE_MATCH:
+        best = _possible_match(claim, settings)
     existing: QueueItem | None = None
     if candidates:
         similarities = np.stack([c.vector for c in candidates]) @ vector
@@ -296,8 +316,10 @@ def _enqueue(
         existing.occurrence_count += 1
         existing.debunking_count += int(debunking)
         existing.check_worthiness = max(existing.check_worthiness, claim.check_worthiness)
-        if best is not None and existing.kind == ItemKind.NEW_CLAIM:
-            existing.kind = ItemKind.SUGGESTED_VERDICT
+        # An item only grows more certain: a new claim gains a match, a possible match a
+        # suggestion.
+        if best is not None and _KIND_RANK[kind] > _KIND_RANK[ItemKind(existing.kind)]:
+            existing.kind = kind
             existing.fact_check_id = best.fact_check.id
             existing.fact_check_publisher = best.fact_check.publisher
             existing.suggested_verdict = best.fact_check.verdict.value

@@ -1,7 +1,10 @@
 import datetime as dt
 import os
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from claims_db.search import FactCheckIndex
@@ -386,3 +389,43 @@ def test_article_features_from_stored_profiles_equal_computed_ones() -> None:
     _, from_claims, _ = article_features(queries, pools(plain))
     _, from_stored, _ = article_features(queries, pools(stored))
     np.testing.assert_array_equal(from_stored, from_claims)
+
+
+def test_a_configured_second_stage_reorders_what_it_reads(
+    index: FactCheckIndex, embedder: Embedder
+) -> None:
+    from models.reranking import Combiner, CrossReranker
+
+    read: list[tuple[str, str]] = []
+
+    def prefers_afp(pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float64]:
+        """A scripted cross-encoder: only the 'is a cure' wording checks the claim."""
+        read.extend(pairs)
+        return np.array([4.0 if "is a cure" in fc else -4.0 for _, fc in pairs])
+
+    combiner = Combiner(
+        first_stage_weight=0.1, cross_weight=1.0, bias=0.0, knots=(), probabilities=()
+    )
+    text = ["People are saying that drinking bleach will cure COVID-19"]
+    vectors = embedder.encode(text)
+    first = Matcher().rank(text, vectors, index)[0]
+    second = Matcher(cross=CrossReranker(prefers_afp, combiner, depth=2)).rank(
+        text, vectors, index
+    )[0]
+    assert {m.fact_check.id for m in first[:2]} == {1, 5}
+    assert len(read) == 2, "the cross-encoder reads only `depth` candidates"
+    assert second[0].fact_check.id == 5 and second[0].cross_score == 4.0
+    assert all(m.cross_score is None for m in first)
+    assert (
+        Matcher(cross=CrossReranker(prefers_afp, combiner, gate=1.01))
+        .rank(text, vectors, index)[0][0]
+        .cross_score
+        is None
+    ), "below the gate nothing is read"
+
+
+def test_a_missing_cross_encoder_artefact_is_a_clear_error(tmp_path: Path) -> None:
+    from models.reranking import load_cross_reranker
+
+    with pytest.raises(FileNotFoundError, match=r"reranker_ce\.safetensors"):
+        load_cross_reranker(tmp_path)

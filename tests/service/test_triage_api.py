@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -85,14 +86,14 @@ def test_flagged_and_strongly_check_worthy_claims_are_queued(
     assert len(suggested) == 1 and PRAY in suggested[0]["claim_text"]
     assert suggested[0]["suggested_verdict"] == "false"
     assert suggested[0]["fact_check_publisher"].startswith("The Ferret")
-    new_claims = [i for i in items if i["kind"] == "new_claim"]
+    new_claims = [i for i in items if i["kind"] in {"new_claim", "possible_match"}]
     strong = [
         c
         for c in body["claims"]
         if not c["flagged"] and c["check_worthiness"] >= seeded_settings.queue_new_claim_threshold
     ]
     assert strong, "the example should have strongly check-worthy unmatched claims"
-    assert sorted(i["claim_text"] for i in new_claims) == sorted(c["text"] for c in strong)
+    assert {i["claim_text"] for i in new_claims} >= {c["text"] for c in strong}
     priorities = [i["priority"] for i in items]
     assert priorities == sorted(priorities, reverse=True)
     # The example article debunks the pray-at-home claim: still queued with its fact-check,
@@ -128,7 +129,8 @@ def test_queue_filters_and_sorts(client: TestClient, example_text: str) -> None:
     _analyze(client, example_text, url="https://metro.co.uk/a")
     everything = _queue(client)["total"]
     assert _queue(client, kind="suggested_verdict")["total"] == 1
-    assert _queue(client, kind="new_claim")["total"] == everything - 1
+    new, possible = (_queue(client, kind=k)["total"] for k in ("new_claim", "possible_match"))
+    assert new >= 1 and new + possible == everything - 1
     assert _queue(client, verdict="false")["total"] == 1
     assert _queue(client, verdict="true")["total"] == 0
     assert _queue(client, publisher="ferret")["total"] == 1
@@ -388,3 +390,38 @@ def test_concurrent_submissions_of_one_claim_make_one_item(client: TestClient) -
     assert statuses == [200, 200, 200]
     items = [i for i in _queue(client)["items"] if PRAY in i["claim_text"]]
     assert len(items) == 1 and items[0]["occurrence_count"] == 3
+
+
+def test_a_close_possible_match_is_queued_with_its_fact_check(
+    seeded_settings: Settings, pipeline: Pipeline, example_text: str
+) -> None:
+    from models.retrieval import Matcher
+
+    # Tiers no confidence reaches: the pray-at-home match stays `possible`, unflagged.
+    unsure = dataclasses.replace(pipeline.settings, confirmed_threshold=1.1, match_threshold=1.1)
+    matcher = Matcher(
+        unsure.matcher_settings(),
+        reranker=pipeline.matcher.reranker,
+        cross=pipeline.matcher.cross,
+    )
+    cautious = Pipeline(
+        pipeline.embedder, pipeline.scorer, unsure, matcher, stance=pipeline.stance_model
+    )
+    strict = seeded_settings.model_copy(update={"queue_possible_similarity": 1.0})
+    with app_client(strict, cautious) as (client, _):
+        _analyze(client, example_text)
+        assert not [i for i in _queue(client)["items"] if PRAY in i["claim_text"]], (
+            "below the queueing threshold a possible match is not queued"
+        )
+    with app_client(seeded_settings, cautious) as (client, _):
+        body = _analyze(client, example_text)
+        pray = next(c for c in body["claims"] if PRAY in c["text"])
+        assert not pray["flagged"] and pray["matches"][0]["tier"] == "possible"
+        assert pray["matches"][0]["similarity"] >= seeded_settings.queue_possible_similarity
+        items = _queue(client, kind="possible_match")["items"]
+        queued = [i for i in items if PRAY in i["claim_text"]]
+        assert len(queued) == 1
+        assert queued[0]["fact_check_publisher"].startswith("The Ferret")
+        assert queued[0]["fact_check_id"] == pray["matches"][0]["fact_check"]["id"]
+        page = client.get(f"/ui/items/{queued[0]['id']}")
+        assert page.status_code == 200 and "possible match" in page.text
