@@ -425,3 +425,5 @@ def test_a_close_possible_match_is_queued_with_its_fact_check(
         assert queued[0]["fact_check_id"] == pray["matches"][0]["fact_check"]["id"]
         page = client.get(f"/ui/items/{queued[0]['id']}")
         assert page.status_code == 200 and "possible match" in page.text
+        # Why it was matched, beside the candidate: its tier, confidence and shared words.
+        assert "possible · confidence" in page.text and "abortion" in page.text.split("shares")[1]
