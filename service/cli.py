@@ -18,7 +18,7 @@ from tqdm import tqdm
 from claims_db.importers.formats import FeedFormat
 from models.verdicts import Verdict
 from service.cli_sync import feeds_app, sources_app, worker
-from service.config import Settings, get_settings
+from service.config import Settings, get_settings, settings_reference
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -407,6 +407,25 @@ def _require_embedding_space(session_factory: sessionmaker[Session]) -> None:
         except EmbeddingSpaceMismatchError as error:
             console.print(f"[red]{error}[/red]")
             raise typer.Exit(1) from error
+
+
+@app.command("config")
+def show_config(
+    reference: Annotated[
+        bool, typer.Option("--reference", help="Print every setting's default and meaning.")
+    ] = False,
+) -> None:
+    """The settings in effect (from the environment and .env), or the reference table."""
+    if reference:
+        typer.echo(settings_reference(), nl=False)
+        return
+    settings = get_settings()
+    table = Table("variable", "value")
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        secret = "secret" in name or "api_key" in name
+        table.add_row(f"CLAIMFLAG_{name.upper()}", "***" if secret and value else str(value))
+    Console().print(table)
 
 
 @app.command("ratings-report")

@@ -363,3 +363,27 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "unset"
+    if value == "":
+        return "empty"
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join(str(v) for v in value) or "empty"
+    return str(value)
+
+
+def settings_reference() -> str:
+    """Every setting as a Markdown table: variable, default and meaning, read from the
+    fields themselves (docs/configuration.md is this text; a test keeps it so)."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        meaning = (field.description or "").replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| `{prefix}{name.upper()}` | `{_shown(default)}` | {meaning} |")
+    return "\n".join(lines) + "\n"
