@@ -3,7 +3,7 @@
 Backends (``models.matching.FactCheckSource``) only produce candidates; everything here
 works on top of them, so every storage backend gets the same fusion, re-ranking,
 calibration and tiers. The re-ranker is a small logistic-regression head over pair
-features, trained by ``python -m models.train_reranker`` and shipped as a JSON artefact.
+features, trained by ``python -m training.first_stage`` and shipped as a JSON artefact.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from service.runtime import Runtime, RuntimeLoader, check_database
 from service.sources.router import router as sources_router
 from service.stance.router import router as stance_router
 from service.triage.router import router as triage_router
-from service.ui.router import mount_ui
+from service.ui.mount import mount_ui
 
 logger = logging.getLogger(__name__)
 

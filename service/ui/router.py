@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from claims_db.triage_models import ItemKind, ItemStatus, Resolution
@@ -343,16 +342,3 @@ def analyze_submit(
         parts=highlight(text, spans),
         text=text,
     )
-
-
-def mount_ui(app: FastAPI) -> None:
-    """Serve the UI under ``/ui`` (``/`` redirects there) with its static files."""
-    from service.ui.sync import router as sync_router
-
-    app.include_router(router)
-    app.include_router(sync_router)
-    app.mount("/ui/static", StaticFiles(directory=_HERE / "static"), name="ui-static")
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/ui/queue", status_code=303)

@@ -8,8 +8,8 @@ import numpy.typing as npt
 import pytest
 
 from claims_db.search import FactCheckIndex
+from evaluation.matching import average_precision_at, metrics, reliability_table
 from models.embedding import Embedder
-from models.eval_matching import average_precision_at, metrics, reliability_table
 from models.matching import FactCheckRecord, SearchFilter
 from models.retrieval import (
     FEATURE_NAMES,
