@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from claims_db.importers.claimreview import google_items, node_items
+from claims_db.importers.nesting import MAX_JSON_DEPTH, json_depth
 from claims_db.importers.records import FactCheckFields, ImportItem, Rejected, validate
 
 # The fields a CSV column or a flat JSON object may fill.
@@ -84,6 +85,9 @@ def _jsonl_rows(
         if not line.strip():
             continue
         location = f"line {number}"
+        if json_depth(line) > MAX_JSON_DEPTH:
+            yield Rejected(location, f"JSON nests deeper than {MAX_JSON_DEPTH} levels")
+            continue
         try:
             record: Any = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:

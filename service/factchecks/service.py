@@ -16,6 +16,7 @@ from typing import IO
 from sqlalchemy.orm import Session
 
 from claims_db.importers.feeds import FeedFormat, detect_format, read_feed
+from claims_db.importers.nesting import JsonTooDeepError
 from claims_db.importers.records import site_of
 from claims_db.ingest import embed_pending, ingest
 from claims_db.models import FactCheck
@@ -44,6 +45,11 @@ from service.factchecks.schemas import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+class JsonTooDeepProblem(UnprocessableError):
+    code = "json_too_deep"
+    title = "JSON nested too deeply"
 
 
 def _detail(repository: FactCheckRepository, row: FactCheck) -> FactCheckDetail:
@@ -233,6 +239,8 @@ def import_feed(
         stream.seek(0)
     try:
         items = read_feed(stream, feed_format, columns=columns, source=source)
+    except JsonTooDeepError as error:
+        raise JsonTooDeepProblem(str(error)) from error
     except ValueError as error:
         raise UnprocessableError(str(error)) from error
     summary = ingest(session_factory, embedder, items, actor=actor)

@@ -201,3 +201,18 @@ def test_writes_need_an_admin_key_reads_any_key(
             headers=bearer(tokens["ada"]),
         ).json()
         assert changed["history"][0]["replaced_by"] == "ada"
+
+
+def test_deeply_nested_import_is_a_422_problem_and_imports_nothing(client: TestClient) -> None:
+    before = client.get("/v1/factchecks", params={"limit": 200}).json()
+    valid = (FEEDS / "datafeed.json").read_text()
+    # A valid feed with one deep value at its end: nothing before it may be imported.
+    feed = valid.rstrip()[:-1] + ', "extra": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    response = client.post(
+        "/v1/factchecks/import", content=feed, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "json_too_deep"
+    assert "deeper than 64" in response.json()["detail"]
+    assert client.get("/v1/factchecks", params={"limit": 200}).json() == before
