@@ -148,7 +148,10 @@ class QueueItem(Base):
     fact_check_id: Mapped[int | None] = mapped_column(
         ForeignKey("fact_checks.id", ondelete="SET NULL")
     )
+    # What the suggested fact-check said when it was matched, kept after it is deleted.
     fact_check_publisher: Mapped[str | None] = mapped_column(String(255))
+    fact_check_claim: Mapped[str | None] = mapped_column(Text)
+    fact_check_url: Mapped[str | None] = mapped_column(String(2048))
     article_publisher: Mapped[str | None] = mapped_column(String(255))
     resolved_fact_check_id: Mapped[int | None] = mapped_column(
         ForeignKey("fact_checks.id", ondelete="SET NULL")

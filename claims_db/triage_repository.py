@@ -149,6 +149,19 @@ class QueueRepository:
             .order_by(QueueItem.id)
         ).all()
 
+    def naming_fact_check(self, fact_check_id: int) -> Sequence[QueueItem]:
+        """Items whose suggested or confirmed fact-check is ``fact_check_id``."""
+        return self.session.scalars(
+            select(QueueItem)
+            .where(
+                or_(
+                    QueueItem.fact_check_id == fact_check_id,
+                    QueueItem.resolved_fact_check_id == fact_check_id,
+                )
+            )
+            .order_by(QueueItem.id)
+        ).all()
+
     def occurrences(self, item_id: int) -> Sequence[tuple[ArticleClaim, Article]]:
         """The stored claims linked to an item with their articles, oldest first."""
         rows = self.session.execute(

@@ -43,6 +43,7 @@ from service.factchecks.schemas import (
     SearchResponse,
     SearchResult,
 )
+from service.triage.service import forget_fact_check
 
 logger = logging.getLogger(__name__)
 
@@ -135,10 +136,16 @@ def update_fact_check(
     return _detail(repository, row)
 
 
-def delete_fact_check(session: Session, fact_check_id: int) -> None:
-    """Delete a fact-check with its embeddings and history."""
+def delete_fact_check(session: Session, fact_check_id: int, *, actor: str = "system") -> None:
+    """Delete a fact-check with its embeddings, history and learned review decisions.
+
+    Queue items naming it keep their snapshot of it, say it was deleted, and get an audit
+    entry; its id is never given to another fact-check.
+    """
     repository = FactCheckRepository(session)
-    repository.delete(_existing(repository, fact_check_id))
+    row = _existing(repository, fact_check_id)
+    forget_fact_check(session, fact_check_id, actor)
+    repository.delete(row)
 
 
 def encode_cursor(last_id: int) -> str:

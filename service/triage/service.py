@@ -52,6 +52,7 @@ from service.config import Settings
 from service.errors import ClaimflagError, NotFoundError, UnprocessableError
 from service.triage.schemas import (
     AuditEntryOut,
+    CandidateOut,
     OccurrenceOut,
     QueueCounts,
     QueueItemDetail,
@@ -300,6 +301,8 @@ def _enqueue(
             existing.kind = ItemKind.SUGGESTED_VERDICT
             existing.fact_check_id = best.fact_check.id
             existing.fact_check_publisher = best.fact_check.publisher
+            existing.fact_check_claim = best.fact_check.claim
+            existing.fact_check_url = best.fact_check.url
             existing.suggested_verdict = best.fact_check.verdict.value
             existing.match_similarity = round(best.similarity, 4)
         _reprioritise(existing)
@@ -321,6 +324,8 @@ def _enqueue(
         suggested_verdict=best.fact_check.verdict.value if best else None,
         fact_check_id=best.fact_check.id if best else None,
         fact_check_publisher=best.fact_check.publisher if best else None,
+        fact_check_claim=best.fact_check.claim if best else None,
+        fact_check_url=best.fact_check.url if best else None,
         article_publisher=article.publisher,
         occurrence_count=1,
         debunking_count=int(debunking),
@@ -381,6 +386,9 @@ def item_out(
         suggested_verdict=item.suggested_verdict,
         fact_check_id=item.fact_check_id,
         fact_check_publisher=item.fact_check_publisher,
+        fact_check_claim=item.fact_check_claim,
+        fact_check_url=item.fact_check_url,
+        fact_check_deleted=item.fact_check_id is None and item.fact_check_url is not None,
         article_publisher=item.article_publisher,
         resolved_fact_check_id=item.resolved_fact_check_id,
         occurrence_count=item.occurrence_count,
@@ -427,8 +435,12 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
     repository = QueueRepository(session)
     item = _get(repository, item_id)
     occurrences = repository.occurrences(item_id)
+    # The matches as the analysis stored them; ids are never reused, so a candidate whose
+    # id is gone was deleted (and is shown as such, never as whatever has that id now).
+    stored = [MatchOut.model_validate(m) for m in occurrences[0][0].payload.get("matches", [])]
+    present = FactCheckRepository(session).existing_ids([m.fact_check.id for m in stored])
     candidates = (
-        [MatchOut.model_validate(m) for m in occurrences[0][0].payload.get("matches", [])]
+        [CandidateOut(**m.model_dump(), deleted=m.fact_check.id not in present) for m in stored]
         if occurrences
         else []
     )
@@ -715,3 +727,40 @@ def add_note(session: Session, item_id: int, principal: Principal, note: str) ->
             note=note,
         )
     )
+
+
+def forget_fact_check(session: Session, fact_check_id: int, actor: str) -> int:
+    """Detach a fact-check about to be deleted from the queue items naming it, with audit.
+
+    Items keep their snapshot of it (publisher, verdict, claim, URL) and say it was
+    deleted; a resolution that confirmed it keeps its resolution but no longer its id.
+    Returns how many items were touched.
+    """
+    repository = QueueRepository(session)
+    now = utcnow()
+    items = repository.naming_fact_check(fact_check_id)
+    for item in items:
+        before = _snapshot(item, now)
+        roles = []
+        if item.fact_check_id == fact_check_id:
+            item.fact_check_id = None
+            roles.append("suggested")
+        if item.resolved_fact_check_id == fact_check_id:
+            item.resolved_fact_check_id = None
+            roles.append("confirmed")
+        item.version += 1
+        item.updated_at = now
+        repository.add_audit(
+            AuditEntry(
+                item_id=item.id,
+                actor=actor,
+                action="fact_check_deleted",
+                before=before,
+                after={**_snapshot(item, now), "deleted_fact_check_id": fact_check_id},
+                note=f"fact-check #{fact_check_id} ({' and '.join(roles)} here) was deleted",
+            )
+        )
+    session.flush()
+    if items:
+        logger.info("fact-check %d deleted: %d queue items updated", fact_check_id, len(items))
+    return len(items)

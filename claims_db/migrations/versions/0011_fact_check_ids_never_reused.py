@@ -1,0 +1,97 @@
+"""fact-check ids are never reused; queue items keep a snapshot of their suggested fact-check
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-06
+
+SQLite gives a deleted row's id to the next insert unless the table is AUTOINCREMENT, so a
+queue item, a stored analysis or a learned review decision that named a deleted
+fact-check would silently name a new, different one. SQLite cannot add AUTOINCREMENT to a
+table in place: ``fact_checks`` is rebuilt (batch mode) with foreign keys off, so that the
+drop of the old table does not cascade into its embeddings, history and references, and
+its triggers (the change log of migration 0004) are recreated after. The sequence starts
+above the largest id ever used that is still visible anywhere. PostgreSQL's serial never
+reuses ids: nothing changes there but the new columns.
+
+Queue items keep the claim and URL of the fact-check they were matched to (publisher and
+verdict were already kept), so an item still says what was suggested after a delete.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0011'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+# Columns (table.column) that may name a fact-check: the sequence starts above all of them.
+_REFERENCES = (
+    "fact_checks.id",
+    "queue_items.fact_check_id",
+    "queue_items.resolved_fact_check_id",
+    "article_claims.top_fact_check_id",
+    "review_decisions.fact_check_id",
+    "fact_check_changes.fact_check_id",
+)
+
+
+def _rebuild_fact_checks(autoincrement: bool) -> None:
+    bind = op.get_bind()
+    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    enforced = bind.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    rows = bind.exec_driver_sql("SELECT count(*) FROM fact_checks").scalar()
+    if enforced and rows:
+        # Inside a transaction with earlier writes SQLite ignores the pragma, and dropping
+        # the old table would then delete every embedding and history row with it.
+        raise RuntimeError(
+            "migration 0011 must run in its own transaction on a populated SQLite database:"
+            " run `claimflag db upgrade` again from revision 0010"
+        )
+    triggers = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'fact_checks'"
+    ).scalars().all()
+    with op.batch_alter_table(
+        "fact_checks",
+        recreate="always",
+        table_kwargs={"sqlite_autoincrement": autoincrement},
+    ) as batch_op:
+        batch_op.alter_column("id", existing_type=sa.Integer(), autoincrement=True)
+    for trigger in triggers:
+        bind.exec_driver_sql(trigger)
+    bind.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        # First: the pragma that keeps the rebuild from cascading only works before writes.
+        _rebuild_fact_checks(autoincrement=True)
+        highest = " UNION ALL ".join(
+            f"SELECT max({column}) AS m FROM {table}"
+            for table, column in (reference.split(".") for reference in _REFERENCES)
+        )
+        op.execute("DELETE FROM sqlite_sequence WHERE name = 'fact_checks'")
+        op.execute(
+            "INSERT INTO sqlite_sequence (name, seq)"
+            f" SELECT 'fact_checks', coalesce(max(m), 0) FROM ({highest})"
+        )
+    with op.batch_alter_table("queue_items") as batch_op:
+        batch_op.add_column(sa.Column("fact_check_claim", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("fact_check_url", sa.String(length=2048), nullable=True))
+    op.execute(
+        "UPDATE queue_items SET"
+        " fact_check_claim = (SELECT claim FROM fact_checks WHERE fact_checks.id ="
+        " queue_items.fact_check_id),"
+        " fact_check_url = (SELECT url FROM fact_checks WHERE fact_checks.id ="
+        " queue_items.fact_check_id)"
+        " WHERE fact_check_id IS NOT NULL"
+    )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        _rebuild_fact_checks(autoincrement=False)
+    # A plain DROP COLUMN (SQLite 3.35+), as in 0008.
+    op.drop_column("queue_items", "fact_check_url")
+    op.drop_column("queue_items", "fact_check_claim")
