@@ -15,6 +15,10 @@ from models.ann import DEFAULT_ANN_THRESHOLD
 from models.embedding import Precision
 from models.encoders.runtime import RuntimeKind, available_cores
 
+# Host headers a local service answers by default (`testserver`: Starlette's test client).
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1", "testserver")
+_ANY_ADDRESS = frozenset({"", "0.0.0.0", "::", "[::]"})
+
 
 class AuthMode(enum.StrEnum):
     """Whether requests need an API key."""
@@ -235,6 +239,20 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins allowed by CORS (comma-separated); empty: no CORS headers at all.",
     )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS),
+        description=(
+            "Host header values accepted (comma-separated names or addresses, no port; `*`:"
+            " any). The bind address is always added. Others get a 400 (DNS rebinding)."
+        ),
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Origins (scheme://host[:port], comma-separated) besides the service's own that"
+            " may send state-changing requests from a browser; others get a 403."
+        ),
+    )
 
     # Sources, monitored feeds and the job runner (service/sources, service/monitoring,
     # service/jobs).
@@ -312,12 +330,20 @@ class Settings(BaseSettings):
             raise ValueError("must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)")
         return value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @property
+    def resolved_allowed_hosts(self) -> frozenset[str]:
+        """``allowed_hosts`` (lower case) plus the address ``serve`` binds to, if specific."""
+        hosts = {h.lower().strip("[]") for h in self.allowed_hosts}
+        if self.host not in _ANY_ADDRESS:
+            hosts.add(self.host.lower().strip("[]"))
+        return frozenset(hosts)
 
     @property
     def resolved_database_url(self) -> str:

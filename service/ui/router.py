@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -24,13 +24,14 @@ from service.auth.service import KEY_COOKIE, authenticate
 from service.config import AuthMode
 from service.deps import PrincipalDep, RowId, RuntimeDep, SessionDep
 from service.errors import ClaimflagError
+from service.security.csrf import csrf_token, set_csrf_cookie, verify_csrf
 from service.triage import service as triage
 
 logger = logging.getLogger(__name__)
 
 _HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=_HERE / "templates")
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 STANCE_HELP = {
     Stance.ASSERTS.value: "states the claim as true",
@@ -84,12 +85,20 @@ def _page(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request,
         name,
-        {"principal": principal, "verdicts": list(Verdict), "stance_help": STANCE_HELP, **context},
+        {
+            "principal": principal,
+            "verdicts": list(Verdict),
+            "stance_help": STANCE_HELP,
+            "csrf_token": csrf_token(request),
+            **context,
+        },
         status_code=status_code,
     )
+    set_csrf_cookie(request, response)
+    return response
 
 
 def _redirect(path: str, **params: str | int | None) -> RedirectResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -14,11 +14,12 @@ from service.deps import PrincipalDep, RowId, SessionDep
 from service.errors import ClaimflagError
 from service.monitoring import service as monitoring
 from service.monitoring.schemas import FeedCreate
+from service.security.csrf import verify_csrf
 from service.sources import service as sources
 from service.sources.schemas import SourceCreate
 from service.ui.router import _gate, _page, _redirect
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
 def _problem(error: ValidationError) -> str:

@@ -19,7 +19,7 @@ from service.auth.schemas import Role
 from service.auth.service import check_auth_mode
 from service.cli import app as cli
 from service.config import AuthMode, Settings, get_settings
-from tests.service.triage_helpers import app_client, bearer, make_keys, required
+from tests.service.triage_helpers import app_client, bearer, make_keys, required, ui_post
 
 runner = CliRunner()
 ARTICLE = "The minister said unemployment fell to 3% last year, the lowest rate on record."
@@ -127,15 +127,15 @@ def test_ui_sign_in_sets_a_strict_http_only_cookie(
     assert (
         client.get("/ui/queue", follow_redirects=False).headers["location"].startswith("/ui/login")
     )
-    bad = client.post("/ui/login", data={"key": "cf_bad_key"}, follow_redirects=False)
+    bad = ui_post(client, "/ui/login", data={"key": "cf_bad_key"}, follow_redirects=False)
     assert bad.status_code == 401
-    good = client.post("/ui/login", data={"key": tokens["rita"]}, follow_redirects=False)
+    good = ui_post(client, "/ui/login", data={"key": tokens["rita"]}, follow_redirects=False)
     assert good.status_code == 303
     cookie = good.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     assert client.get("/ui/queue").status_code == 200
     client.cookies.clear()
-    client.post("/ui/login", data={"key": tokens["sam"]})
+    ui_post(client, "/ui/login", data={"key": tokens["sam"]})
     assert client.get("/ui/queue").status_code == 403
     assert client.get("/ui/analyze").status_code == 200
 

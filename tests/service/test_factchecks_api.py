@@ -21,6 +21,10 @@ NEW = {
 }
 
 
+JSON = {"content-type": "application/json"}
+CSV = {"content-type": "text/csv"}
+
+
 def _search(client: TestClient, **params: Any) -> list[dict[str, Any]]:
     response = client.get("/v1/factchecks/search", params=params)
     assert response.status_code == 200, response.text
@@ -143,14 +147,14 @@ def test_search_ranks_and_filters(client: TestClient) -> None:
 
 def test_import_endpoint(client: TestClient) -> None:
     feed = (FEEDS / "datafeed.json").read_bytes()
-    response = client.post("/v1/factchecks/import", content=feed)
+    response = client.post("/v1/factchecks/import", content=feed, headers=JSON)
     assert response.status_code == 200, response.text
     summary = response.json()
     assert summary["format"] == "claimreview"
     assert (summary["inserted"], summary["rejected"], summary["skipped"]) == (3, 3, 1)
     assert "dataFeedElement[2].item: missing url" in summary["errors"]
     assert summary["skipped_reasons"] == {"MediaReview": 1}
-    again = client.post("/v1/factchecks/import", content=feed).json()
+    again = client.post("/v1/factchecks/import", content=feed, headers=JSON).json()
     assert (again["inserted"], again["unchanged"]) == (0, 3)
     assert _search(client, q="most aid to Ukraine of any country", limit=1)[0]["fact_check"][
         "url"
@@ -166,12 +170,19 @@ def test_import_endpoint(client: TestClient) -> None:
         "review_date=published",
     ]
     mapped = client.post(
-        "/v1/factchecks/import", params={"format": "csv", "column": mapping}, content=csv_feed
+        "/v1/factchecks/import",
+        params={"format": "csv", "column": mapping},
+        content=csv_feed,
+        headers=CSV,
     ).json()
     assert (mapped["inserted"], mapped["rejected"]) == (2, 2)
-    unmapped = client.post("/v1/factchecks/import", params={"format": "csv"}, content=csv_feed)
+    unmapped = client.post(
+        "/v1/factchecks/import", params={"format": "csv"}, content=csv_feed, headers=CSV
+    )
     assert unmapped.status_code == 422 and "claim" in unmapped.json()["detail"]
-    odd = client.post("/v1/factchecks/import", params={"column": "claim"}, content=csv_feed)
+    odd = client.post(
+        "/v1/factchecks/import", params={"column": "claim"}, content=csv_feed, headers=CSV
+    )
     assert odd.status_code == 422
 
 
