@@ -159,9 +159,13 @@ class QueueItem(Base):
     occurrence_count: Mapped[int] = mapped_column(Integer, default=1)
     debunking_count: Mapped[int] = mapped_column(Integer, default=0)
     priority: Mapped[float] = mapped_column(Float)
+    # Who holds or resolved the item: the key's name for display, its id for identity
+    # (two keys may share a name).
     assignee: Mapped[str | None] = mapped_column(String(128))
+    assignee_key_id: Mapped[int | None] = mapped_column(Integer)
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     resolved_by: Mapped[str | None] = mapped_column(String(128))
+    resolved_by_key_id: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -177,6 +181,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("queue_items.id", ondelete="CASCADE"))
     actor: Mapped[str] = mapped_column(String(128))
+    actor_key_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(32))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -79,11 +79,14 @@ def _split(token: str) -> str | None:
     return parts[1]
 
 
-def _audit(session: Session, actor: str, action: str, key: ApiKey) -> None:
+def _audit(
+    session: Session, actor: str, action: str, key: ApiKey, actor_key_id: int | None
+) -> None:
     state = {"key_id": key.id, "name": key.name, "role": key.role, "prefix": key.prefix}
     QueueRepository(session).add_audit(
         AuditEntry(
             actor=actor,
+            actor_key_id=actor_key_id,
             action=action,
             before=None if action == "key.create" else state,
             after={**state, "revoked": key.revoked_at is not None},
@@ -92,7 +95,12 @@ def _audit(session: Session, actor: str, action: str, key: ApiKey) -> None:
 
 
 def create_key(
-    session: Session, name: str, role: Role, *, actor: str = "cli"
+    session: Session,
+    name: str,
+    role: Role,
+    *,
+    actor: str = "cli",
+    actor_key_id: int | None = None,
 ) -> tuple[ApiKey, str]:
     """Store a new key and return it with its token, which is not kept anywhere."""
     prefix = secrets.token_hex(6)
@@ -100,7 +108,7 @@ def create_key(
     key = ApiKeyRepository(session).add(
         ApiKey(name=name, role=role.value, prefix=prefix, key_hash=_hash(token))
     )
-    _audit(session, actor, "key.create", key)
+    _audit(session, actor, "key.create", key, actor_key_id)
     logger.info("API key %d (%s, %s) created", key.id, name, role.value)
     return key, token
 
@@ -123,7 +131,9 @@ def list_keys(session: Session) -> Sequence[ApiKey]:
     return ApiKeyRepository(session).list()
 
 
-def revoke_key(session: Session, key_id: int, *, actor: str = "cli") -> ApiKey:
+def revoke_key(
+    session: Session, key_id: int, *, actor: str = "cli", actor_key_id: int | None = None
+) -> ApiKey:
     """Revoke a key so it no longer authenticates; revoking twice is harmless."""
     key = ApiKeyRepository(session).get(key_id)
     if key is None:
@@ -131,7 +141,7 @@ def revoke_key(session: Session, key_id: int, *, actor: str = "cli") -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()
-        _audit(session, actor, "key.revoke", key)
+        _audit(session, actor, "key.revoke", key, actor_key_id)
         logger.info("API key %d (%s) revoked", key.id, key.name)
     return key
 

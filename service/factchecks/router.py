@@ -135,7 +135,7 @@ def delete_fact_check(
     *, session: SessionDep, admin: CurrentAdmin, fact_check_id: RowId
 ) -> Response:
     """Delete a fact-check with its embeddings and history (queue items keep a snapshot)."""
-    service.delete_fact_check(session, fact_check_id, actor=admin.name)
+    service.delete_fact_check(session, fact_check_id, actor=admin.name, actor_key_id=admin.key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -136,7 +136,9 @@ def update_fact_check(
     return _detail(repository, row)
 
 
-def delete_fact_check(session: Session, fact_check_id: int, *, actor: str = "system") -> None:
+def delete_fact_check(
+    session: Session, fact_check_id: int, *, actor: str = "system", actor_key_id: int | None = None
+) -> None:
     """Delete a fact-check with its embeddings, history and learned review decisions.
 
     Queue items naming it keep their snapshot of it, say it was deleted, and get an audit
@@ -144,7 +146,7 @@ def delete_fact_check(session: Session, fact_check_id: int, *, actor: str = "sys
     """
     repository = FactCheckRepository(session)
     row = _existing(repository, fact_check_id)
-    forget_fact_check(session, fact_check_id, actor)
+    forget_fact_check(session, fact_check_id, actor, actor_key_id)
     repository.delete(row)
 
 

@@ -40,9 +40,13 @@ class QueueItemOut(BaseModel):
     resolved_fact_check_id: int | None
     occurrence_count: int
     priority: float
-    assignee: str | None
+    assignee: str | None = Field(description="The name of the key holding the item.")
+    assignee_key_id: int | None = Field(
+        default=None, description="The id of the key holding the item (names may repeat)."
+    )
     lease_expires_at: dt.datetime | None
     resolved_by: str | None
+    resolved_by_key_id: int | None = None
     resolved_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -77,6 +81,9 @@ class AuditEntryOut(BaseModel):
 
     id: int
     actor: str
+    actor_key_id: int | None = Field(
+        default=None, description="The id of the API key that acted (null: system or no key)."
+    )
     action: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None

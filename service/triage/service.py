@@ -354,12 +354,34 @@ def _effective(item: QueueItem, now: dt.datetime) -> tuple[str, str | None, dt.d
     return item.status, item.assignee, item.lease_expires_at
 
 
+def _holder_key(item: QueueItem, now: dt.datetime) -> int | None:
+    status, _, _ = _effective(item, now)
+    return item.assignee_key_id if status == ItemStatus.IN_REVIEW.value else None
+
+
+def _holds(item: QueueItem, principal: Principal, now: dt.datetime) -> bool:
+    """Whether ``principal`` holds the item's lease: the same key, not just the same name."""
+    status, assignee, _ = _effective(item, now)
+    if status != ItemStatus.IN_REVIEW.value:
+        return False
+    if item.assignee_key_id is not None or principal.key_id is not None:
+        return item.assignee_key_id == principal.key_id
+    return assignee == principal.name  # auth off: the local user, no key
+
+
+def _held_by(item: QueueItem, now: dt.datetime) -> str:
+    _, assignee, _ = _effective(item, now)
+    key = _holder_key(item, now)
+    return f"{assignee} (key {key})" if key is not None else str(assignee)
+
+
 def _snapshot(item: QueueItem, now: dt.datetime) -> dict[str, Any]:
     status, assignee, lease = _effective(item, now)
     return {
         "status": status,
         "resolution": item.resolution,
         "assignee": assignee,
+        "assignee_key_id": _holder_key(item, now),
         "lease_expires_at": lease.isoformat() if lease else None,
         "resolved_fact_check_id": item.resolved_fact_check_id,
     }
@@ -394,8 +416,10 @@ def item_out(
         occurrence_count=item.occurrence_count,
         priority=item.priority,
         assignee=assignee,
+        assignee_key_id=_holder_key(item, now),
         lease_expires_at=lease,
         resolved_by=item.resolved_by,
+        resolved_by_key_id=item.resolved_by_key_id,
         resolved_at=item.resolved_at,
         created_at=item.created_at,
         updated_at=item.updated_at,
@@ -437,13 +461,12 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
     occurrences = repository.occurrences(item_id)
     # The matches as the analysis stored them; ids are never reused, so a candidate whose
     # id is gone was deleted (and is shown as such, never as whatever has that id now).
-    stored = [MatchOut.model_validate(m) for m in occurrences[0][0].payload.get("matches", [])]
+    payload = occurrences[0][0].payload if occurrences else {}
+    stored = [MatchOut.model_validate(m) for m in payload.get("matches", [])]
     present = FactCheckRepository(session).existing_ids([m.fact_check.id for m in stored])
-    candidates = (
-        [CandidateOut(**m.model_dump(), deleted=m.fact_check.id not in present) for m in stored]
-        if occurrences
-        else []
-    )
+    candidates = [
+        CandidateOut(**m.model_dump(), deleted=m.fact_check.id not in present) for m in stored
+    ]
     stances: dict[str, int] = {}
     for claim, _ in occurrences:
         if claim.stance:
@@ -472,6 +495,7 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
             AuditEntryOut(
                 id=e.id,
                 actor=e.actor,
+                actor_key_id=e.actor_key_id,
                 action=e.action,
                 before=e.before,
                 after=e.after,
@@ -512,11 +536,11 @@ def get_article(session: Session, article_id: int) -> StoredArticleOut:
 
 
 def _holder_check(item: QueueItem, principal: Principal, now: dt.datetime) -> None:
-    status, assignee, _ = _effective(item, now)
+    status, _, _ = _effective(item, now)
     if status == ItemStatus.RESOLVED.value:
         raise ConflictError(f"item {item.id} is resolved; reopen it first")
-    if status == ItemStatus.IN_REVIEW.value and assignee != principal.name:
-        raise ConflictError(f"item {item.id} is in review by {assignee}")
+    if status == ItemStatus.IN_REVIEW.value and not _holds(item, principal, now):
+        raise ConflictError(f"item {item.id} is in review by {_held_by(item, now)}")
 
 
 def _transition(
@@ -543,6 +567,7 @@ def _transition(
                 AuditEntry(
                     item_id=item.id,
                     actor=principal.name,
+                    actor_key_id=principal.key_id,
                     action=action,
                     before=before,
                     after=_snapshot(item, now),
@@ -562,6 +587,7 @@ def next_item(session: Session, principal: Principal, lease_seconds: int) -> Que
         {
             "status": ItemStatus.IN_REVIEW.value,
             "assignee": principal.name,
+            "assignee_key_id": principal.key_id,
             "lease_expires_at": now + dt.timedelta(seconds=lease_seconds),
             "updated_at": now,
         },
@@ -575,6 +601,7 @@ def next_item(session: Session, principal: Principal, lease_seconds: int) -> Que
         AuditEntry(
             item_id=item_id,
             actor=principal.name,
+            actor_key_id=principal.key_id,
             action="claim",
             before={**_snapshot(item, now), **before},
             after=_snapshot(item, now),
@@ -596,6 +623,7 @@ def claim_item(
         lambda item, now: {
             "status": ItemStatus.IN_REVIEW.value,
             "assignee": principal.name,
+            "assignee_key_id": principal.key_id,
             "lease_expires_at": now + dt.timedelta(seconds=lease_seconds),
         },
     )
@@ -605,11 +633,11 @@ def release_item(session: Session, item_id: int, principal: Principal) -> QueueI
     """Give an item held by the caller (any item, for an admin) back to the queue."""
 
     def check(item: QueueItem, now: dt.datetime) -> None:
-        status, assignee, _ = _effective(item, now)
+        status, _, _ = _effective(item, now)
         if status != ItemStatus.IN_REVIEW.value:
             raise ConflictError(f"item {item.id} is not in review")
-        if assignee != principal.name and principal.role is not Role.ADMIN:
-            raise ConflictError(f"item {item.id} is in review by {assignee}")
+        if not _holds(item, principal, now) and principal.role is not Role.ADMIN:
+            raise ConflictError(f"item {item.id} is in review by {_held_by(item, now)}")
 
     return _transition(
         session,
@@ -620,6 +648,7 @@ def release_item(session: Session, item_id: int, principal: Principal) -> QueueI
         lambda item, now: {
             "status": ItemStatus.OPEN.value,
             "assignee": None,
+            "assignee_key_id": None,
             "lease_expires_at": None,
         },
     )
@@ -655,8 +684,10 @@ def resolve_item(
             "resolution": resolution.value,
             "resolved_fact_check_id": chosen,
             "resolved_by": principal.name,
+            "resolved_by_key_id": principal.key_id,
             "resolved_at": now,
             "assignee": None,
+            "assignee_key_id": None,
             "lease_expires_at": None,
         },
         note=note,
@@ -704,6 +735,7 @@ def reopen_item(
             "resolution": None,
             "resolved_fact_check_id": None,
             "resolved_by": None,
+            "resolved_by_key_id": None,
             "resolved_at": None,
         },
         note=note,
@@ -721,6 +753,7 @@ def add_note(session: Session, item_id: int, principal: Principal, note: str) ->
         AuditEntry(
             item_id=item.id,
             actor=principal.name,
+            actor_key_id=principal.key_id,
             action="note",
             before=snapshot,
             after=snapshot,
@@ -729,7 +762,9 @@ def add_note(session: Session, item_id: int, principal: Principal, note: str) ->
     )
 
 
-def forget_fact_check(session: Session, fact_check_id: int, actor: str) -> int:
+def forget_fact_check(
+    session: Session, fact_check_id: int, actor: str, actor_key_id: int | None = None
+) -> int:
     """Detach a fact-check about to be deleted from the queue items naming it, with audit.
 
     Items keep their snapshot of it (publisher, verdict, claim, URL) and say it was
@@ -754,6 +789,7 @@ def forget_fact_check(session: Session, fact_check_id: int, actor: str) -> int:
             AuditEntry(
                 item_id=item.id,
                 actor=actor,
+                actor_key_id=actor_key_id,
                 action="fact_check_deleted",
                 before=before,
                 after={**_snapshot(item, now), "deleted_fact_check_id": fact_check_id},

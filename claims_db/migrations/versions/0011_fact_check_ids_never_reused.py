@@ -15,6 +15,9 @@ reuses ids: nothing changes there but the new columns.
 
 Queue items keep the claim and URL of the fact-check they were matched to (publisher and
 verdict were already kept), so an item still says what was suggested after a delete.
+
+Leases, resolutions and audit entries record the API key's id beside its name: two keys
+with one name are told apart (rows written before keep a null id).
 """
 from __future__ import annotations
 
@@ -79,6 +82,10 @@ def upgrade() -> None:
     with op.batch_alter_table("queue_items") as batch_op:
         batch_op.add_column(sa.Column("fact_check_claim", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("fact_check_url", sa.String(length=2048), nullable=True))
+        batch_op.add_column(sa.Column("assignee_key_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("resolved_by_key_id", sa.Integer(), nullable=True))
+    with op.batch_alter_table("audit_entries") as batch_op:
+        batch_op.add_column(sa.Column("actor_key_id", sa.Integer(), nullable=True))
     op.execute(
         "UPDATE queue_items SET"
         " fact_check_claim = (SELECT claim FROM fact_checks WHERE fact_checks.id ="
@@ -93,5 +100,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_fact_checks(autoincrement=False)
     # A plain DROP COLUMN (SQLite 3.35+), as in 0008.
+    op.drop_column("audit_entries", "actor_key_id")
+    op.drop_column("queue_items", "resolved_by_key_id")
+    op.drop_column("queue_items", "assignee_key_id")
     op.drop_column("queue_items", "fact_check_url")
     op.drop_column("queue_items", "fact_check_claim")
