@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(
         default=200_000, gt=0, description="Longest article text accepted, in characters."
     )
+    max_html_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        gt=0,
+        description=(
+            "Largest HTML page (UTF-8 bytes) whose article text is extracted, checked before"
+            " extraction (which costs about 2 s a megabyte, more on odd markup)."
+        ),
+    )
     model_path: str | None = Field(
         default=None,
         description="Sentence-transformers model directory; default: the packaged MiniLM.",

@@ -24,6 +24,7 @@ from service.auth.service import KEY_COOKIE, authenticate
 from service.config import AuthMode
 from service.deps import PrincipalDep, RowId, RuntimeDep, SessionDep
 from service.errors import ClaimflagError
+from service.reliability.ratelimit import enforce_rate_limit
 from service.security.csrf import csrf_token, set_csrf_cookie, verify_csrf
 from service.triage import service as triage
 
@@ -107,7 +108,10 @@ def _redirect(path: str, **params: str | int | None) -> RedirectResponse:
 
 
 def _gate(request: Request, principal: Principal | None, role: Role) -> Response | None:
-    """A redirect to sign in or a 403 page when ``principal`` may not see this page."""
+    """A redirect to sign in or a 403 page when ``principal`` may not see this page.
+
+    Pages spend the key's rate-limit tokens as API calls do (429 when none are left).
+    """
     if principal is None:
         return _redirect("/ui/login", next=request.url.path)
     if not principal.role.allows(role):
@@ -118,6 +122,7 @@ def _gate(request: Request, principal: Principal | None, role: Role) -> Response
             status_code=403,
             message=f"This page needs the {role.value} role; your key is {principal.role.value}.",
         )
+    enforce_rate_limit(request, principal)
     return None
 
 

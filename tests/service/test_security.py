@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 
@@ -305,3 +306,29 @@ def test_ui_forms_need_their_token(client: TestClient) -> None:
     page = client.get("/ui/queue").text
     assert f'name="csrf_token" value="{client.cookies["claimflag_csrf"]}"' in page
     assert ui_post(client, "/ui/next", follow_redirects=False).status_code == 303
+
+
+def test_ui_pages_spend_the_same_rate_limit(limited: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = limited
+    desk = bearer(tokens["desk"])
+    assert client.get("/v1/queue", headers=desk).status_code == 200
+    pages = [client.get("/ui/queue", headers=desk).status_code for _ in range(3)]
+    assert pages == [200, 200, 429]
+    assert client.get("/ui/analyze", headers=desk).status_code == 429
+    assert client.get("/ui/queue", headers=bearer(tokens["night desk"])).status_code == 200
+
+
+def test_oversized_html_is_refused_before_extraction(client: TestClient) -> None:
+    paragraph = "<p>The council said the bridge would reopen next month after repairs.</p>"
+    page = "<html><body><article>" + paragraph * 40_000 + "</article></body></html>"
+    assert 2 * 1024 * 1024 < len(page) < 4 * 1024 * 1024  # under the body limit
+    refused = client.post("/v1/analyze", json={"html": page})
+    assert refused.status_code == 413 and refused.json()["code"] == "payload_too_large"
+    assert "CLAIMFLAG_MAX_HTML_BYTES" in refused.json()["detail"]
+    # Counted in UTF-8 bytes: 550,000 four-byte characters are 2.2 MB.
+    astral = "<html><body><p>" + "\U0001f600" * 550_000 + "</p></body></html>"
+    body = json.dumps({"html": astral}, ensure_ascii=False).encode()
+    wide = client.post("/v1/analyze", content=body, headers={"content-type": "application/json"})
+    assert wide.status_code == 413 and "CLAIMFLAG_MAX_HTML_BYTES" in wide.json()["detail"]
+    small = "<html><body><article>" + paragraph * 20 + "</article></body></html>"
+    assert client.post("/v1/analyze", json={"html": small, "store": False}).status_code == 200
