@@ -43,7 +43,10 @@ def read_csv(
     mapping = column_mapping(columns)
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.DictReader(text)
-    header = set(reader.fieldnames or ())
+    try:
+        header = set(reader.fieldnames or ())
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise ValueError(f"CSV header is unreadable: {error}") from error
     absent = [
         f"{f} ({mapping[f]!r})" for f in ("claim", "rating", "url") if mapping[f] not in header
     ]
@@ -59,7 +62,18 @@ def _csv_rows(
     present: dict[str, str],
     source: str | None,
 ) -> Iterator[ImportItem]:
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            # e.g. a field over csv.field_size_limit(): this record only; reading goes on.
+            yield Rejected(f"after line {reader.line_num}", f"unreadable CSV record: {error}")
+            continue
+        except UnicodeDecodeError as error:
+            yield Rejected(f"after line {reader.line_num}", f"not UTF-8, reading stopped: {error}")
+            break
         fields = {field: row.get(column) or None for field, column in present.items()}
         yield validate(fields, f"line {reader.line_num}", source)
     text.detach()  # leave the caller's stream open

@@ -47,6 +47,9 @@ from service.triage.service import forget_fact_check
 
 logger = logging.getLogger(__name__)
 
+# Ids are 32-bit INTEGERs on PostgreSQL (and far below this on SQLite in practice).
+MAX_CURSOR_ID = 2**31 - 1
+
 
 class JsonTooDeepProblem(UnprocessableError):
     code = "json_too_deep"
@@ -160,9 +163,12 @@ def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = text.partition(":")
-        if prefix != "id":
+        if prefix != "id" or not value.isdigit() or len(value) > 10:
             raise ValueError(text)
-        return int(value)
+        last_id = int(value)
+        if last_id > MAX_CURSOR_ID:  # beyond any row id: an overflow in the driver else
+            raise ValueError(text)
+        return last_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise UnprocessableError("cursor is not one this API issued") from error
 

@@ -227,3 +227,27 @@ def test_deeply_nested_import_is_a_422_problem_and_imports_nothing(client: TestC
     assert response.json()["code"] == "json_too_deep"
     assert "deeper than 64" in response.json()["detail"]
     assert client.get("/v1/factchecks", params={"limit": 200}).json() == before
+
+
+def test_huge_cursor_is_a_422_not_an_overflow(client: TestClient) -> None:
+    import base64
+
+    for value in (f"id:{2**63}", "id:99999999999999999999", "id:-5"):
+        cursor = base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+        response = client.get("/v1/factchecks", params={"cursor": cursor})
+        assert response.status_code == 422, value
+        assert response.json()["code"] == "unprocessable"
+
+
+def test_csv_field_over_the_limit_is_one_rejected_record(client: TestClient) -> None:
+    feed = (
+        "claim,rating,url\n"
+        "The tram fare doubled overnight.,False,https://factdesk.example/tram/\n"
+        '"' + "x" * 200_000 + '",False,https://factdesk.example/long/\n'
+        "The ferry was cancelled for a year.,False,https://factdesk.example/ferry/\n"
+    )
+    response = client.post("/v1/factchecks/import", content=feed, headers=CSV)
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["inserted"], summary["rejected"]) == (2, 1)
+    assert "field larger than field limit" in summary["errors"][0]
