@@ -215,6 +215,11 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(
         default=5, ge=1, le=20, description="Deliveries tried per webhook event."
     )
+    webhook_max_queued: int = Field(
+        default=1000,
+        ge=1,
+        description="Webhook deliveries waiting at most per process; more are dropped (logged).",
+    )
     webhook_backoff_seconds: float = Field(
         default=1.0, gt=0, description="First retry delay; doubles after each failure."
     )
