@@ -60,6 +60,23 @@ class ApiKey(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
+class UiSession(Base):
+    """A signed-in browser: the cookie holds a random token, only its hash is stored here.
+
+    The API key itself never reaches the browser's cookie jar; signing out revokes the row.
+    """
+
+    __tablename__ = "ui_sessions"
+    __table_args__ = (Index("ix_ui_sessions_token_hash", "token_hash", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
 class Article(Base):
     """A submitted article and when it was analysed."""
 
@@ -75,6 +92,7 @@ class Article(Base):
     text: Mapped[str] = mapped_column(Text)
     sentences: Mapped[int] = mapped_column(Integer, default=0)
     submitted_by: Mapped[str | None] = mapped_column(String(128))
+    submitted_by_key_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     claims: Mapped[list[ArticleClaim]] = relationship(

@@ -163,6 +163,9 @@ def serve(
         workers=workers,
         log_level=settings.log_level.lower(),
         timeout_keep_alive=settings.keep_alive_timeout_s,
+        # Only these proxies may say the request came over TLS (Secure cookies, HSTS).
+        proxy_headers=True,
+        forwarded_allow_ips=",".join(settings.trusted_proxies),
     )
 
 

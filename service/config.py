@@ -259,6 +259,22 @@ class Settings(BaseSettings):
             " any). The bind address is always added. Others get a 400 (DNS rebinding)."
         ),
     )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description=(
+            "Addresses (comma-separated, `*`: any) of reverse proxies whose X-Forwarded-Proto"
+            " and X-Forwarded-For `claimflag serve` believes: behind TLS, cookies get Secure"
+            " and responses HSTS."
+        ),
+    )
+    ui_session_hours: float = Field(
+        default=12.0, gt=0, description="How long a UI sign-in lasts before signing in again."
+    )
+    login_attempts_per_minute: int = Field(
+        default=10,
+        ge=0,
+        description="UI sign-in attempts per minute (and burst) from one client address; 0: any.",
+    )
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(
@@ -343,7 +359,9 @@ class Settings(BaseSettings):
             raise ValueError("must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)")
         return value
 
-    @field_validator("cors_origins", "allowed_hosts", "allowed_origins", mode="before")
+    @field_validator(
+        "cors_origins", "allowed_hosts", "allowed_origins", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

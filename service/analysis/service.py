@@ -140,6 +140,7 @@ def analyze_article(
     max_chars: int,
     settings: Settings | None = None,
     submitted_by: str | None = None,
+    submitted_by_key_id: int | None = None,
     publisher: str | None = None,
     max_html_bytes: int | None = None,
 ) -> AnalyzeResponse:
@@ -183,6 +184,7 @@ def analyze_article(
             response,
             model_name=model_name,
             submitted_by=submitted_by,
+            submitted_by_key_id=submitted_by_key_id,
             publisher=publisher,
         )
         response.article.id = article.id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import ipaddress
@@ -12,8 +13,8 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from claims_db.base import utcnow
-from claims_db.triage_models import ApiKey, AuditEntry
-from claims_db.triage_repository import ApiKeyRepository, QueueRepository
+from claims_db.triage_models import ApiKey, AuditEntry, UiSession
+from claims_db.triage_repository import ApiKeyRepository, QueueRepository, UiSessionRepository
 from service.auth.schemas import Principal, Role
 from service.config import AuthMode, Settings
 from service.errors import ClaimflagError, NotFoundError
@@ -21,7 +22,7 @@ from service.errors import ClaimflagError, NotFoundError
 logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "cf"
-KEY_COOKIE = "claimflag_key"
+SESSION_COOKIE = "claimflag_session"
 LOCAL_PRINCIPAL = Principal(name="local", role=Role.ADMIN)
 
 
@@ -124,6 +125,44 @@ def authenticate(session: Session, token: str) -> Principal | None:
     if not hmac.compare_digest(key.key_hash, _hash(token.strip())):
         return None
     return Principal(name=key.name, role=Role(key.role), key_id=key.id)
+
+
+def start_ui_session(session: Session, principal: Principal, hours: float) -> str:
+    """Sign a browser in as ``principal``'s key; returns the opaque token for its cookie."""
+    if principal.key_id is None:
+        raise ValueError("only a key can sign in")
+    token = secrets.token_urlsafe(32)
+    UiSessionRepository(session).add(
+        UiSession(
+            token_hash=_hash(token),
+            key_id=principal.key_id,
+            expires_at=utcnow() + dt.timedelta(hours=hours),
+        )
+    )
+    return token
+
+
+def ui_session_principal(session: Session, token: str) -> Principal | None:
+    """The principal of a live UI session: not signed out, not expired, its key not revoked."""
+    if not 20 <= len(token) <= 100:
+        return None
+    found = UiSessionRepository(session).by_hash(_hash(token))
+    if found is None:
+        return None
+    ui_session, key = found
+    if ui_session.revoked_at is not None or ui_session.expires_at <= utcnow():
+        return None
+    if key.revoked_at is not None:
+        return None
+    return Principal(name=key.name, role=Role(key.role), key_id=key.id)
+
+
+def end_ui_session(session: Session, token: str) -> None:
+    """Sign a browser out: its token never works again, even if copied before."""
+    found = UiSessionRepository(session).by_hash(_hash(token)) if token else None
+    if found is not None and found[0].revoked_at is None:
+        found[0].revoked_at = utcnow()
+        session.flush()
 
 
 def list_keys(session: Session) -> Sequence[ApiKey]:

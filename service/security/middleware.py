@@ -10,6 +10,10 @@ user's browser must not be able to act on the service:
   refused (403). Clients that send neither header (curl, SDKs) are not browsers.
 - "Simple" requests: a page may POST ``text/plain`` or a form without a CORS preflight,
   so API bodies must be declared JSON (415); the feed import also takes CSV and NDJSON.
+
+Responses of the API and the UI's pages get ``Cache-Control: no-store`` (they show
+private data), and over HTTPS (directly, or behind a proxy trusted through
+CLAIMFLAG_TRUSTED_PROXIES, which uvicorn honours) ``Strict-Transport-Security``.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ from collections.abc import Collection, Mapping
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import problem
 
 logger = logging.getLogger(__name__)
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+HSTS = b"max-age=31536000"
+_PRIVATE_PREFIXES = ("/v1/", "/ui/")
+_PUBLIC_PREFIXES = ("/ui/static/",)
 JSON_MEDIA_TYPES = frozenset({"application/json"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
@@ -99,6 +106,7 @@ class CrossSiteGuardMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        send = self._with_headers(scope, send)
         refusal = self._refusal(scope, headers)
         if refusal is None:
             await self.app(scope, receive, send)
@@ -108,6 +116,27 @@ class CrossSiteGuardMiddleware:
             "refused %s %s: %s", scope["method"], scope["path"], detail.replace("\n", " ")
         )
         await problem(status, title, detail, code)(scope, receive, send)
+
+    @staticmethod
+    def _with_headers(scope: Scope, send: Send) -> Send:
+        path: str = scope["path"]
+        private = path.startswith(_PRIVATE_PREFIXES) and not path.startswith(_PUBLIC_PREFIXES)
+        secure = scope.get("scheme") == "https"
+        if not private and not secure:
+            return send
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                if private and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                if secure and b"strict-transport-security" not in present:
+                    headers.append((b"strict-transport-security", HSTS))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return send_with_headers
 
     def _refusal(self, scope: Scope, headers: Headers) -> tuple[int, str, str, str] | None:
         host, port = split_host(headers.get("host", ""))

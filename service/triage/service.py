@@ -218,6 +218,7 @@ def store_analysis(
     *,
     model_name: str,
     submitted_by: str | None,
+    submitted_by_key_id: int | None = None,
     publisher: str | None = None,
 ) -> Article:
     """Store the article and its claims and queue the claims a reviewer should see.
@@ -234,6 +235,7 @@ def store_analysis(
         text=request.text,
         sentences=response.article.sentences,
         submitted_by=submitted_by,
+        submitted_by_key_id=submitted_by_key_id,
     )
     ArticleRepository(session).add(article)  # the write makes SQLite hold its writer lock
     queue = QueueRepository(session)
@@ -540,10 +542,16 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
     )
 
 
-def get_article(session: Session, article_id: int) -> StoredArticleOut:
-    """A stored analysis by id."""
+def get_article(
+    session: Session, article_id: int, reader: Principal | None = None
+) -> StoredArticleOut:
+    """A stored analysis by id; a ``reader`` with only the submitter role sees its own only.
+
+    Reviewers and admins read every article (queue items point to them). Someone else's
+    article is a 404 to a submitter, as if it did not exist.
+    """
     article = ArticleRepository(session).get(article_id)
-    if article is None:
+    if article is None or (reader is not None and not _may_read(article, reader)):
         raise NotFoundError(f"no article with id {article_id}")
     return StoredArticleOut(
         id=article.id,
@@ -566,6 +574,14 @@ def get_article(session: Session, article_id: int) -> StoredArticleOut:
 
 
 # --- the workflow ---------------------------------------------------------------------------
+
+
+def _may_read(article: Article, reader: Principal) -> bool:
+    if reader.role.allows(Role.REVIEWER):
+        return True
+    if article.submitted_by_key_id is not None or reader.key_id is None:
+        return article.submitted_by_key_id == reader.key_id
+    return article.submitted_by == reader.name  # stored before key ids were recorded
 
 
 def _holder_check(item: QueueItem, principal: Principal, now: dt.datetime) -> None:

@@ -20,11 +20,20 @@ from models.verdicts import Verdict
 from service.analysis.schemas import AnalyzeRequest, AnalyzeResponse
 from service.analysis.service import analyze_article
 from service.auth.schemas import Principal, Role
-from service.auth.service import KEY_COOKIE, authenticate
+from service.auth.service import (
+    SESSION_COOKIE,
+    authenticate,
+    end_ui_session,
+    start_ui_session,
+)
 from service.config import AuthMode
 from service.deps import PrincipalDep, RowId, RuntimeDep, SessionDep
 from service.errors import ClaimflagError
-from service.reliability.ratelimit import enforce_rate_limit
+from service.reliability.ratelimit import (
+    TokenBucketLimiter,
+    enforce_rate_limit,
+    retry_after_header,
+)
 from service.security.csrf import csrf_token, set_csrf_cookie, verify_csrf
 from service.triage import service as triage
 
@@ -84,6 +93,7 @@ def _page(
     name: str,
     principal: Principal | None,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
     response = templates.TemplateResponse(
@@ -97,6 +107,7 @@ def _page(
             **context,
         },
         status_code=status_code,
+        headers=headers,
     )
     set_csrf_cookie(request, response)
     return response
@@ -138,13 +149,29 @@ def login(
     runtime: RuntimeDep,
     key: Annotated[str, Form()],
 ) -> Response:
+    limiter: TokenBucketLimiter | None = getattr(request.app.state, "login_limiter", None)
+    client = request.client.host if request.client else "unknown"
+    if limiter is not None and (wait_s := limiter.acquire(f"login:{client}")) is not None:
+        logger.warning("sign-in attempts from %s over the limit", client)
+        return _page(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            error=f"Too many sign-in attempts; wait {wait_s:.0f} s.",
+            headers={"Retry-After": retry_after_header(wait_s)},
+        )
+    if runtime.settings.auth is AuthMode.OFF:
+        return _redirect("/ui/queue")  # everyone is the local admin: nothing to sign in to
     principal = authenticate(session, key)
-    if principal is None and runtime.settings.auth is AuthMode.REQUIRED:
+    if principal is None:
         return _page(request, "login.html", None, status_code=401, error="That key is not valid.")
+    token = start_ui_session(session, principal, runtime.settings.ui_session_hours)
     response = _redirect("/ui/queue")
     response.set_cookie(
-        KEY_COOKIE,
-        key.strip(),
+        SESSION_COOKIE,
+        token,
+        max_age=int(runtime.settings.ui_session_hours * 3600),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -154,9 +181,10 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    end_ui_session(session, request.cookies.get(SESSION_COOKIE, ""))
     response = _redirect("/ui/login")
-    response.delete_cookie(KEY_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
@@ -330,6 +358,7 @@ def analyze_submit(
             max_chars=runtime.settings.max_text_chars,
             settings=runtime.settings,
             submitted_by=principal.name,
+            submitted_by_key_id=principal.key_id,
         )
     except ClaimflagError as exc:
         return _page(

@@ -52,5 +52,5 @@ def test_sources_are_for_admins_only(database_url: str, pipeline: Pipeline) -> N
         assert client.get("/v1/sources", headers=bearer(tokens["rita"])).status_code == 403
         assert client.get("/v1/feeds", headers=bearer(tokens["rita"])).status_code == 403
         assert client.get("/v1/jobs", headers=bearer(tokens["ada"])).status_code == 200
-        client.cookies.set("claimflag_key", tokens["rita"])
+        ui_post(client, "/ui/login", data={"key": tokens["rita"]})
         assert client.get("/ui/sources").status_code == 403

@@ -17,12 +17,16 @@ Queue items keep the claim and URL of the fact-check they were matched to (publi
 verdict were already kept), so an item still says what was suggested after a delete.
 
 Leases, resolutions and audit entries record the API key's id beside its name: two keys
-with one name are told apart (rows written before keep a null id).
+with one name are told apart (rows written before keep a null id); so do articles, which
+submitters may read only when they sent them. ``ui_sessions`` holds the UI's sign-ins by
+the hash of an opaque token, so the browser's cookie no longer carries the API key.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+import claims_db.base
 
 revision = '0011'
 down_revision = '0010'
@@ -86,6 +90,25 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("resolved_by_key_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("audit_entries") as batch_op:
         batch_op.add_column(sa.Column("actor_key_id", sa.Integer(), nullable=True))
+    with op.batch_alter_table("articles") as batch_op:
+        batch_op.add_column(sa.Column("submitted_by_key_id", sa.Integer(), nullable=True))
+    op.create_table(
+        "ui_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("key_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", claims_db.base.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", claims_db.base.UTCDateTime(), nullable=False),
+        sa.Column("revoked_at", claims_db.base.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["key_id"],
+            ["api_keys.id"],
+            name=op.f("fk_ui_sessions_key_id_api_keys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ui_sessions")),
+    )
+    op.create_index("ix_ui_sessions_token_hash", "ui_sessions", ["token_hash"], unique=True)
     op.execute(
         "UPDATE queue_items SET"
         " fact_check_claim = (SELECT claim FROM fact_checks WHERE fact_checks.id ="
@@ -99,7 +122,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_fact_checks(autoincrement=False)
+    op.drop_index("ix_ui_sessions_token_hash", table_name="ui_sessions")
+    op.drop_table("ui_sessions")
     # A plain DROP COLUMN (SQLite 3.35+), as in 0008.
+    op.drop_column("articles", "submitted_by_key_id")
     op.drop_column("audit_entries", "actor_key_id")
     op.drop_column("queue_items", "resolved_by_key_id")
     op.drop_column("queue_items", "assignee_key_id")
