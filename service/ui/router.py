@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from claims_db.triage_models import ItemKind, ItemStatus, Resolution
 from claims_db.triage_repository import QueueFilter, QueueSort
@@ -56,6 +57,51 @@ RESOLUTION_LABELS = {
     Resolution.NOT_CHECK_WORTHY: "Not check-worthy",
     Resolution.NEEDS_FACT_CHECK: "Needs a new fact-check",
 }
+
+
+# The banners a redirect may ask a page to show, by key: a link cannot make the UI say
+# anything else. Placeholders are filled from validated query parameters (ids, enums).
+BANNERS = {
+    "queue_clear": "Nothing is open: the queue is clear.",
+    "resolved": "Item #{item} resolved: {resolution}.",
+    "done": "Done.",
+    "source_added": "Source {source} added; it runs shortly.",
+    "feed_added": "Feed {feed} added; it is polled shortly.",
+    "source_run": "Source {source} will run at the next tick.",
+    "source_removed": "Source removed.",
+    "feed_poll": "Feed {feed} will be polled at the next tick.",
+    "feed_removed": "Feed removed.",
+}
+ERROR_BANNERS = {"unknown_action": "Unknown action."}
+
+
+def banner(
+    request: Request, names: dict[str, dict[int, str]] | None = None
+) -> tuple[str | None, str | None]:
+    """The (message, error) banners a redirect asked for, or None for unknown keys.
+
+    ``names`` maps ``source``/``feed`` to the names of the ids a banner may refer to.
+    """
+    query = request.query_params
+    values: dict[str, str] = {}
+    item = query.get("item", "")
+    if item.isdigit() and len(item) <= 10:
+        values["item"] = item
+    resolution = query.get("resolution", "")
+    if resolution in set(Resolution):
+        values["resolution"] = RESOLUTION_LABELS[Resolution(resolution)]
+    for kind, known in (names or {}).items():
+        raw = query.get(kind, "")
+        if raw.isdigit() and len(raw) <= 10 and int(raw) in known:
+            values[kind] = known[int(raw)]
+    message = None
+    template = BANNERS.get(query.get("message", ""))
+    if template is not None:
+        try:
+            message = template.format(**values)
+        except KeyError:  # a parameter it needs is missing or unknown
+            message = None
+    return message, ERROR_BANNERS.get(query.get("error", ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,11 +245,10 @@ def queue_page(
     publisher: str = "",
     asserts_false: str = "",
     sort: QueueSort = QueueSort.PRIORITY,
-    message: str | None = None,
-    error: str | None = None,
 ) -> Response:
     if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
         return gate
+    message, error = banner(request)
     query = QueueFilter(
         status=ItemStatus(status) if status in set(ItemStatus) else None,
         kind=kind or None,
@@ -242,7 +287,7 @@ def next_page(
     assert principal is not None
     item = triage.next_item(session, principal, runtime.settings.queue_lease_seconds)
     if item is None:
-        return _redirect("/ui/queue", message="Nothing is open: the queue is clear.")
+        return _redirect("/ui/queue", message="queue_clear")
     return _redirect(f"/ui/items/{item.id}")
 
 
@@ -252,11 +297,23 @@ def item_page(
     session: SessionDep,
     principal: PrincipalDep,
     item_id: RowId,
-    message: str | None = None,
-    error: str | None = None,
 ) -> Response:
     if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
         return gate
+    message, error = banner(request)
+    return _item_view(request, session, principal, item_id, message=message, error=error)
+
+
+def _item_view(
+    request: Request,
+    session: Session,
+    principal: Principal | None,
+    item_id: int,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     try:
         item = triage.item_detail(session, item_id)
     except ClaimflagError as exc:
@@ -280,6 +337,7 @@ def item_page(
         resolutions=RESOLUTION_LABELS,
         message=message,
         error=error,
+        status_code=status_code,
     )
 
 
@@ -304,9 +362,7 @@ def item_action(
             triage.resolve_item(
                 session, item_id, principal, chosen, fact_check_id=fact_check_id, note=note or None
             )
-            return _redirect(
-                "/ui/queue", message=f"Item #{item_id} resolved: {RESOLUTION_LABELS[chosen]}."
-            )
+            return _redirect("/ui/queue", message="resolved", item=item_id, resolution=chosen.value)
         if action == "claim":
             triage.claim_item(session, item_id, principal, runtime.settings.queue_lease_seconds)
         elif action == "release":
@@ -316,10 +372,13 @@ def item_action(
         elif action == "note" and note and note.strip():
             triage.add_note(session, item_id, principal, note.strip()[:5000])
         else:
-            return _redirect(f"/ui/items/{item_id}", error="Unknown action.")
+            return _redirect(f"/ui/items/{item_id}", error="unknown_action")
     except ClaimflagError as exc:
-        return _redirect(f"/ui/items/{item_id}", error=exc.detail)
-    return _redirect(f"/ui/items/{item_id}", message="Done.")
+        # Shown on the page itself: query strings only ever name a fixed banner.
+        return _item_view(
+            request, session, principal, item_id, error=exc.detail, status_code=exc.status_code
+        )
+    return _redirect(f"/ui/items/{item_id}", message="done")
 
 
 @router.get("/analyze", response_class=HTMLResponse)

@@ -332,3 +332,16 @@ def test_oversized_html_is_refused_before_extraction(client: TestClient) -> None
     assert wide.status_code == 413 and "CLAIMFLAG_MAX_HTML_BYTES" in wide.json()["detail"]
     small = "<html><body><article>" + paragraph * 20 + "</article></body></html>"
     assert client.post("/v1/analyze", json={"html": small, "store": False}).status_code == 200
+
+
+def test_a_link_cannot_put_its_own_text_in_the_banner(client: TestClient) -> None:
+    phishing = "Your key expired: paste it at https://evil.example"
+    for page in ("/ui/queue", "/ui/sources", "/ui/items/1"):
+        shown = client.get(page, params={"message": phishing, "error": phishing}).text
+        assert phishing not in shown and "evil.example" not in shown, page
+    known = client.get("/ui/queue", params={"message": "resolved", "item": 7, "resolution": "x"})
+    assert "resolved:" not in known.text  # an unknown resolution fills nothing
+    resolved = client.get(
+        "/ui/queue", params={"message": "resolved", "item": 7, "resolution": "not_a_match"}
+    )
+    assert "Item #7 resolved: Not a match." in resolved.text
