@@ -8,7 +8,12 @@ from typing import IO
 
 from claims_db.importers.claimreview import read_json
 from claims_db.importers.formats import FeedFormat
-from claims_db.importers.nesting import check_lines_depth, check_stream_depth
+from claims_db.importers.nesting import (
+    MAX_JSON_DEPTH,
+    check_lines_depth,
+    check_stream_depth,
+    json_depth,
+)
 from claims_db.importers.records import ImportItem
 from claims_db.importers.tabular import read_csv, read_jsonl
 
@@ -34,6 +39,8 @@ def detect_format(head: bytes) -> FeedFormat:
         return FeedFormat.GOOGLE
     if text.startswith("{"):
         first, _, rest = text.partition("\n")
+        if json_depth(first.encode()) > MAX_JSON_DEPTH:
+            return FeedFormat.CLAIMREVIEW  # refused by read_feed's depth check, unparsed
         try:
             record = json.loads(first)
         except json.JSONDecodeError:

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from claims_db.importers.claimreview import read_json
-from claims_db.importers.feeds import FeedFormat, read_feed
+from claims_db.importers.feeds import FeedFormat, detect_format, read_feed
 from claims_db.importers.nesting import (
     MAX_JSON_DEPTH,
     DepthScanner,
@@ -72,6 +72,13 @@ def test_deep_json_feed_is_refused_before_parsing(feed_format: FeedFormat) -> No
     # 200 KB of brackets: ijson needed gigabytes for this and json a RecursionError.
     with pytest.raises(JsonTooDeepError, match=f"deeper than {MAX_JSON_DEPTH}"):
         read_feed(io.BytesIO(_deep_document(200_000)), feed_format)
+
+
+def test_format_sniffing_does_not_parse_a_deep_first_line() -> None:
+    deep = b'{"@graph": [], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert detect_format(deep[:65536]) is FeedFormat.CLAIMREVIEW
+    with pytest.raises(JsonTooDeepError):
+        read_feed(io.BytesIO(deep))
 
 
 def test_nesting_up_to_the_limit_is_read() -> None:
