@@ -2,16 +2,17 @@
 
 Parsers recurse (``json``: RecursionError) or keep a path per level (``ijson``: memory
 quadratic in the depth), so a document of nothing but brackets can kill the process.
-The scan here is linear and runs at C speed: strings are cut out with one regular
-expression whose every alternative is possessive (no backtracking, no retries), the
-brackets left are counted with numpy, and state carries across chunks so a stream of any
-size is read in bounded memory.
+The scan here is linear and vectorised (numpy, no Python loop over bytes): a quote
+delimits a string unless an odd run of backslashes precedes it, brackets count where an
+even number of delimiters precede them, and the state (inside a string, a pending
+backslash, the depth) carries across chunks, so a stream of any size is read in bounded
+memory. A backslash outside a string (invalid JSON) escapes a quote here too; the parser
+stops at that backslash before the two readings could differ.
 """
 
 from __future__ import annotations
 
-import re
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -20,14 +21,8 @@ import numpy as np
 MAX_JSON_DEPTH = 64
 
 _CHUNK_BYTES = 1024 * 1024
-# A string from its opening quote: either closed, or running to the end of the chunk
-# (captured, so it can be carried into the next chunk). Both alternatives always match
-# from a quote, so the substitution never fails and restarts.
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"|("(?:[^"\\]++|\\.)*+\\?\Z)', re.DOTALL)
-# The rest of a string begun in an earlier chunk, through its closing quote.
-_STRING_REST = re.compile(rb'(?:[^"\\]++|\\.)*+"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_OPENERS = np.frombuffer(b"[{", dtype=np.uint8)
+_QUOTE, _BACKSLASH = ord('"'), ord("\\")
+_OPEN_SQUARE, _OPEN_CURLY, _CLOSE_SQUARE, _CLOSE_CURLY = (ord(c) for c in "[{]}")
 
 
 class JsonTooDeepError(ValueError):
@@ -49,44 +44,65 @@ class DepthScanner:
         self.depth = 0
         self.deepest = 0
         self.in_string = False
-        self.escaped = False  # the last byte was a backslash inside a string
+        self.escaped = False  # the last chunk ended in an odd run of backslashes
 
     def feed(self, chunk: bytes) -> int:
         """Read the next bytes; returns the deepest nesting seen so far."""
-        position = 0
-        if self.in_string:
-            start = 1 if self.escaped and chunk else 0
-            self.escaped = False
-            rest = _STRING_REST.match(chunk, start)
-            if rest is None:
-                self._open_string(chunk[start:])
-                return self.deepest
-            position = rest.end()
-            self.in_string = False
-        outside = chunk[position:] if position else chunk
-        # Closed strings vanish; an open one (only the chunk's last can be) stays, quote first.
-        structure = _STRING.sub(rb"\1", outside) if b'"' in outside else outside
-        open_at = structure.find(b'"')
-        if open_at >= 0:
-            self._count(structure[:open_at].translate(None, _NOT_BRACKETS))
-            self._open_string(structure[open_at + 1 :])
-        else:
-            self._count(structure.translate(None, _NOT_BRACKETS))
+        if not chunk:
+            return self.deepest
+        # A backslash carried over from the last chunk escapes this one's first byte.
+        codes = np.frombuffer((b"\\" if self.escaped else b"") + chunk, dtype=np.uint8)
+        delimiters = _unescaped_quotes(codes)
+        brackets = np.flatnonzero(
+            (codes == _OPEN_SQUARE)
+            | (codes == _OPEN_CURLY)
+            | (codes == _CLOSE_SQUARE)
+            | (codes == _CLOSE_CURLY)
+        )
+        if len(brackets):
+            # Inside a string when an odd number of delimiters (and the carried state) precede.
+            toggles = np.zeros(len(codes), dtype=np.int32)
+            toggles[delimiters] = 1
+            inside = (np.cumsum(toggles)[brackets] + int(self.in_string)) % 2 == 1
+            counted = codes[brackets[~inside]]
+            if len(counted):
+                steps = np.where((counted == _OPEN_SQUARE) | (counted == _OPEN_CURLY), 1, -1)
+                levels = np.cumsum(steps) + self.depth
+                self.deepest = max(self.deepest, int(levels.max()))
+                self.depth = int(levels[-1])
+        self.in_string = (int(self.in_string) + len(delimiters)) % 2 == 1
+        self.escaped = _trailing_backslashes(codes) % 2 == 1
         return self.deepest
 
-    def _open_string(self, content: bytes) -> None:
-        trailing = len(content) - len(content.rstrip(b"\\"))
-        self.in_string = True
-        self.escaped = trailing % 2 == 1
 
-    def _count(self, brackets: bytes) -> None:
-        if not brackets:
-            return
-        codes = np.frombuffer(brackets, dtype=np.uint8)
-        steps = np.where(np.isin(codes, _OPENERS), 1, -1)
-        levels = np.cumsum(steps) + self.depth
-        self.deepest = max(self.deepest, int(levels.max()))
-        self.depth = int(levels[-1])
+def _unescaped_quotes(codes: np.ndarray[Any, np.dtype[np.uint8]]) -> np.ndarray[Any, Any]:
+    """Positions of the quotes not preceded by an odd run of backslashes."""
+    quotes = np.flatnonzero(codes == _QUOTE)
+    backslashes = np.flatnonzero(codes == _BACKSLASH)
+    if not len(backslashes) or not len(quotes):
+        return quotes
+    # Where each run of consecutive backslashes starts, for every backslash.
+    starts_run = np.ones(len(backslashes), dtype=bool)
+    starts_run[1:] = np.diff(backslashes) != 1
+    run_start = backslashes[
+        np.maximum.accumulate(np.where(starts_run, np.arange(len(backslashes)), 0))
+    ]
+    last = np.searchsorted(backslashes, quotes) - 1
+    safe = np.maximum(last, 0)
+    adjacent = (last >= 0) & (backslashes[safe] == quotes - 1)
+    run = np.where(adjacent, backslashes[safe] - run_start[safe] + 1, 0)
+    unescaped: np.ndarray[Any, Any] = quotes[run % 2 == 0]
+    return unescaped
+
+
+def _trailing_backslashes(codes: np.ndarray[Any, np.dtype[np.uint8]]) -> int:
+    tail = codes[-256:]
+    others = np.flatnonzero(tail != _BACKSLASH)
+    if len(others):
+        return len(tail) - 1 - int(others[-1])
+    # 256 or more: count the whole run
+    others = np.flatnonzero(codes != _BACKSLASH)
+    return len(codes) - 1 - int(others[-1]) if len(others) else len(codes)
 
 
 def json_depth(data: bytes) -> int:
