@@ -20,7 +20,8 @@ import numpy as np
 # depth at which Python's parsers recurse or quadratic memory starts to matter.
 MAX_JSON_DEPTH = 64
 
-_CHUNK_BYTES = 1024 * 1024
+# Small enough that the scan's arrays (about 20 bytes per input byte) stay out of sight.
+_CHUNK_BYTES = 64 * 1024
 _QUOTE, _BACKSLASH = ord('"'), ord("\\")
 _OPEN_SQUARE, _OPEN_CURLY, _CLOSE_SQUARE, _CLOSE_CURLY = (ord(c) for c in "[{]}")
 
