@@ -20,6 +20,7 @@ from service.jobs.router import router as jobs_router
 from service.monitoring.router import router as feeds_router
 from service.reliability import install_reliability
 from service.runtime import Runtime, RuntimeLoader, check_database
+from service.security import install_cross_site_guard
 from service.sources.router import router as sources_router
 from service.stance.router import router as stance_router
 from service.triage.router import router as triage_router
@@ -59,7 +60,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    install_reliability(app, runtime.settings if runtime else settings or get_settings())
+    resolved = runtime.settings if runtime else settings or get_settings()
+    # Inside the reliability guards, so its refusals carry the security headers too.
+    install_cross_site_guard(app, resolved)
+    install_reliability(app, resolved)
     app.include_router(health_router)
     app.include_router(analysis_router)
     app.include_router(stance_router)

@@ -12,7 +12,13 @@ from claims_db.search import SearchBackend
 from models.pipeline import Pipeline
 from models.stance import StanceModel
 from service.auth.schemas import Principal, Role
-from service.auth.service import KEY_COOKIE, LOCAL_PRINCIPAL, authenticate, require
+from service.auth.service import (
+    LOCAL_PRINCIPAL,
+    SESSION_COOKIE,
+    authenticate,
+    require,
+    ui_session_principal,
+)
 from service.config import AuthMode, Settings
 from service.errors import ServiceUnavailableError
 from service.reliability.ratelimit import enforce_rate_limit
@@ -75,13 +81,17 @@ RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def get_principal(request: Request, runtime: RuntimeDep, session: SessionDep) -> Principal | None:
-    """The caller named by a bearer token, `X-API-Key` or the UI cookie; local if auth is off."""
+    """The caller named by a bearer token, `X-API-Key` or the UI's session cookie; local if
+    auth is off."""
     if runtime.settings.auth is AuthMode.OFF:
         return LOCAL_PRINCIPAL
     header = request.headers.get("authorization", "")
     token = header[7:] if header[:7].lower() == "bearer " else None
-    token = token or request.headers.get("x-api-key") or request.cookies.get(KEY_COOKIE)
-    return authenticate(session, token) if token else None
+    token = token or request.headers.get("x-api-key")
+    if token:
+        return authenticate(session, token)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return ui_session_principal(session, cookie) if cookie else None
 
 
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]

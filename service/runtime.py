@@ -158,6 +158,7 @@ def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runti
             settings.webhook_secret,
             max_attempts=settings.webhook_max_attempts,
             backoff_seconds=settings.webhook_backoff_seconds,
+            max_queued=settings.webhook_max_queued,
         )
         webhooks.attach(session_factory)
     logger.info("ready: %d fact-checks indexed from %s", len(index), engine.url.render_as_string())

@@ -30,4 +30,5 @@ def analyze(
         max_chars=settings.max_text_chars,
         settings=settings,
         submitted_by=submitter.name,
+        submitted_by_key_id=submitter.key_id,
     )

@@ -80,10 +80,27 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
     )
 
 
-def article_text(request: AnalyzeRequest) -> tuple[str, ExtractedArticle | None]:
-    """The text to analyse: as sent, or extracted from the sent HTML page."""
+def validate_html(html: str, max_bytes: int) -> None:
+    """Refuse a page too large to extract (413), measured before any parsing."""
+    # A character is at most 4 UTF-8 bytes: most pages are decided without encoding them.
+    if len(html) * 4 <= max_bytes:
+        return
+    size = len(html.encode("utf-8", errors="surrogatepass"))
+    if size > max_bytes:
+        raise PayloadTooLargeError(
+            f"html is {size:,} bytes; pages over {max_bytes:,} bytes are not extracted"
+            " (CLAIMFLAG_MAX_HTML_BYTES); send the article's text instead"
+        )
+
+
+def article_text(
+    request: AnalyzeRequest, max_html_bytes: int | None = None
+) -> tuple[str, ExtractedArticle | None]:
+    """The text to analyse: as sent, or extracted from the sent HTML page (size checked)."""
     if request.html is None:
         return request.text or "", None
+    if max_html_bytes is not None:
+        validate_html(request.html, max_html_bytes)
     extracted = extract_article(request.html, request.url)
     if extracted is None:
         raise UnprocessableError("no article text could be extracted from html")
@@ -123,15 +140,20 @@ def analyze_article(
     max_chars: int,
     settings: Settings | None = None,
     submitted_by: str | None = None,
+    submitted_by_key_id: int | None = None,
     publisher: str | None = None,
+    max_html_bytes: int | None = None,
 ) -> AnalyzeResponse:
     """Analyse one article against the current fact-check database.
 
     With ``settings``, reviewers' past decisions adjust the matches and, unless the request
     says ``store: false``, the analysis is stored and its claims queued for review, under
-    ``publisher`` (the outlet's name; default: the URL's host).
+    ``publisher`` (the outlet's name; default: the URL's host). Sizes are checked before
+    any work: sent html against ``max_html_bytes`` (default: the settings'), then the text.
     """
-    text, extracted = article_text(request)
+    if max_html_bytes is None and settings is not None:
+        max_html_bytes = settings.max_html_bytes
+    text, extracted = article_text(request, max_html_bytes)
     validate_text(text, max_chars)
     index.sync(session)
     analysis = pipeline.analyze(
@@ -162,6 +184,7 @@ def analyze_article(
             response,
             model_name=model_name,
             submitted_by=submitted_by,
+            submitted_by_key_id=submitted_by_key_id,
             publisher=publisher,
         )
         response.article.id = article.id

@@ -131,9 +131,11 @@ def update_fact_check(
 
 
 @admin_router.delete("/{fact_check_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_fact_check(*, session: SessionDep, fact_check_id: RowId) -> Response:
-    """Delete a fact-check with its embeddings and history."""
-    service.delete_fact_check(session, fact_check_id)
+def delete_fact_check(
+    *, session: SessionDep, admin: CurrentAdmin, fact_check_id: RowId
+) -> Response:
+    """Delete a fact-check with its embeddings and history (queue items keep a snapshot)."""
+    service.delete_fact_check(session, fact_check_id, actor=admin.name, actor_key_id=admin.key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
