@@ -15,6 +15,7 @@ from service.auth.schemas import Principal, Role
 from service.auth.service import KEY_COOKIE, LOCAL_PRINCIPAL, authenticate, require
 from service.config import AuthMode, Settings
 from service.errors import ServiceUnavailableError
+from service.reliability.deadline import request_deadline
 from service.reliability.ratelimit import enforce_rate_limit
 from service.runtime import Runtime
 
@@ -35,11 +36,15 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """One session per request, committed once when the handler returns without error."""
+def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
+    """One session per request, committed once when the handler returns without error,
+    unless the request's deadline passed first (then it rolls back: 503 ``request_timeout``).
+    """
+    deadline = request_deadline(request)
     with runtime.session_factory() as session:
         try:
             yield session
+            deadline.begin_commit()
             session.commit()
         except BaseException:
             session.rollback()

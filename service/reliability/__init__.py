@@ -1,4 +1,5 @@
-"""Reliability and security wiring: request guards, CORS, problem schema, rate limits."""
+"""Reliability and security wiring: request guards, CORS, problem schema, rate limits,
+admission control."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from service.config import Settings
+from service.reliability.admission import AdmissionGate
 from service.reliability.middleware import (
     BodyGuardMiddleware,
     RequestTimeoutMiddleware,
@@ -37,6 +39,9 @@ def install_reliability(app: FastAPI, settings: Settings) -> None:
         )
     app.add_middleware(SecurityHeadersMiddleware)
     install_problem_schema(app)
+    app.state.admission = AdmissionGate(
+        settings.resolved_max_analyses_in_flight, settings.admission_wait_s
+    )
     app.state.rate_limiter = (
         TokenBucketLimiter(settings.rate_limit_per_minute)
         if settings.rate_limit_per_minute

@@ -1,0 +1,151 @@
+"""Admission control: a bound on the analyses running at once, and shedding past it.
+
+Analyses are CPU work: running more of them than there are cores only makes each one
+slower (and memory grow), until every request runs out of time. So at most ``limit`` run;
+a request finding them all taken waits up to ``wait_s`` for one to end, then is refused at
+once with a 503 ``busy`` problem and ``Retry-After``. A slot is held until the work's thread
+really ends (not when the client stops waiting), so the bound is on the work itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from anyio import to_thread
+from starlette.requests import Request
+
+from service.errors import ServiceUnavailableError
+from service.reliability.deadline import Deadline, request_deadline
+
+T = TypeVar("T")
+
+# Seconds a refused client should wait before retrying.
+BUSY_RETRY_AFTER_S = 1
+
+
+class BusyError(ServiceUnavailableError):
+    code = "busy"
+    title = "Busy"
+
+
+class _Waiter:
+    __slots__ = ("future", "granted", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[None] = loop.create_future()
+        self.granted = False
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+class AdmissionGate:
+    """At most ``limit`` analyses in flight; others wait up to ``wait_s``, then get 503.
+
+    Admission happens on the event loop; release may come from any thread. Waiters are
+    admitted first come, first served.
+    """
+
+    def __init__(self, limit: int, wait_s: float) -> None:
+        self.limit = limit
+        self.wait_s = wait_s
+        self.refused = 0
+        self._in_flight = 0
+        self._waiters: collections.deque[_Waiter] = collections.deque()
+        self._lock = threading.Lock()
+
+    @property
+    def in_flight(self) -> int:
+        """Analyses admitted and not yet ended."""
+        with self._lock:
+            return self._in_flight
+
+    def _refusal(self) -> BusyError:
+        self.refused += 1
+        return BusyError(
+            f"{self.limit} analyses are already running (the server's limit); retry in"
+            f" {BUSY_RETRY_AFTER_S} s",
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+        )
+
+    async def admit(self) -> None:
+        """Take a slot, waiting up to ``wait_s``; raise ``BusyError`` if none frees up."""
+        with self._lock:
+            if self._in_flight < self.limit and not self._waiters:
+                self._in_flight += 1
+                return
+            if self.wait_s <= 0:
+                raise self._refusal()
+            waiter = _Waiter(asyncio.get_running_loop())
+            self._waiters.append(waiter)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter.future), self.wait_s)
+        except TimeoutError:
+            with self._lock:
+                if waiter.granted:
+                    return
+                self._waiters.remove(waiter)
+                raise self._refusal() from None
+        except BaseException:
+            with self._lock:
+                if not waiter.granted:
+                    self._waiters.remove(waiter)
+                    raise
+            self.release()  # granted as it was cancelled: hand the slot on
+            raise
+
+    def release(self) -> None:
+        """End one admitted analysis (from any thread); the next waiter takes its slot."""
+        with self._lock:
+            if self._waiters:
+                waiter = self._waiters.popleft()
+                waiter.granted = True  # the slot passes on: in-flight stays the same
+                waiter.loop.call_soon_threadsafe(_wake, waiter.future)
+                return
+            self._in_flight -= 1
+
+
+def admission_gate(request: Request) -> AdmissionGate | None:
+    gate = getattr(request.app.state, "admission", None)
+    return gate if isinstance(gate, AdmissionGate) else None
+
+
+async def run_admitted(request: Request, work: Callable[[Deadline], T]) -> T:
+    """Run ``work(deadline)`` on a worker thread once admitted (503 ``busy`` otherwise).
+
+    The thread owns everything the work opens; the slot is freed when the work ends there.
+    """
+    gate = admission_gate(request)
+    deadline = request_deadline(request)
+    if gate is None:
+        return await to_thread.run_sync(work, deadline)
+    await gate.admit()
+    claim = threading.Lock()
+    started = abandoned = False
+
+    def owned() -> T:
+        nonlocal started
+        with claim:
+            if abandoned:
+                raise RuntimeError("abandoned before it started")
+            started = True
+        try:
+            return work(deadline)
+        finally:
+            gate.release()
+
+    try:
+        return await to_thread.run_sync(owned)
+    except BaseException:
+        with claim:
+            if not started:
+                abandoned = True
+                gate.release()
+        raise
