@@ -241,12 +241,15 @@ def install_error_handlers(app: FastAPI) -> None:
             return problem(500, "Internal error", "The service failed unexpectedly.", "internal")
         return _known_failure(request, exc, known)
 
+    @app.exception_handler(OSError)
+    async def _os_error(request: Request, exc: OSError) -> JSONResponse:
+        known = database_problem(exc) if is_disk_full(exc) else None
+        if known is None:
+            raise exc  # to the handler of unexpected errors: a 500
+        return _known_failure(request, exc, known)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if is_disk_full(exc):
-            known = database_problem(exc)
-            assert known is not None
-            return _known_failure(request, exc, known)
         logger.exception("unhandled error", exc_info=exc)
         return problem(500, "Internal error", "The service failed unexpectedly.", "internal")
 
