@@ -229,7 +229,8 @@ class Settings(BaseSettings):
         description=(
             "Analyses one worker process runs at once; more wait up to admission_wait_s,"
             " then get 503 `busy` with Retry-After. 0: the cores available divided by the"
-            " worker processes."
+            " worker processes and by each one's encoder threads (the encoder of one"
+            " analysis already uses its share of the cores), at least 1."
         ),
     )
     admission_wait_s: float = Field(
@@ -371,8 +372,10 @@ class Settings(BaseSettings):
 
     @property
     def resolved_max_analyses_in_flight(self) -> int:
-        """``max_analyses_in_flight`` if set, else this process's share of the cores."""
-        return self.max_analyses_in_flight or max(1, available_cores() // self.workers)
+        """``max_analyses_in_flight`` if set, else as many as this process's share of the
+        cores keeps busy without oversubscribing them."""
+        per_process = available_cores() // self.workers
+        return self.max_analyses_in_flight or max(1, per_process // self.resolved_encoder_threads)
 
     @property
     def resolved_graph_dir(self) -> Path | None:

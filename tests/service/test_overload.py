@@ -258,14 +258,13 @@ def test_pool_settings_reach_the_engine(seeded_settings: Settings, pipeline: Pip
         runtime.engine.dispose()
 
 
-def test_max_analyses_in_flight_defaults_to_the_cores_per_worker() -> None:
+def test_max_analyses_in_flight_defaults_to_the_cores_the_encoders_leave() -> None:
     from models.encoders.runtime import available_cores
 
-    settings = Settings(_env_file=None, workers=1)  # type: ignore[call-arg]
-    assert settings.resolved_max_analyses_in_flight == max(1, available_cores())
-    assert (
-        Settings(  # type: ignore[call-arg]
-            _env_file=None, max_analyses_in_flight=7
-        ).resolved_max_analyses_in_flight
-        == 7
-    )
+    cores = available_cores()
+    plain = Settings(_env_file=None, workers=1)  # type: ignore[call-arg]
+    assert plain.resolved_max_analyses_in_flight == 1  # its encoder uses every core
+    single = Settings(_env_file=None, workers=1, encoder_threads=1)  # type: ignore[call-arg]
+    assert single.resolved_max_analyses_in_flight == max(1, cores)
+    chosen = Settings(_env_file=None, max_analyses_in_flight=7)  # type: ignore[call-arg]
+    assert chosen.resolved_max_analyses_in_flight == 7
