@@ -168,7 +168,8 @@ def _serve(database: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as sink:
         return subprocess.Popen(
             [str(CLAIMFLAG), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=_env(database),
+            # Six analyses really run at once (not five refused as busy) when it is killed.
+            env=_env(database, CLAIMFLAG_MAX_ANALYSES_IN_FLIGHT="6"),
             stdout=sink,
             stderr=sink,
         )
