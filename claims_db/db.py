@@ -12,13 +12,20 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return set_pragmas
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 def make_engine(
@@ -33,8 +40,9 @@ def make_engine(
 
     The parent directory of a SQLite file is created when missing. The pool's size,
     overflow and checkout timeout default to SQLAlchemy's for SQLite (5, 10, 30 s) and to
-    10, 10, 30 s for PostgreSQL; ``lock_timeout_s`` sets PostgreSQL's ``lock_timeout``
-    (default: none, wait for ever).
+    10, 10, 30 s for PostgreSQL. ``lock_timeout_s`` is the longest a statement waits for a
+    lock: SQLite's busy timeout (default 10 s) and PostgreSQL's ``lock_timeout`` (default:
+    none, wait for ever).
     """
     parsed = make_url(url)
     pool: dict[str, Any] = {}
@@ -53,13 +61,16 @@ def make_engine(
             connect_args={"check_same_thread": False, "timeout": 30},
             **({} if in_memory else pool),
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy_ms = (
+            SQLITE_BUSY_TIMEOUT_MS if lock_timeout_s is None else _milliseconds(lock_timeout_s)
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
         return engine
     if parsed.drivername in {"postgresql", "postgres"}:
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     connect_args: dict[str, Any] = {}
     if lock_timeout_s is not None:
-        connect_args["options"] = f"-c lock_timeout={max(1, round(lock_timeout_s * 1000))}"
+        connect_args["options"] = f"-c lock_timeout={_milliseconds(lock_timeout_s)}"
     return create_engine(
         url,
         pool_pre_ping=True,

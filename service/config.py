@@ -253,8 +253,8 @@ class Settings(BaseSettings):
         default=10.0,
         gt=0,
         description=(
-            "PostgreSQL lock_timeout (SQLite's busy timeout is the same 10 s): a lock held"
-            " longer gives 503 `database_locked` instead of an endless wait."
+            "Longest a write waits for a lock (SQLite's busy timeout, PostgreSQL's"
+            " lock_timeout) before 503 `database_locked`."
         ),
     )
     min_free_disk_mb: int = Field(

@@ -268,3 +268,48 @@ def test_max_analyses_in_flight_defaults_to_the_cores_the_encoders_leave() -> No
     assert single.resolved_max_analyses_in_flight == max(1, cores)
     chosen = Settings(_env_file=None, max_analyses_in_flight=7)  # type: ignore[call-arg]
     assert chosen.resolved_max_analyses_in_flight == 7
+
+
+@contextmanager
+def outside_writer_holding_the_lock(settings: Settings) -> Iterator[None]:
+    """Another connection holds the lock a stored analysis needs (SQLite's write lock,
+    PostgreSQL's queue lock) until the block ends."""
+    url = settings.resolved_database_url
+    if make_url(url).get_backend_name() == "sqlite":
+        database = make_url(url).database
+        assert database
+        connection = sqlite3.connect(database, timeout=5)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            connection.rollback()
+            connection.close()
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as holder:
+            holder.execute(select(func.pg_advisory_xact_lock(ENQUEUE_LOCK_KEY)))
+            yield
+            holder.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_a_lock_held_past_the_lock_timeout_is_a_database_locked_503(
+    seeded_settings: Settings, pipeline: Pipeline
+) -> None:
+    settings = seeded_settings.model_copy(update={"db_lock_timeout_s": 0.2})
+    with serving(settings, pipeline) as (client, _runtime):
+        with outside_writer_holding_the_lock(settings):
+            locked = client.post("/v1/analyze", json=ARTICLE)
+            assert locked.status_code == 503, locked.text
+            assert locked.json()["code"] == "database_locked"
+            assert locked.headers["retry-after"].isdigit()
+            ready = client.get("/readyz")
+            assert ready.status_code == 503
+            assert any("database_locked" in reason for reason in ready.json()["reasons"])
+            # Reading needs no lock: an analysis that stores nothing still answers.
+            assert client.post("/v1/analyze", json={**ARTICLE, "store": False}).status_code == 200
+        assert client.post("/v1/analyze", json=ARTICLE).status_code == 200
+        assert client.get("/readyz").status_code == 200
