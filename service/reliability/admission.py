@@ -112,6 +112,16 @@ class AdmissionGate:
             self._in_flight -= 1
 
 
+async def drain(gate: AdmissionGate, limit_s: float, poll_s: float = 0.05) -> bool:
+    """Wait up to ``limit_s`` for every admitted analysis to end (at shutdown, before the
+    engine closes; one past its deadline stops at its next check). True if all ended."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + limit_s
+    while gate.in_flight and loop.time() < give_up:
+        await asyncio.sleep(poll_s)
+    return gate.in_flight == 0
+
+
 def admission_gate(request: Request) -> AdmissionGate | None:
     gate = getattr(request.app.state, "admission", None)
     return gate if isinstance(gate, AdmissionGate) else None

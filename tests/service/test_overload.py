@@ -313,3 +313,26 @@ def test_a_lock_held_past_the_lock_timeout_is_a_database_locked_503(
             assert client.post("/v1/analyze", json={**ARTICLE, "store": False}).status_code == 200
         assert client.post("/v1/analyze", json=ARTICLE).status_code == 200
         assert client.get("/readyz").status_code == 200
+
+
+def test_shutdown_waits_for_a_timed_out_analysis_to_roll_back(
+    seeded_settings: Settings, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = seeded_settings.model_copy(update={"request_timeout_s": 0.3})
+    with slow_pipeline(pipeline, monkeypatch) as go:
+        with serving(settings, pipeline) as (client, runtime):
+            before = _articles(runtime)
+            gate = _gate(client)
+            response = client.post("/v1/analyze", json=ARTICLE)
+            assert response.json()["code"] == "request_timeout"
+            assert gate.in_flight == 1
+            threading.Timer(0.5, go.set).start()  # lets it go while shutdown waits
+            # Leaving the block shuts the app down: it must wait for the analysis.
+        assert gate.in_flight == 0
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.connect() as connection:
+            stored = connection.scalar(select(func.count()).select_from(Article))
+        assert stored == before
+    finally:
+        engine.dispose()
