@@ -260,6 +260,46 @@ def test_kill_9_during_analyses_then_restart(
         server.wait(30)
 
 
+@pytest.mark.slow
+def test_sigterm_lets_analyses_in_flight_finish(
+    tmp_path: Path, seeded_template: Path, example_text: str
+) -> None:
+    database = tmp_path / "serve.db"
+    shutil.copy(seeded_template, database)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    # Long enough (eight copies of the article) to be under way when the signal comes.
+    long_article = "\n\n".join(f"{example_text}\n\nUpdate {n}." for n in range(8))
+    server = _serve(database, port, log)
+    try:
+        _wait_for(lambda: _ready(base), 120, f"the server to be ready ({log})")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [
+                pool.submit(
+                    httpx.post,
+                    f"{base}/v1/analyze",
+                    json={"text": f"{long_article}\n\nCopy {n}."},
+                    timeout=120,
+                )
+                for n in range(2)
+            ]
+            time.sleep(1.0)  # let them get under way
+            server.send_signal(signal.SIGTERM)
+            responses = [f.result() for f in futures]
+        # uvicorn re-raises the signal once it has shut down gracefully.
+        assert server.wait(120) in (0, -signal.SIGTERM)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(30)
+    assert [r.status_code for r in responses] == [200, 200], [r.text[:300] for r in responses]
+    acknowledged = {r.json()["article"]["id"]: len(r.json()["claims"]) for r in responses}
+    with sqlite3.connect(database) as connection:
+        stored = stored_claim_counts(connection)
+    assert all(stored.get(i) == n for i, n in acknowledged.items()), (acknowledged, stored)
+
+
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(seeded_settings: Settings) -> None:
     engine = make_engine(seeded_settings.resolved_database_url)
     try:
