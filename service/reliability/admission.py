@@ -104,10 +104,13 @@ class AdmissionGate:
     def release(self) -> None:
         """End one admitted analysis (from any thread); the next waiter takes its slot."""
         with self._lock:
-            if self._waiters:
+            while self._waiters:
                 waiter = self._waiters.popleft()
+                try:
+                    waiter.loop.call_soon_threadsafe(_wake, waiter.future)
+                except RuntimeError:  # its event loop has closed: nobody is waiting there
+                    continue
                 waiter.granted = True  # the slot passes on: in-flight stays the same
-                waiter.loop.call_soon_threadsafe(_wake, waiter.future)
                 return
             self._in_flight -= 1
 
