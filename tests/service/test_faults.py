@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -258,6 +259,72 @@ def test_kill_9_during_analyses_then_restart(
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
+
+
+@pytest.mark.slow
+def test_kill_9_during_resolves_loses_no_acknowledged_decision(
+    tmp_path: Path, seeded_template: Path
+) -> None:
+    from tests.service.test_triage_concurrency import _seed_items
+
+    database = tmp_path / "serve.db"
+    shutil.copy(seeded_template, database)
+    items = 400
+    _seed_items(Settings(database_path=database, _env_file=None), items)  # type: ignore[call-arg]
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    acknowledged: list[int] = []  # items whose resolve answered 200
+    handed: list[int] = []
+    lock = threading.Lock()
+
+    def review() -> None:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            while True:
+                try:
+                    taken = http.post("/v1/queue/next")
+                    if taken.status_code != 200:
+                        return
+                    item_id = taken.json()["id"]
+                    with lock:
+                        handed.append(item_id)
+                    done = http.post(
+                        f"/v1/queue/items/{item_id}/resolve",
+                        json={"resolution": "not_check_worthy", "note": "kill -9 run"},
+                    )
+                except httpx.HTTPError:
+                    return
+                if done.status_code == 200:
+                    with lock:
+                        acknowledged.append(item_id)
+
+    server = _serve(database, port, log)
+    try:
+        _wait_for(lambda: _ready(base), 120, f"the server to be ready ({log})")
+        reviewers = [threading.Thread(target=review) for _ in range(16)]
+        for reviewer in reviewers:
+            reviewer.start()
+        _wait_for(lambda: len(acknowledged) >= 20, 120, "some resolves to be acknowledged")
+        server.send_signal(signal.SIGKILL)
+        server.wait(30)
+        for reviewer in reviewers:
+            reviewer.join(60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(30)
+    assert len(acknowledged) < items, "the queue was drained before the kill"
+    assert len(handed) == len(set(handed)), "an item was handed to two reviewers"
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        resolved = dict(
+            connection.execute(
+                "SELECT id, resolution FROM queue_items WHERE status = 'resolved'"
+            ).fetchall()
+        )
+    # Every decision a reviewer was told about is stored; none was recorded twice.
+    assert all(resolved.get(i) == "not_check_worthy" for i in acknowledged)
+    assert len(acknowledged) == len(set(acknowledged))
 
 
 @pytest.mark.slow
