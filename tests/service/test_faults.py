@@ -471,3 +471,60 @@ def test_kill_9_during_import_then_rerun(tmp_path: Path) -> None:
 
     stored, rerun_output = _kill_mid_run_then_rerun(command, env, database, expected, 2 * BATCH)
     assert f"{stored:,} unchanged" in rerun_output
+
+
+@pytest.mark.slow
+def test_kill_9_during_an_api_import_then_rerun(tmp_path: Path) -> None:
+    database = tmp_path / "api-import.db"
+    feed = _claimreview_feed(tmp_path / "snopes.claimreview.json", snopes_lines=1500)
+    upgrade(f"sqlite:///{database}")
+    with feed.open("rb") as stream:
+        items = [
+            i for i in read_feed(stream, FeedFormat.CLAIMREVIEW) if isinstance(i, FactCheckInput)
+        ]
+    expected = {(i.url, claim_key(i.claim)) for i in items}
+    body = feed.read_bytes()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+
+    def post_feed() -> httpx.Response | str:
+        try:
+            return httpx.post(f"{base}/v1/factchecks/import", content=body, timeout=600)
+        except httpx.HTTPError as exc:
+            return type(exc).__name__
+
+    server = _serve(database, port, log)
+    try:
+        _wait_for(lambda: _ready(base), 120, f"the server to be ready ({log})")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            cut = pool.submit(post_feed)
+            _wait_for(
+                lambda: _count(database, "SELECT count(*) FROM fact_checks") >= 2 * BATCH,
+                180,
+                "two committed batches",
+            )
+            server.send_signal(signal.SIGKILL)
+            server.wait(30)
+            assert isinstance(cut.result(), str), "the import should have been cut off"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(30)
+    stored = _assert_consistent(database)
+    assert 2 * BATCH <= stored < len(expected), "the kill should land mid-import"
+
+    server = _serve(database, port, log)
+    try:
+        _wait_for(lambda: _ready(base), 120, f"the restarted server to be ready ({log})")
+        rerun = post_feed()
+        assert isinstance(rerun, httpx.Response) and rerun.status_code == 200, rerun
+        assert rerun.json()["unchanged"] == stored
+        assert httpx.get(f"{base}/readyz").json()["fact_checks_indexed"] == len(expected)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(60)
+    assert _assert_consistent(database) == len(expected)
+    with sqlite3.connect(database) as connection:
+        keys = set(connection.execute("SELECT url, claim_key FROM fact_checks").fetchall())
+    assert keys == expected
