@@ -86,7 +86,13 @@ def get_principal(request: Request, runtime: RuntimeDep, session: SessionDep) ->
     header = request.headers.get("authorization", "")
     token = header[7:] if header[:7].lower() == "bearer " else None
     token = token or request.headers.get("x-api-key") or request.cookies.get(KEY_COOKIE)
-    return authenticate(session, token) if token else None
+    if not token:
+        return None
+    principal = authenticate(session, token)
+    # End the key lookup's read transaction: its connection goes back to the pool instead
+    # of being held while the request waits for admission or runs an analysis.
+    session.rollback()
+    return principal
 
 
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]

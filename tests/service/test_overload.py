@@ -336,3 +336,28 @@ def test_shutdown_waits_for_a_timed_out_analysis_to_roll_back(
         assert stored == before
     finally:
         engine.dispose()
+
+
+@pytest.mark.sqlite_only("counts the connections of the SQLite pool")
+def test_an_authenticated_analysis_holds_no_connection_while_it_waits(
+    seeded_settings: Settings, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.auth.schemas import Role
+    from tests.service.triage_helpers import bearer, make_keys, required
+
+    tokens = make_keys(seeded_settings, (Role.SUBMITTER, "sam"))
+    with serving(required(seeded_settings), pipeline) as (client, runtime):
+        pool: Any = runtime.engine.pool
+        with slow_pipeline(pipeline, monkeypatch) as go:
+            first = threading.Thread(
+                target=lambda: client.post(
+                    "/v1/analyze", json=ARTICLE, headers=bearer(tokens["sam"])
+                )
+            )
+            first.start()
+            _until(lambda: _gate(client).in_flight == 1, "the analysis to be admitted")
+            # Only the analysis's own session may hold a connection (it synced the index
+            # before the pipeline); the key lookup's has gone back to the pool.
+            assert pool.checkedout() <= 1
+            go.set()
+            first.join(60)
