@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from anyio import to_thread
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import ServiceUnavailableError
+from service.errors import ServiceUnavailableError, problem
 from service.reliability.deadline import Deadline, request_deadline
 
 T = TypeVar("T")
@@ -125,40 +126,123 @@ async def drain(gate: AdmissionGate, limit_s: float, poll_s: float = 0.05) -> bo
     return gate.in_flight == 0
 
 
+class Ticket:
+    """One admitted request's slot: handed to its work's thread (which frees it when the
+    work ends) or, if the request never got that far, given back once."""
+
+    def __init__(self, gate: AdmissionGate) -> None:
+        self.gate = gate
+        self._lock = threading.Lock()
+        self._state = "held"
+
+    def start(self) -> bool:
+        """Claim the slot for the work starting now; False if it was given back."""
+        with self._lock:
+            if self._state != "held":
+                return False
+            self._state = "working"
+            return True
+
+    def finish(self) -> None:
+        """The work ended (in its thread): free the slot."""
+        with self._lock:
+            self._state = "done"
+        self.gate.release()
+
+    def give_back(self) -> None:
+        """Free the slot unless a work thread has it (then that thread frees it)."""
+        with self._lock:
+            if self._state != "held":
+                return
+            self._state = "returned"
+        self.gate.release()
+
+
+TICKET_KEY = "admission_ticket"
+
+
 def admission_gate(request: Request) -> AdmissionGate | None:
     gate = getattr(request.app.state, "admission", None)
     return gate if isinstance(gate, AdmissionGate) else None
 
 
 async def run_admitted(request: Request, work: Callable[[Deadline], T]) -> T:
-    """Run ``work(deadline)`` on a worker thread once admitted (503 ``busy`` otherwise).
+    """Run ``work(deadline)`` on a worker thread, in the slot ``AdmissionMiddleware`` took
+    for the request (or one taken now: 503 ``busy`` if none frees up).
 
     The thread owns everything the work opens; the slot is freed when the work ends there.
     """
-    gate = admission_gate(request)
     deadline = request_deadline(request)
-    if gate is None:
-        return await to_thread.run_sync(work, deadline)
-    await gate.admit()
-    claim = threading.Lock()
-    started = abandoned = False
+    ticket = request.scope.get("state", {}).get(TICKET_KEY)
+    if not isinstance(ticket, Ticket):
+        gate = admission_gate(request)
+        if gate is None:
+            return await to_thread.run_sync(work, deadline)
+        await gate.admit()
+        ticket = Ticket(gate)
+    admitted = ticket
 
     def owned() -> T:
-        nonlocal started
-        with claim:
-            if abandoned:
-                raise RuntimeError("abandoned before it started")
-            started = True
+        if not admitted.start():
+            raise RuntimeError("the request was abandoned before its work started")
         try:
             return work(deadline)
         finally:
-            gate.release()
+            admitted.finish()
 
     try:
         return await to_thread.run_sync(owned)
-    except BaseException:
-        with claim:
-            if not started:
-                abandoned = True
-                gate.release()
-        raise
+    finally:
+        admitted.give_back()  # a no-op once the thread started
+
+
+class AdmissionMiddleware:
+    """Admit requests to the model routes before anything else is done with them.
+
+    The body is received first (a slow upload holds no slot), then a slot is taken (or the
+    request refused with 503 ``busy`` at once, without parsing, validating or
+    authenticating it: refusals stay cheap when thousands come), and the request goes on
+    with its slot in ``TICKET_KEY`` of its state, for ``run_admitted`` to hand to its work.
+    """
+
+    def __init__(self, app: ASGIApp, gate: AdmissionGate, paths: Iterable[str]) -> None:
+        self.app = app
+        self.gate = gate
+        self.paths = frozenset(paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self.paths:
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away before sending it all
+            messages.append(message)
+            if not message.get("more_body", False):
+                break
+        try:
+            await self.gate.admit()
+        except BusyError as refusal:
+            response = problem(
+                refusal.status_code,
+                refusal.title,
+                refusal.detail,
+                refusal.code,
+                headers=refusal.headers,
+            )
+            await response(scope, receive, send)
+            return
+        ticket = Ticket(self.gate)
+        scope.setdefault("state", {})[TICKET_KEY] = ticket
+
+        async def replay() -> Message:
+            if messages:
+                return messages.pop(0)
+            return await receive()
+
+        try:
+            await self.app(scope, replay, send)
+        finally:
+            ticket.give_back()

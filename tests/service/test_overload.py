@@ -198,11 +198,23 @@ def test_analyses_past_the_bound_are_refused_at_once_with_retry_after(
             assert refused.headers["content-type"].startswith("application/problem+json")
             assert refused.json()["code"] == "busy"
             assert refused.headers["retry-after"].isdigit()
+            # Refused before anything is done with the body: not even parsed.
+            unread = client.post(
+                "/v1/analyze", content=b"{not json", headers={"content-type": "application/json"}
+            )
+            assert unread.status_code == 503 and unread.json()["code"] == "busy"
             assert client.get("/healthz").status_code == 200
             go.set()
             first.join(60)
         assert results[0].status_code == 200, results[0].text
         monkeypatch.undo()
+        assert _gate(client).in_flight == 0
+        # A request admitted but failing before its work starts gives its slot back.
+        assert client.post("/v1/analyze", json={"text": ""}).status_code == 422
+        malformed = client.post(
+            "/v1/analyze", content=b"{not json", headers={"content-type": "application/json"}
+        )
+        assert malformed.status_code == 400
         assert _gate(client).in_flight == 0
         assert client.post("/v1/analyze", json=ARTICLE).status_code == 200
 
