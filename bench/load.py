@@ -301,15 +301,20 @@ def serve(
     )
     try:
         deadline = time.monotonic() + 300
-        while True:
+        # Each worker loads its model on its own: one ready answer may come from one worker
+        # while another still answers 503. Ready when many fresh connections in a row
+        # (the kernel spreads them over the workers) all say so.
+        in_a_row = 0
+        while in_a_row < (1 if workers == 1 else 10 * workers):
             try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
+                ready = httpx.get(f"{base}/readyz", timeout=2).status_code == 200
             except httpx.HTTPError:
-                pass
+                ready = False
+            in_a_row = in_a_row + 1 if ready else 0
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError(f"service did not become ready; see {directory / 'serve.log'}")
-            time.sleep(0.5)
+            if not ready:
+                time.sleep(0.5)
         yield base, server
     finally:
         server.send_signal(signal.SIGTERM)
