@@ -142,6 +142,22 @@ _CONFIRM = re.compile(
 )
 
 
+# FNC-1 baseline's refuting words, widened: a body that calls its headline fake or a hoax.
+_REFUTE = re.compile(
+    r"\b(?:fake|fraud|hoax|false|deny|denies|denied|not|despite|nope|doubts?|bogus|debunk\w*"
+    r"|prank\w*|retract\w*|rumou?r\w*|satir\w*|joke|lie|lies|lied)\b",
+    re.IGNORECASE,
+)
+# How news prose corrects a claim ("falsely claimed", "there is no evidence", "a hoax").
+_NEWS_DEBUNK = re.compile(
+    r"\b(?:falsely|false(?:ly)?\s+claim\w*|no\s+evidence|debunk\w*|misleading|baseless|hoax\w*"
+    r"|myths?|unfounded|fact[-\s]?check\w*|not\s+true|misinformation|disinformation|fabricated"
+    r"|doctored|manipulated|satir\w*|conspiracy)\b",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(r"[\"“”‘’']")
+
+
 def classify_stance(sentence: str, claim: str | None = None) -> Stance:
     """The rule reader's stance of ``sentence`` towards ``claim`` (a span of it, or the whole
     sentence); never ``UNRELATED``.
@@ -235,6 +251,23 @@ FEATURE_NAMES: tuple[str, ...] = (
     "claim_hedges",
     "rule_debunks",
     "rule_reports",
+    # Cue rates (per sentence) in the text's first two sentences, where news states its
+    # position.
+    "lead_debunk_cues",
+    "lead_report_cues",
+    "lead_hedges",
+    "lead_negations",
+    "lead_confirmations",
+    "lead_refuting_words",
+    "lead_news_debunk_cues",
+    # Cue rates over the whole text.
+    "text_debunk_cues",
+    "text_negations",
+    # A news-style correction in the sentences most related to the claim.
+    "near_news_debunk",
+    "claim_refuting_words",
+    "claim_question",
+    "claim_quoted",
 )
 
 
@@ -298,6 +331,33 @@ def _features(
     ]
 
 
+def _rate(pattern: re.Pattern[str], sentences: Sequence[str]) -> float:
+    """log(1 + cues per sentence)."""
+    found = sum(len(pattern.findall(s)) for s in sentences)
+    return math.log1p(found / max(1, len(sentences)))
+
+
+def _text_features(sentences: list[str], scores: list[float], claim: str) -> list[float]:
+    """Features of the whole text (not only what the cross-encoder reads) and of the claim."""
+    sentences = sentences or [""]
+    scores = scores or [0.0]
+    order = sorted(range(len(sentences)), key=lambda i: -scores[i])
+    top = scores[order[0]]
+    near = [sentences[i] for i in order[:3] if scores[i] > 0 and scores[i] >= 0.5 * top]
+    near = near or [sentences[order[0]]]
+    lead = sentences[:2]
+    cues = (_DEBUNK, _REPORT, _HEDGE, _NEGATION, _CONFIRM, _REFUTE, _NEWS_DEBUNK)
+    return [
+        *(_rate(pattern, lead) for pattern in cues),
+        _rate(_DEBUNK, sentences),
+        _rate(_NEGATION, sentences),
+        float(bool(_NEWS_DEBUNK.search(" ".join(near)))),
+        _count(_REFUTE, claim),
+        float("?" in claim),
+        float(bool(_QUOTE.search(claim))),
+    ]
+
+
 def prepare_inputs(pairs: Sequence[tuple[str, str]], budget_words: int) -> list[StanceInput]:
     """Split, score, select and featurise (text, claim) pairs.
 
@@ -325,7 +385,7 @@ def prepare_inputs(pairs: Sequence[tuple[str, str]], budget_words: int) -> list[
             claim,
             [scores[i] for i in selected],
             _share(claim_tokens, set().union(*tokens)),
-        )
+        ) + _text_features(sentences, scores, claim)
         prepared.append(
             StanceInput(
                 text=text,

@@ -307,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--unrelated", type=int, default=2000, help="unrelated pairs kept")
     parser.add_argument("--disagree-repeats", type=int, default=3)
     parser.add_argument("--eval-unrelated", type=int, default=1500, help="per dev/test part")
-    parser.add_argument("--head-c", type=float, default=0.5, help="head's inverse L2 strength")
+    parser.add_argument("--head-c", type=float, default=0.05, help="head's inverse L2 strength")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--max-steps", type=int, default=None, help="cap (smoke runs)")
     parser.add_argument(
