@@ -30,7 +30,7 @@ import logging
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "FEATURE_NAMES",
     "LABELS",
+    "BoostedTrees",
     "Evidence",
     "Stance",
     "StanceHead",
@@ -456,14 +457,108 @@ class StanceHead:
         return result
 
 
-# The head's inputs: the cross-encoder's log-probabilities, then the features.
-HEAD_INPUTS: tuple[str, ...] = tuple(f"ce_{s.value}" for s in LABELS) + FEATURE_NAMES
+@dataclass(frozen=True, slots=True)
+class BoostedTrees:
+    """Gradient-boosted trees over the features (an exported scikit-learn
+    ``HistGradientBoostingClassifier``), fitted on the train topics: far more pairs than the
+    dev topics the head is fitted on. The head reads their log-probabilities.
+
+    Every tree's nodes are stored flat; ``left`` and ``right`` index into the flat arrays.
+    A row goes left when its feature value is at most the node's threshold.
+
+    Attributes:
+        baseline: The raw score each class starts from.
+        roots: The root node of each tree.
+        classes: The class (index into ``LABELS``) each tree adds to.
+        feature: Per node, the feature it splits on.
+        threshold: Per node, the split threshold.
+        left: Per node, its left child (itself for a leaf).
+        right: Per node, its right child (itself for a leaf).
+        value: Per node, the raw score a leaf adds.
+    """
+
+    baseline: tuple[float, ...]
+    roots: tuple[int, ...]
+    classes: tuple[int, ...]
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The trees as JSON-ready fields."""
+        return {f.name: list(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BoostedTrees:
+        """Read the fields written by ``to_dict``."""
+
+        def floats(name: str) -> tuple[float, ...]:
+            return tuple(float(v) for v in data[name])
+
+        def ints(name: str) -> tuple[int, ...]:
+            return tuple(int(v) for v in data[name])
+
+        return cls(
+            baseline=floats("baseline"),
+            roots=ints("roots"),
+            classes=ints("classes"),
+            feature=ints("feature"),
+            threshold=floats("threshold"),
+            left=ints("left"),
+            right=ints("right"),
+            value=floats("value"),
+        )
+
+    def probabilities(self, features: Matrix) -> Matrix:
+        """Class probabilities, one row per feature row."""
+        features = np.asarray(features, dtype=np.float64).reshape(len(features), -1)
+        feature = np.asarray(self.feature)
+        threshold = np.asarray(self.threshold)
+        left = np.asarray(self.left)
+        right = np.asarray(self.right)
+        rows = np.arange(len(features))[:, None]
+        node = np.tile(np.asarray(self.roots), (len(features), 1))
+        # Walk every tree for every row at once until all rows sit on leaves.
+        while True:
+            at_leaf = left[node] == node
+            if at_leaf.all():
+                break
+            go_left = features[rows, feature[node]] <= threshold[node]
+            node = np.where(at_leaf, node, np.where(go_left, left[node], right[node]))
+        raw = np.tile(np.asarray(self.baseline), (len(features), 1))
+        leaf_values = np.asarray(self.value)[node]
+        for label in range(len(self.baseline)):
+            raw[:, label] += leaf_values[:, np.asarray(self.classes) == label].sum(axis=1)
+        raw -= raw.max(axis=1, keepdims=True)
+        exp = np.exp(raw)
+        result: Matrix = exp / exp.sum(axis=1, keepdims=True)
+        return result
 
 
-def head_inputs(ce_probabilities: npt.NDArray[Any], features: Sequence[Sequence[float]]) -> Matrix:
-    """The head's input rows: log cross-encoder probabilities, then the features."""
-    logs = np.log(np.clip(np.asarray(ce_probabilities, dtype=np.float64), 1e-6, 1.0))
-    return np.hstack([logs, np.asarray(features, dtype=np.float64).reshape(len(logs), -1)])
+# The head's inputs: the cross-encoder's log-probabilities, the boosted trees'
+# log-probabilities, then the features.
+HEAD_INPUTS: tuple[str, ...] = (
+    tuple(f"ce_{s.value}" for s in LABELS)
+    + tuple(f"boost_{s.value}" for s in LABELS)
+    + FEATURE_NAMES
+)
+
+
+def head_inputs(
+    ce_probabilities: npt.NDArray[Any],
+    boost_probabilities: npt.NDArray[Any],
+    features: npt.ArrayLike,
+) -> Matrix:
+    """The head's input rows: log cross-encoder probabilities, log boosted-tree
+    probabilities, then the features."""
+    logs = [
+        np.log(np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1.0))
+        for p in (ce_probabilities, boost_probabilities)
+    ]
+    rows = np.asarray(features, dtype=np.float64).reshape(len(logs[0]), -1)
+    return np.hstack([*logs, rows])
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,6 +590,11 @@ class StanceReading:
     learned: bool = True
 
 
+def boosted_trees_path(card_path: Path) -> Path:
+    """Where the boosted trees lie next to the artefact's card (``stance.boost.json``)."""
+    return card_path.with_suffix(".boost.json")
+
+
 # The rule reader's stated confidence: it has no probabilities, so a flat guess.
 _RULE_CONFIDENCE = 0.5
 
@@ -519,6 +619,7 @@ class StanceModel:
 
         self.encoder: CrossEncoder | None = None
         self.head: StanceHead | None = None
+        self.boosted: BoostedTrees | None = None
         self.budget_words = 70
         weights, card_path = artifact_paths(name, directory)
         if not (weights.exists() and card_path.exists()):
@@ -531,10 +632,15 @@ class StanceModel:
         self.encoder = CrossEncoder(name, directory=directory, **encoder)
         card = json.loads(card_path.read_text(encoding="utf-8"))["card"]
         self.head = StanceHead.from_dict(card["head"])
+        boost_path = boosted_trees_path(card_path)
+        if boost_path.exists():
+            self.boosted = BoostedTrees.from_dict(
+                json.loads(boost_path.read_text(encoding="utf-8"))
+            )
         self.budget_words = int(card["selection"]["budget_words"])
         if tuple(self.encoder.labels) != tuple(s.value for s in LABELS):
             raise ValueError(f"stance artefact labels {self.encoder.labels} are not {LABELS}")
-        if self.head.inputs != HEAD_INPUTS:
+        if self.head.inputs != HEAD_INPUTS or self.boosted is None:
             raise ValueError(
                 "the stance artefact's head was fitted on other features than this code"
                 " computes; refit it: python -m training.stance --head-only"
@@ -569,10 +675,12 @@ class StanceModel:
         if not pairs:
             return []
         prepared = prepare_inputs(pairs, self.budget_words)
-        if self.encoder is None or self.head is None:
+        if self.encoder is None or self.head is None or self.boosted is None:
             return [_rule_reading(item, related) for item in prepared]
         ce = self.encoder.probabilities([(item.context, item.claim) for item in prepared])
-        probabilities = self.head.probabilities(head_inputs(ce, [p.features for p in prepared]))
+        features = np.asarray([p.features for p in prepared], dtype=np.float64)
+        boost = self.boosted.probabilities(features)
+        probabilities = self.head.probabilities(head_inputs(ce, boost, features))
         if related:
             probabilities[:, LABELS.index(Stance.UNRELATED)] = 0.0
             probabilities /= probabilities.sum(axis=1, keepdims=True)
