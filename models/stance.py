@@ -4,8 +4,9 @@ Two readers share this module:
 
 - ``StanceModel``, the learned one: a cross-encoder (packaged MiniLM + LoRA adapters,
   ``models/artifacts/stance.*``) reads the claim with the sentences of the text that share
-  most of its words, and a small logistic head combines its probabilities with cue counts
-  and word-overlap scores into calibrated probabilities for the four stances. It also names
+  most of its words; gradient-boosted trees read cue rates and word-overlap scores of the
+  whole text and the claim; and a small logistic head combines both models' probabilities
+  with those features into calibrated probabilities for the four stances. It also names
   the sentence that decided the stance (evidence, with offsets into the text).
 - ``classify_stance``, the rule reader of one sentence: debunking cues ("a false claim
   that…", "there is no evidence that…", "wrongly said", "debunked") win over attribution

@@ -3,8 +3,9 @@
 ``python -m training.stance`` reads ``../shared/data/fnc1-stance`` (the article body is the
 text, the headline the claim; agree -> asserts, discuss -> reports, disagree -> debunks,
 unrelated -> unrelated), splits it by body, and writes ``models/artifacts/stance.safetensors``
-(the cross-encoder's LoRA adapters and head) and ``stance.json`` (its card: command, data,
-split, hyper-parameters, the calibrated head, metrics, commit, minutes).
+(the cross-encoder's LoRA adapters and head), ``stance.boost.json`` (boosted trees over the
+features) and ``stance.json`` (its card: command, data, split, hyper-parameters, the
+calibrated head, metrics, commit, minutes).
 
 The split keeps whole topics apart: bodies linked by a related headline (FNC-1 pairs a body
 with headlines written about the same event) form a topic, and each topic goes wholly to
@@ -15,9 +16,11 @@ the competition test has other topics. Stages:
    sentence and the sentences sharing most words with the headline, within a word budget).
 2. Fine-tune the cross-encoder on train pairs: every agree pair, disagree pairs repeated,
    discuss and unrelated pairs subsampled, with class weights for what remains skewed.
-3. On dev: fit the softmax temperature, then the calibrated head (logistic regression over
-   the cross-encoder's log-probabilities, cue counts and relatedness scores).
-4. On test: score the cross-encoder alone, the head, features-only models (logistic
+3. On train pairs: fit gradient-boosted trees over the features (cue rates, relatedness,
+   claim cues; ``models.stance.FEATURE_NAMES``), exported for numpy evaluation.
+4. On dev: fit the softmax temperature, then the calibrated head (logistic regression over
+   the cross-encoder's and the trees' log-probabilities and the features).
+5. On test: score the cross-encoder alone, the head, the trees alone, features-only models (logistic
    regression and gradient boosting fitted on train) and the rule reader.
 """
 
