@@ -644,7 +644,8 @@ class StanceModel:
         if self.head.inputs != HEAD_INPUTS or self.boosted is None:
             raise ValueError(
                 "the stance artefact's head was fitted on other features than this code"
-                " computes; refit it: python -m training.stance --head-only"
+                f" computes, or {boost_path.name} is missing; refit it:"
+                " python -m training.stance --head-only"
             )
 
     @property
