@@ -4,8 +4,9 @@ Two readers share this module:
 
 - ``StanceModel``, the learned one: a cross-encoder (packaged MiniLM + LoRA adapters,
   ``models/artifacts/stance.*``) reads the claim with the sentences of the text that share
-  most of its words, and a small logistic head combines its probabilities with cue counts
-  and word-overlap scores into calibrated probabilities for the four stances. It also names
+  most of its words; gradient-boosted trees read cue rates and word-overlap scores of the
+  whole text and the claim; and a small logistic head combines both models' probabilities
+  with those features into calibrated probabilities for the four stances. It also names
   the sentence that decided the stance (evidence, with offsets into the text).
 - ``classify_stance``, the rule reader of one sentence: debunking cues ("a false claim
   that…", "there is no evidence that…", "wrongly said", "debunked") win over attribution
@@ -30,7 +31,7 @@ import logging
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "FEATURE_NAMES",
     "LABELS",
+    "BoostedTrees",
     "Evidence",
     "Stance",
     "StanceHead",
@@ -140,6 +142,22 @@ _CONFIRM = re.compile(
     r"|announced)\b",
     re.IGNORECASE,
 )
+
+
+# FNC-1 baseline's refuting words, widened: a body that calls its headline fake or a hoax.
+_REFUTE = re.compile(
+    r"\b(?:fake|fraud|hoax|false|deny|denies|denied|not|despite|nope|doubts?|bogus|debunk\w*"
+    r"|prank\w*|retract\w*|rumou?r\w*|satir\w*|joke|lie|lies|lied)\b",
+    re.IGNORECASE,
+)
+# How news prose corrects a claim ("falsely claimed", "there is no evidence", "a hoax").
+_NEWS_DEBUNK = re.compile(
+    r"\b(?:falsely|false(?:ly)?\s+claim\w*|no\s+evidence|debunk\w*|misleading|baseless|hoax\w*"
+    r"|myths?|unfounded|fact[-\s]?check\w*|not\s+true|misinformation|disinformation|fabricated"
+    r"|doctored|manipulated|satir\w*|conspiracy)\b",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(r"[\"“”‘’']")
 
 
 def classify_stance(sentence: str, claim: str | None = None) -> Stance:
@@ -235,6 +253,23 @@ FEATURE_NAMES: tuple[str, ...] = (
     "claim_hedges",
     "rule_debunks",
     "rule_reports",
+    # Cue rates (per sentence) in the text's first two sentences, where news states its
+    # position.
+    "lead_debunk_cues",
+    "lead_report_cues",
+    "lead_hedges",
+    "lead_negations",
+    "lead_confirmations",
+    "lead_refuting_words",
+    "lead_news_debunk_cues",
+    # Cue rates over the whole text.
+    "text_debunk_cues",
+    "text_negations",
+    # A news-style correction in the sentences most related to the claim.
+    "near_news_debunk",
+    "claim_refuting_words",
+    "claim_question",
+    "claim_quoted",
 )
 
 
@@ -298,6 +333,33 @@ def _features(
     ]
 
 
+def _rate(pattern: re.Pattern[str], sentences: Sequence[str]) -> float:
+    """log(1 + cues per sentence)."""
+    found = sum(len(pattern.findall(s)) for s in sentences)
+    return math.log1p(found / max(1, len(sentences)))
+
+
+def _text_features(sentences: list[str], scores: list[float], claim: str) -> list[float]:
+    """Features of the whole text (not only what the cross-encoder reads) and of the claim."""
+    sentences = sentences or [""]
+    scores = scores or [0.0]
+    order = sorted(range(len(sentences)), key=lambda i: -scores[i])
+    top = scores[order[0]]
+    near = [sentences[i] for i in order[:3] if scores[i] > 0 and scores[i] >= 0.5 * top]
+    near = near or [sentences[order[0]]]
+    lead = sentences[:2]
+    cues = (_DEBUNK, _REPORT, _HEDGE, _NEGATION, _CONFIRM, _REFUTE, _NEWS_DEBUNK)
+    return [
+        *(_rate(pattern, lead) for pattern in cues),
+        _rate(_DEBUNK, sentences),
+        _rate(_NEGATION, sentences),
+        float(bool(_NEWS_DEBUNK.search(" ".join(near)))),
+        _count(_REFUTE, claim),
+        float("?" in claim),
+        float(bool(_QUOTE.search(claim))),
+    ]
+
+
 def prepare_inputs(pairs: Sequence[tuple[str, str]], budget_words: int) -> list[StanceInput]:
     """Split, score, select and featurise (text, claim) pairs.
 
@@ -325,7 +387,7 @@ def prepare_inputs(pairs: Sequence[tuple[str, str]], budget_words: int) -> list[
             claim,
             [scores[i] for i in selected],
             _share(claim_tokens, set().union(*tokens)),
-        )
+        ) + _text_features(sentences, scores, claim)
         prepared.append(
             StanceInput(
                 text=text,
@@ -396,14 +458,108 @@ class StanceHead:
         return result
 
 
-# The head's inputs: the cross-encoder's log-probabilities, then the features.
-HEAD_INPUTS: tuple[str, ...] = tuple(f"ce_{s.value}" for s in LABELS) + FEATURE_NAMES
+@dataclass(frozen=True, slots=True)
+class BoostedTrees:
+    """Gradient-boosted trees over the features (an exported scikit-learn
+    ``HistGradientBoostingClassifier``), fitted on the train topics: far more pairs than the
+    dev topics the head is fitted on. The head reads their log-probabilities.
+
+    Every tree's nodes are stored flat; ``left`` and ``right`` index into the flat arrays.
+    A row goes left when its feature value is at most the node's threshold.
+
+    Attributes:
+        baseline: The raw score each class starts from.
+        roots: The root node of each tree.
+        classes: The class (index into ``LABELS``) each tree adds to.
+        feature: Per node, the feature it splits on.
+        threshold: Per node, the split threshold.
+        left: Per node, its left child (itself for a leaf).
+        right: Per node, its right child (itself for a leaf).
+        value: Per node, the raw score a leaf adds.
+    """
+
+    baseline: tuple[float, ...]
+    roots: tuple[int, ...]
+    classes: tuple[int, ...]
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The trees as JSON-ready fields."""
+        return {f.name: list(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BoostedTrees:
+        """Read the fields written by ``to_dict``."""
+
+        def floats(name: str) -> tuple[float, ...]:
+            return tuple(float(v) for v in data[name])
+
+        def ints(name: str) -> tuple[int, ...]:
+            return tuple(int(v) for v in data[name])
+
+        return cls(
+            baseline=floats("baseline"),
+            roots=ints("roots"),
+            classes=ints("classes"),
+            feature=ints("feature"),
+            threshold=floats("threshold"),
+            left=ints("left"),
+            right=ints("right"),
+            value=floats("value"),
+        )
+
+    def probabilities(self, features: Matrix) -> Matrix:
+        """Class probabilities, one row per feature row."""
+        features = np.asarray(features, dtype=np.float64).reshape(len(features), -1)
+        feature = np.asarray(self.feature)
+        threshold = np.asarray(self.threshold)
+        left = np.asarray(self.left)
+        right = np.asarray(self.right)
+        rows = np.arange(len(features))[:, None]
+        node = np.tile(np.asarray(self.roots), (len(features), 1))
+        # Walk every tree for every row at once until all rows sit on leaves.
+        while True:
+            at_leaf = left[node] == node
+            if at_leaf.all():
+                break
+            go_left = features[rows, feature[node]] <= threshold[node]
+            node = np.where(at_leaf, node, np.where(go_left, left[node], right[node]))
+        raw = np.tile(np.asarray(self.baseline), (len(features), 1))
+        leaf_values = np.asarray(self.value)[node]
+        for label in range(len(self.baseline)):
+            raw[:, label] += leaf_values[:, np.asarray(self.classes) == label].sum(axis=1)
+        raw -= raw.max(axis=1, keepdims=True)
+        exp = np.exp(raw)
+        result: Matrix = exp / exp.sum(axis=1, keepdims=True)
+        return result
 
 
-def head_inputs(ce_probabilities: npt.NDArray[Any], features: Sequence[Sequence[float]]) -> Matrix:
-    """The head's input rows: log cross-encoder probabilities, then the features."""
-    logs = np.log(np.clip(np.asarray(ce_probabilities, dtype=np.float64), 1e-6, 1.0))
-    return np.hstack([logs, np.asarray(features, dtype=np.float64).reshape(len(logs), -1)])
+# The head's inputs: the cross-encoder's log-probabilities, the boosted trees'
+# log-probabilities, then the features.
+HEAD_INPUTS: tuple[str, ...] = (
+    tuple(f"ce_{s.value}" for s in LABELS)
+    + tuple(f"boost_{s.value}" for s in LABELS)
+    + FEATURE_NAMES
+)
+
+
+def head_inputs(
+    ce_probabilities: npt.NDArray[Any],
+    boost_probabilities: npt.NDArray[Any],
+    features: npt.ArrayLike,
+) -> Matrix:
+    """The head's input rows: log cross-encoder probabilities, log boosted-tree
+    probabilities, then the features."""
+    logs = [
+        np.log(np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1.0))
+        for p in (ce_probabilities, boost_probabilities)
+    ]
+    rows = np.asarray(features, dtype=np.float64).reshape(len(logs[0]), -1)
+    return np.hstack([*logs, rows])
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,6 +591,11 @@ class StanceReading:
     learned: bool = True
 
 
+def boosted_trees_path(card_path: Path) -> Path:
+    """Where the boosted trees lie next to the artefact's card (``stance.boost.json``)."""
+    return card_path.with_suffix(".boost.json")
+
+
 # The rule reader's stated confidence: it has no probabilities, so a flat guess.
 _RULE_CONFIDENCE = 0.5
 
@@ -459,6 +620,7 @@ class StanceModel:
 
         self.encoder: CrossEncoder | None = None
         self.head: StanceHead | None = None
+        self.boosted: BoostedTrees | None = None
         self.budget_words = 70
         weights, card_path = artifact_paths(name, directory)
         if not (weights.exists() and card_path.exists()):
@@ -471,13 +633,19 @@ class StanceModel:
         self.encoder = CrossEncoder(name, directory=directory, **encoder)
         card = json.loads(card_path.read_text(encoding="utf-8"))["card"]
         self.head = StanceHead.from_dict(card["head"])
+        boost_path = boosted_trees_path(card_path)
+        if boost_path.exists():
+            self.boosted = BoostedTrees.from_dict(
+                json.loads(boost_path.read_text(encoding="utf-8"))
+            )
         self.budget_words = int(card["selection"]["budget_words"])
         if tuple(self.encoder.labels) != tuple(s.value for s in LABELS):
             raise ValueError(f"stance artefact labels {self.encoder.labels} are not {LABELS}")
-        if self.head.inputs != HEAD_INPUTS:
+        if self.head.inputs != HEAD_INPUTS or self.boosted is None:
             raise ValueError(
                 "the stance artefact's head was fitted on other features than this code"
-                " computes; refit it: python -m training.stance --head-only"
+                f" computes, or {boost_path.name} is missing; refit it:"
+                " python -m training.stance --head-only"
             )
 
     @property
@@ -509,10 +677,12 @@ class StanceModel:
         if not pairs:
             return []
         prepared = prepare_inputs(pairs, self.budget_words)
-        if self.encoder is None or self.head is None:
+        if self.encoder is None or self.head is None or self.boosted is None:
             return [_rule_reading(item, related) for item in prepared]
         ce = self.encoder.probabilities([(item.context, item.claim) for item in prepared])
-        probabilities = self.head.probabilities(head_inputs(ce, [p.features for p in prepared]))
+        features = np.asarray([p.features for p in prepared], dtype=np.float64)
+        boost = self.boosted.probabilities(features)
+        probabilities = self.head.probabilities(head_inputs(ce, boost, features))
         if related:
             probabilities[:, LABELS.index(Stance.UNRELATED)] = 0.0
             probabilities /= probabilities.sum(axis=1, keepdims=True)
