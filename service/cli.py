@@ -430,8 +430,8 @@ def show_config(
     table = Table("variable", "value")
     for name in Settings.model_fields:
         value = getattr(settings, name)
-        secret = "secret" in name or "api_key" in name
-        table.add_row(f"CLAIMFLAG_{name.upper()}", "***" if secret and value else str(value))
+        masked = "secret" in name or "api_key" in name
+        table.add_row(f"CLAIMFLAG_{name.upper()}", "***" if masked and value else str(value))
     Console().print(table)
 
 
