@@ -185,6 +185,29 @@ _HONORIFIC = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "p
 _QUOTES = '"“”‘’'
 _TRIM = ' \t\n,.;:!?"“”‘’—–-'
 _MIN_WORDS = 4
+_QUOTED = re.compile(r"“[^“”]*+”|\"[^\"]*+\"")
+# Nouns whose "that" clause is a claim when they are a verb's object ("promoted the idea
+# that …").
+_CLAIM_NOUNS = frozenset(
+    {
+        "idea",
+        "claim",
+        "theory",
+        "notion",
+        "suggestion",
+        "rumour",
+        "rumor",
+        "allegation",
+        "view",
+        "belief",
+        "argument",
+        "assertion",
+        "myth",
+        "conclusion",
+        "contention",
+        "hypothesis",
+    }
+)
 _TRAILING_CONJUNCTION = re.compile(r"[\s,]+(?:and|or|but)$", re.I)
 
 
@@ -396,6 +419,8 @@ class Attributor:
             if head.lower_ in _NOT_SPEAKERS or head.pos_ not in {"NOUN", "PROPN", "NUM"}:
                 return None, None
             first, last, kind = _noun_phrase(head)
+            while last - 1 > first and (doc[last - 1].is_punct or doc[last - 1].is_space):
+                last -= 1
             span = doc[first:last]
             return (
                 Claimant(span.text, offset + span.start_char, offset + span.end_char, kind),
@@ -427,7 +452,16 @@ class Attributor:
                 ranges = tuple(r for r in [char_range(content)] if r)
                 found.append(_Frame(speaker, pronoun, ranges, offset + token.idx))
                 continue
-            if token.pos_ not in {"VERB", "AUX"} or token.lemma_.lower() not in _SPEECH:
+            if token.pos_ not in {"VERB", "AUX"}:
+                continue
+            claim_nouns = [
+                c
+                for c in token.children
+                if c.dep_ == "dobj"
+                and c.lemma_.lower() in _CLAIM_NOUNS
+                and any(g.dep_ in {"acl", "ccomp"} for g in c.children)
+            ]
+            if token.lemma_.lower() not in _SPEECH and not claim_nouns:
                 continue
             subject = _subject(token)
             if subject is None:
@@ -435,9 +469,21 @@ class Attributor:
             speaker, pronoun = claimant(subject)
             if speaker is None and pronoun is None:
                 continue
-            ranges = tuple(r for c in _contents(token) if (r := char_range(c)))
+            contents = _contents(token)
+            for noun in claim_nouns:
+                contents.extend(
+                    (g.left_edge.i, g.right_edge.i + 1)
+                    for g in noun.children
+                    if g.dep_ in {"acl", "ccomp"}
+                )
+            ranges = tuple(r for c in contents if (r := char_range(c)))
             found.append(_Frame(speaker, pronoun, ranges, offset + token.idx))
-        # A report inside another's content is that speaker's claim, not a second report.
+        # A report inside another's content, or inside a quotation when one outside it
+        # exists, is that speaker's claim, not a second report.
+        quoted = _quoted_regions(doc.text, offset)
+        outside = [f for f in found if not any(s <= f.at < e for s, e in quoted)]
+        if outside:
+            found = outside
         return [
             f
             for f in found
@@ -471,13 +517,16 @@ class Attributor:
                         )
             reports: list[Report] = []
             first: Claimant | None = None
+            first_reports = False
             for frame in frames[index]:
                 speaker = frame.speaker or self._pronoun(frame.pronoun, recent, persons)
                 if speaker is None:
                     continue
+                speaker = _fullest(speaker, persons)
                 if frame.speaker is not None:
                     recent.append(frame.speaker)
-                first = first or speaker
+                if first is None or (not first_reports and frame.contents):
+                    first, first_reports = speaker, bool(frame.contents)
                 reports.extend(Report(s, e, speaker) for s, e in frame.contents)
             own.append(first)
             results.append(SentenceAttribution(first or THE_ARTICLE, tuple(reports)))
@@ -519,6 +568,26 @@ class Attributor:
             if speaker.kind is ClaimantKind.ORGANISATION:
                 return speaker
         return None
+
+
+def _fullest(speaker: Claimant, persons: list[Claimant]) -> Claimant:
+    """A person named by surname alone, as first named in full ("Andersen" -> "Kristian
+    Andersen")."""
+    if speaker.kind is not ClaimantKind.PERSON or " " in speaker.text:
+        return speaker
+    for person in persons:
+        words = person.text.split()
+        if len(words) > 1 and words[-1] == speaker.text and person.start != speaker.start:
+            return person
+    return speaker
+
+
+def _quoted_regions(sentence: str, offset: int) -> list[tuple[int, int]]:
+    """Article offsets of the quotations in a sentence (curly or straight quotes)."""
+    regions = []
+    for match in _QUOTED.finditer(sentence):
+        regions.append((offset + match.start(), offset + match.end()))
+    return regions
 
 
 def _leaves_quote_open(sentence: str, was_open: bool) -> bool:
