@@ -208,6 +208,45 @@ _CLAIM_NOUNS = frozenset(
         "hypothesis",
     }
 )
+_INSTITUTION_WORDS = frozenset(
+    {
+        "department",
+        "house",
+        "organization",
+        "organisation",
+        "ministry",
+        "agency",
+        "centre",
+        "center",
+        "centers",
+        "university",
+        "government",
+        "council",
+        "association",
+        "alliance",
+        "institute",
+        "party",
+        "inc",
+        "company",
+        "times",
+        "news",
+        "kremlin",
+        "who",
+        "cdc",
+        "fda",
+        "bbc",
+        "cnn",
+        "commission",
+        "office",
+        "service",
+        "army",
+        "police",
+        "court",
+        "journal",
+    }
+)
+# A closing single quote, not an apostrophe inside a word ("It’s").
+_CLOSING_SINGLE = re.compile(r"’(?![A-Za-z])")
 _TRAILING_CONJUNCTION = re.compile(r"[\s,]+(?:and|or|but)$", re.I)
 
 
@@ -253,6 +292,15 @@ def _noun_phrase(head: Token) -> tuple[int, int, ClaimantKind]:
         if members:
             head = members[0]
     entity = _entity_of(head)
+    if entity is None or entity.label_ != "PERSON":
+        # "Former head of the British Army Lord Richard Dannatt": the person it names.
+        people = [
+            e
+            for e in head.doc.ents
+            if e.label_ == "PERSON" and head.left_edge.i <= e.start and e.end <= head.i + 1
+        ]
+        if people:
+            entity = people[-1]
     if entity is not None and entity.label_ in _NAMED:
         start = entity.start
         while start < entity.end - 1 and entity.doc[start].lower_ in _HONORIFIC:
@@ -337,6 +385,33 @@ def _contents(verb: Token) -> list[tuple[int, int]]:
         # "‘…,’ says X" with the quote parsed into the verb's left.
         return [(verb.sent.start, verb.i)]
     return ranges
+
+
+def _agent(verb: Token) -> Token | None:
+    """The agent of a passive verb: "dismissed as ‘hypocrisy’ by Keir Giles"."""
+    for child in verb.children:
+        if child.dep_ == "agent":
+            for grand in child.children:
+                if grand.dep_ == "pobj" and grand.pos_ == "PROPN":
+                    return grand
+    return None
+
+
+def _main_subject(verb: Token) -> Token | None:
+    """The named subject of the clause a subordinate verb hangs off ("Vance stunned
+    attendees when he said …"), the likeliest antecedent of its pronoun."""
+    clause = verb
+    for _ in range(3):
+        if clause.dep_ not in {"advcl", "conj", "relcl"} or clause.head is clause:
+            return None
+        clause = clause.head
+        for child in clause.children:
+            # The small model tags some surnames at a sentence start as nouns ("Vance").
+            if child.dep_ == "nsubj" and (
+                child.pos_ == "PROPN" or (child.pos_ == "NOUN" and child.text.istitle())
+            ):
+                return child
+    return None
 
 
 def _has_subject(verb: Token) -> bool:
@@ -444,6 +519,7 @@ class Attributor:
                 return None
             return offset + start, offset + end
 
+        quoted = any(q in doc.text for q in _QUOTES)
         for token in doc:
             according = _according(token)
             if according is not None:
@@ -465,7 +541,14 @@ class Attributor:
                 continue
             subject = _subject(token)
             if subject is None:
+                agent = _agent(token) if quoted else None
+                if agent is not None:
+                    speaker, _ = claimant(agent)
+                    if speaker is not None:
+                        found.append(_Frame(speaker, None, (), offset + token.idx))
                 continue
+            if subject.lower_ in {"he", "she"}:
+                subject = _main_subject(token) or subject
             speaker, pronoun = claimant(subject)
             if speaker is None and pronoun is None:
                 continue
@@ -531,14 +614,19 @@ class Attributor:
             own.append(first)
             results.append(SentenceAttribution(first or THE_ARTICLE, tuple(reports)))
             sentence = text[start:end]
-            quoted = quote_open or sentence.lstrip()[:1] in _QUOTES
+            opens_quote = sentence.lstrip()[:1] in _QUOTES
+            if index and "\n" in text[sentences[index - 1][1] : start] and not opens_quote:
+                # A quote runs on into a new paragraph only when it opens with a quote mark.
+                quote_open = False
+            quoted = quote_open or opens_quote
             if first is None and quoted:
                 # A quote whose speaker is named in the sentence before (a continuing quote).
                 previous = own[index - 1] if index else None
                 if previous is not None:
                     results[index] = SentenceAttribution(previous, ())
                     own[index] = previous
-            quote_open = _leaves_quote_open(sentence, quote_open)
+            # A paragraph that opens a quote while one runs on restarts it.
+            quote_open = _leaves_quote_open(sentence, quote_open and not opens_quote)
         # A quote whose speaker is named only after it: "‘…’ / Smith said so on Monday."
         for index in range(len(sentences) - 1):
             start, end = sentences[index]
@@ -559,15 +647,28 @@ class Attributor:
                 if speaker.kind in {ClaimantKind.GROUP, ClaimantKind.ORGANISATION}:
                     return speaker
             return recent[-1] if recent else None
-        for speaker in reversed(recent):
-            if speaker.kind is ClaimantKind.PERSON:
-                return speaker
-        if persons:
-            return persons[-1]
+        # The nearest person named before: a speaker or any mention the parser recognised.
+        named = [c for c in (*recent, *persons) if _looks_like_person(c)]
+        if named:
+            return max(named, key=lambda c: c.start or 0)
         for speaker in reversed(recent):
             if speaker.kind is ClaimantKind.ORGANISATION:
                 return speaker
         return None
+
+
+def _looks_like_person(claimant: Claimant) -> bool:
+    """A person, or a short run of capitalised words that names no institution (the small
+    model often tags a person an organisation)."""
+    if claimant.kind is ClaimantKind.PERSON:
+        return True
+    words = claimant.text.split()
+    return (
+        claimant.kind is ClaimantKind.ORGANISATION
+        and 1 <= len(words) <= 3
+        and all(w[:1].isupper() for w in words)
+        and not any(w.lower() in _INSTITUTION_WORDS for w in words)
+    )
 
 
 def _fullest(speaker: Claimant, persons: list[Claimant]) -> Claimant:
@@ -592,11 +693,11 @@ def _quoted_regions(sentence: str, offset: int) -> list[tuple[int, int]]:
 
 def _leaves_quote_open(sentence: str, was_open: bool) -> bool:
     """Whether a quotation is still open after this sentence."""
-    opens = sentence.count("“")
-    closes = sentence.count("”")
+    opens = sentence.count("“") + sentence.count("‘")
+    closes = sentence.count("”") + len(_CLOSING_SINGLE.findall(sentence))
     straight = sentence.count('"')
     if opens or closes:
-        return (was_open and closes < opens + 1) or opens > closes
+        return int(was_open) + opens - closes > 0
     if straight:
         return was_open != (straight % 2 == 1)
     return was_open
