@@ -183,6 +183,7 @@ _NAMED = {"PERSON": ClaimantKind.PERSON, "ORG": ClaimantKind.ORGANISATION}
 _GROUP_ENTITIES = frozenset({"NORP", "GPE"})
 _HONORIFIC = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof."})
 _QUOTES = '"“”‘’'
+_OPENING_QUOTES = "\"“‘"
 _TRIM = ' \t\n,.;:!?"“”‘’—–-'
 _MIN_WORDS = 4
 _QUOTED = re.compile(r"“[^“”]*+”|\"[^\"]*+\"")
@@ -297,7 +298,9 @@ def _noun_phrase(head: Token) -> tuple[int, int, ClaimantKind]:
         people = [
             e
             for e in head.doc.ents
-            if e.label_ == "PERSON" and head.left_edge.i <= e.start and e.end <= head.i + 1
+            if e.label_ == "PERSON"
+            and head.left_edge.i <= e.start
+            and e.end <= head.right_edge.i + 1
         ]
         if people:
             entity = people[-1]
@@ -519,7 +522,7 @@ class Attributor:
                 return None
             return offset + start, offset + end
 
-        quoted = any(q in doc.text for q in _QUOTES)
+        quoted = any(q in doc.text for q in _OPENING_QUOTES)
         for token in doc:
             according = _according(token)
             if according is not None:
@@ -537,15 +540,17 @@ class Attributor:
                 and c.lemma_.lower() in _CLAIM_NOUNS
                 and any(g.dep_ in {"acl", "ccomp"} for g in c.children)
             ]
+            agent = _agent(token) if quoted else None
+            if agent is not None:
+                # "… was dismissed as ‘hypocrisy’ by Keir Giles": the quote's speaker.
+                speaker, _ = claimant(agent)
+                if speaker is not None:
+                    found.append(_Frame(speaker, None, (), offset + token.idx))
+                continue
             if token.lemma_.lower() not in _SPEECH and not claim_nouns:
                 continue
             subject = _subject(token)
             if subject is None:
-                agent = _agent(token) if quoted else None
-                if agent is not None:
-                    speaker, _ = claimant(agent)
-                    if speaker is not None:
-                        found.append(_Frame(speaker, None, (), offset + token.idx))
                 continue
             if subject.lower_ in {"he", "she"}:
                 subject = _main_subject(token) or subject
@@ -605,7 +610,7 @@ class Attributor:
                 speaker = frame.speaker or self._pronoun(frame.pronoun, recent, persons)
                 if speaker is None:
                     continue
-                speaker = _fullest(speaker, persons)
+                speaker = _fullest(speaker, [*recent, *persons])
                 if frame.speaker is not None:
                     recent.append(frame.speaker)
                 if first is None or (not first_reports and frame.contents):
@@ -674,11 +679,16 @@ def _looks_like_person(claimant: Claimant) -> bool:
 def _fullest(speaker: Claimant, persons: list[Claimant]) -> Claimant:
     """A person named by surname alone, as first named in full ("Andersen" -> "Kristian
     Andersen")."""
-    if speaker.kind is not ClaimantKind.PERSON or " " in speaker.text:
+    if not _looks_like_person(speaker) or " " in speaker.text:
         return speaker
     for person in persons:
         words = person.text.split()
-        if len(words) > 1 and words[-1] == speaker.text and person.start != speaker.start:
+        if (
+            len(words) > 1
+            and words[-1] == speaker.text
+            and person.start != speaker.start
+            and _looks_like_person(person)
+        ):
             return person
     return speaker
 
