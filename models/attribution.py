@@ -183,7 +183,7 @@ _NAMED = {"PERSON": ClaimantKind.PERSON, "ORG": ClaimantKind.ORGANISATION}
 _GROUP_ENTITIES = frozenset({"NORP", "GPE"})
 _HONORIFIC = frozenset({"mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "prof", "prof."})
 _QUOTES = '"“”‘’'
-_OPENING_QUOTES = "\"“‘"
+_OPENING_QUOTES = '"“‘'
 _TRIM = ' \t\n,.;:!?"“”‘’—–-'
 _MIN_WORDS = 4
 _QUOTED = re.compile(r"“[^“”]*+”|\"[^\"]*+\"")
@@ -248,6 +248,7 @@ _INSTITUTION_WORDS = frozenset(
 )
 # A closing single quote, not an apostrophe inside a word ("It’s").
 _CLOSING_SINGLE = re.compile(r"’(?![A-Za-z])")
+_PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
 _TRAILING_CONJUNCTION = re.compile(r"[\s,]+(?:and|or|but)$", re.I)
 
 
@@ -477,7 +478,15 @@ class Attributor:
         """
         if self.nlp is None:
             return None
-        wanted = [i for i, (s, e) in enumerate(sentences) if needs_parse(text[s:e])]
+        wanted_set: set[int] = set()
+        for index, (start, end) in enumerate(sentences):
+            sentence = text[start:end]
+            if needs_parse(sentence):
+                wanted_set.add(index)
+                if _PRONOUN.search(sentence):
+                    # Where "he" may be named: the two sentences before.
+                    wanted_set.update(range(max(0, index - 2), index))
+        wanted = sorted(wanted_set)
         docs: dict[int, Doc] = {}
         if wanted:
             parsed = self.nlp.pipe([text[sentences[i][0] : sentences[i][1]] for i in wanted])
@@ -572,10 +581,15 @@ class Attributor:
         outside = [f for f in found if not any(s <= f.at < e for s, e in quoted)]
         if outside:
             found = outside
+        # (Only an earlier verb's: a later one taking an earlier report for its complement is
+        # a misparse of "X say …; Y say …".)
         return [
             f
             for f in found
-            if not any(o is not f and any(s <= f.at < e for s, e in o.contents) for o in found)
+            if not any(
+                o is not f and o.at < f.at and any(s <= f.at < e for s, e in o.contents)
+                for o in found
+            )
         ]
 
     def _resolve(
