@@ -248,6 +248,13 @@ _INSTITUTION_WORDS = frozenset(
 )
 # A closing single quote, not an apostrophe inside a word ("It’s").
 _CLOSING_SINGLE = re.compile(r"’(?![A-Za-z])")
+_COUNTED_GROUP = re.compile(
+    r"(?:about |around |nearly |almost |over |more than |another |a further )?\d[\d.,]*+\s*+(?:%|per ?cent\b)"
+    r"|(?:a |the )?(?:majority|minority|half|third|quarter|plurality) of\b",
+    re.I,
+)
+_CLAUSE_BREAK = re.compile(r"\s[–—]\s|;|\s\((?!\d)")
+_CLOSER_OF = {"‘": "’", "“": "”"}
 _PRONOUN = re.compile(r"\b(?:he|she|they)\b", re.I)
 _TRAILING_CONJUNCTION = re.compile(r"[\s,]+(?:and|or|but)$", re.I)
 
@@ -347,7 +354,10 @@ def _subject(verb: Token) -> Token | None:
                 return child
             if child.dep_ in {"nsubjpass", "auxpass"}:
                 return None
-        if verb.dep_ in {"conj", "advcl", "xcomp", "acl"} and verb.head is not verb:
+        if (
+            verb.dep_ in {"conj", "advcl", "xcomp", "acl", "pcomp", "prep"}
+            and verb.head is not verb
+        ):
             verb = verb.head
             continue
         break
@@ -372,7 +382,16 @@ def _contents(verb: Token) -> list[tuple[int, int]]:
         # A conjunct with its own subject and verb of saying is another report.
         own = [c for c in conjuncts if c.lemma_.lower() in _SPEECH and _has_subject(c)]
         clauses = [child, *(c for c in conjuncts if c not in own)]
-        stop = min((c.left_edge.i for c in own), default=child.right_edge.i + 1)
+        # So is a verb of saying hanging off the clause ("…, before adding that …").
+        later = [
+            d
+            for d in child.subtree
+            if d.dep_ in {"advcl", "pcomp"} and d.lemma_.lower() in _SPEECH and d is not child
+        ]
+        cuts = [c.left_edge.i for c in own]
+        cuts.extend(d.head.left_edge.i if d.dep_ == "pcomp" else d.left_edge.i for d in later)
+        own.extend(later)
+        stop = min(cuts, default=child.right_edge.i + 1)
         for index, clause in enumerate(clauses):
             start = clause.left_edge.i if index else child.left_edge.i
             end = min(clause.right_edge.i + 1, stop)
@@ -506,7 +525,11 @@ class Attributor:
             if head.lower_ in _NOT_SPEAKERS or head.pos_ not in {"NOUN", "PROPN", "NUM"}:
                 return None, None
             first, last, kind = _noun_phrase(head)
-            while last - 1 > first and (doc[last - 1].is_punct or doc[last - 1].is_space):
+            while (
+                last - 1 > first
+                and doc[last - 1].text != "%"
+                and (doc[last - 1].is_punct or doc[last - 1].is_space)
+            ):
                 last -= 1
             span = doc[first:last]
             return (
@@ -521,13 +544,27 @@ class Attributor:
             span = doc[first:last]
             start, end = span.start_char, span.end_char
             piece = doc.text[start:end]
-            # Without "that", surrounding quotes and trailing punctuation.
+            # Up to a clause break, as the pattern spans are cut ("… G7 – the Group of …").
+            cut = _CLAUSE_BREAK.search(piece, 1)
+            if cut:
+                piece = piece[: cut.start()]
+                end = start + len(piece)
+            # Without "that", its own quotes and trailing punctuation.
             stripped = piece.lstrip(_TRIM)
             if stripped.lower().startswith("that "):
                 stripped = stripped[5:].lstrip(_TRIM)
             start += len(piece) - len(stripped)
-            end = start + len(_TRAILING_CONJUNCTION.sub("", stripped.rstrip(_TRIM)).rstrip(_TRIM))
+            kept = _TRAILING_CONJUNCTION.sub("", stripped.rstrip(_TRIM)).rstrip(_TRIM)
+            end = start + len(kept)
+            # A quotation that opens inside the span keeps its closing mark.
+            closer = doc.text[end : end + 1]
+            if closer in _CLOSER_OF.values() and _opened(kept, closer):
+                end += 1
             if len(doc.text[start:end].split()) < _MIN_WORDS:
+                return None
+            if _COUNTED_GROUP.match(doc.text, start):
+                # "A poll found 58% of Brits said …": the statistic is the claim, and the
+                # sentence already carries it.
                 return None
             return offset + start, offset + end
 
@@ -573,6 +610,9 @@ class Attributor:
                     for g in noun.children
                     if g.dep_ in {"acl", "ccomp"}
                 )
+            if _COUNTED_GROUP.match(doc.text, subject.left_edge.idx):
+                # "58% of Brits said …": the statistic is the claim, the sentence carries it.
+                contents = []
             ranges = tuple(r for c in contents if (r := char_range(c)))
             found.append(_Frame(speaker, pronoun, ranges, offset + token.idx))
         # A report inside another's content, or inside a quotation when one outside it
@@ -688,6 +728,13 @@ def _looks_like_person(claimant: Claimant) -> bool:
         and all(w[:1].isupper() for w in words)
         and not any(w.lower() in _INSTITUTION_WORDS for w in words)
     )
+
+
+def _opened(text: str, closer: str) -> bool:
+    """Whether ``text`` opens a quotation that ``closer`` would close."""
+    opener = next(o for o, c in _CLOSER_OF.items() if c == closer)
+    last = text.rfind(opener)
+    return last >= 0 and closer not in text[last:].replace(closer + "s", "")
 
 
 def _fullest(speaker: Claimant, persons: list[Claimant]) -> Claimant:
