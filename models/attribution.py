@@ -249,7 +249,8 @@ _INSTITUTION_WORDS = frozenset(
 # A closing single quote, not an apostrophe inside a word ("It’s").
 _CLOSING_SINGLE = re.compile(r"’(?![A-Za-z])")
 _COUNTED_GROUP = re.compile(
-    r"(?:about |around |nearly |almost |over |more than |another |a further )?\d[\d.,]*+\s*+(?:%|per ?cent\b)"
+    r"(?:about |around |nearly |almost |over |more than |another |a further )?"
+    r"\d[\d.,]*+\s*+(?:%|per ?cent\b)"
     r"|(?:a |the )?(?:majority|minority|half|third|quarter|plurality) of\b",
     re.I,
 )
