@@ -77,6 +77,7 @@ class SentenceAttribution:
 _SPEECH = frozenset(
     {
         "say",
+        "cite",
         "tell",
         "claim",
         "insist",
@@ -618,8 +619,8 @@ class Attributor:
             found.append(_Frame(speaker, pronoun, ranges, offset + token.idx))
         # A report inside another's content, or inside a quotation when one outside it
         # exists, is that speaker's claim, not a second report.
-        quoted = _quoted_regions(doc.text, offset)
-        outside = [f for f in found if not any(s <= f.at < e for s, e in quoted)]
+        quotations = _quoted_regions(doc.text, offset)
+        outside = [f for f in found if not any(s <= f.at < e for s, e in quotations)]
         if outside:
             found = outside
         # (Only an earlier verb's: a later one taking an earlier report for its complement is
@@ -724,7 +725,7 @@ def _looks_like_person(claimant: Claimant) -> bool:
         return True
     words = claimant.text.split()
     return (
-        claimant.kind is ClaimantKind.ORGANISATION
+        claimant.kind in {ClaimantKind.ORGANISATION, ClaimantKind.OTHER}
         and 1 <= len(words) <= 3
         and all(w[:1].isupper() for w in words)
         and not any(w.lower() in _INSTITUTION_WORDS for w in words)

@@ -474,6 +474,9 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
                 created_at=claim.created_at,
                 stance=Stance(claim.stance) if claim.stance in set(Stance) else None,
                 stance_confidence=claim.payload.get("stance_confidence"),
+                claimant=claim.payload.get("claimant"),
+                claimant_start=claim.payload.get("claimant_start"),
+                claimant_end=claim.payload.get("claimant_end"),
             )
             for claim, article in occurrences
         ],

@@ -87,7 +87,7 @@ def test_pronoun_resolves_to_the_nearest_named_speaker() -> None:
     # "Vance stunned attendees … when he said …": the subject of the main clause.
     vance = _sentence(units, "Vance stunned attendees")
     [span] = _spans(units, vance)
-    assert span.claimant == "Vance"
+    assert span.claimant == "JD Vance"
 
 
 def test_quote_attributed_in_the_previous_sentence_keeps_its_speaker() -> None:

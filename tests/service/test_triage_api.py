@@ -123,6 +123,10 @@ def test_a_recurring_claim_joins_its_item(client: TestClient, example_text: str)
     }
     assert all(PRAY in o["text"] for o in detail["occurrences"])
     assert detail["candidates"][0]["fact_check"]["publisher"].startswith("The Ferret")
+    # Who repeated it in the first article: Vance ("He cited … a false claim that …").
+    metro = detail["occurrences"][0]
+    assert metro["claimant"] == "JD Vance"
+    assert example_text[metro["claimant_start"] : metro["claimant_end"]] == "JD Vance"
 
 
 def test_queue_filters_and_sorts(client: TestClient, example_text: str) -> None:
