@@ -318,7 +318,12 @@ def _noun_phrase(head: Token) -> tuple[int, int, ClaimantKind]:
         start = entity.start
         while start < entity.end - 1 and entity.doc[start].lower_ in _HONORIFIC:
             start += 1
-        return start, entity.end, _NAMED[entity.label_]
+        end = entity.end
+        for child in head.rights:
+            # "The CDC and the WHO".
+            if child.dep_ == "conj" and child.pos_ == "PROPN":
+                end = max(end, child.i + 1)
+        return start, end, _NAMED[entity.label_]
     start = head.i
     for child in head.lefts:
         if child.dep_ in _NP_LEFT and child.lower_ not in _HONORIFIC:
@@ -471,6 +476,8 @@ class _Frame:
     contents: tuple[tuple[int, int], ...]
     # Where the verb (or "according") is, in article offsets.
     at: int
+    # Whether it reports a claim (a clause, or "the idea"), not only speaks or quotes.
+    reporting: bool = False
 
 
 class Attributor:
@@ -577,16 +584,12 @@ class Attributor:
                 head, content = according
                 speaker, pronoun = claimant(head)
                 ranges = tuple(r for r in [char_range(content)] if r)
-                found.append(_Frame(speaker, pronoun, ranges, offset + token.idx))
+                found.append(_Frame(speaker, pronoun, ranges, offset + token.idx, bool(ranges)))
                 continue
             if token.pos_ not in {"VERB", "AUX"}:
                 continue
             claim_nouns = [
-                c
-                for c in token.children
-                if c.dep_ == "dobj"
-                and c.lemma_.lower() in _CLAIM_NOUNS
-                and any(g.dep_ in {"acl", "ccomp"} for g in c.children)
+                c for c in token.children if c.dep_ == "dobj" and c.lemma_.lower() in _CLAIM_NOUNS
             ]
             agent = _agent(token) if quoted else None
             if agent is not None:
@@ -616,7 +619,9 @@ class Attributor:
                 # "58% of Brits said …": the statistic is the claim, the sentence carries it.
                 contents = []
             ranges = tuple(r for c in contents if (r := char_range(c)))
-            found.append(_Frame(speaker, pronoun, ranges, offset + token.idx))
+            found.append(
+                _Frame(speaker, pronoun, ranges, offset + token.idx, bool(ranges or claim_nouns))
+            )
         # A report inside another's content, or inside a quotation when one outside it
         # exists, is that speaker's claim, not a second report.
         quotations = _quoted_regions(doc.text, offset)
@@ -669,8 +674,8 @@ class Attributor:
                 speaker = _fullest(speaker, [*recent, *persons])
                 if frame.speaker is not None:
                     recent.append(frame.speaker)
-                if first is None or (not first_reports and frame.contents):
-                    first, first_reports = speaker, bool(frame.contents)
+                if first is None or (not first_reports and frame.reporting):
+                    first, first_reports = speaker, frame.reporting
                 reports.extend(Report(s, e, speaker) for s, e in frame.contents)
             own.append(first)
             results.append(SentenceAttribution(first or THE_ARTICLE, tuple(reports)))
