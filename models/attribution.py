@@ -78,6 +78,7 @@ _SPEECH = frozenset(
     {
         "say",
         "cite",
+        "attribute",
         "tell",
         "claim",
         "insist",
@@ -417,6 +418,31 @@ def _contents(verb: Token) -> list[tuple[int, int]]:
     return ranges
 
 
+def _owned_claim(noun: Token) -> tuple[Token, tuple[int, int]] | None:
+    """``(owner, clause range)`` of a claim noun with its maker: "X's suggestions that …",
+    "claims by X that/about …"."""
+    if noun.pos_ != "NOUN" or noun.lemma_.lower() not in _CLAIM_NOUNS:
+        return None
+    owner = next((c for c in noun.children if c.dep_ == "poss" and c.pos_ == "PROPN"), None)
+    if owner is None:
+        owner = next(
+            (
+                g
+                for c in noun.children
+                if c.dep_ == "prep" and c.lower_ == "by"
+                for g in c.children
+                if g.dep_ == "pobj"
+            ),
+            None,
+        )
+    if owner is None:
+        return None
+    clause = next((c for c in noun.children if c.dep_ in {"acl", "ccomp"}), None)
+    if clause is None:
+        return owner, (0, 0)
+    return owner, (clause.left_edge.i, clause.right_edge.i + 1)
+
+
 def _agent(verb: Token) -> Token | None:
     """The agent of a passive verb: "dismissed as ‘hypocrisy’ by Keir Giles"."""
     for child in verb.children:
@@ -585,6 +611,15 @@ class Attributor:
                 speaker, pronoun = claimant(head)
                 ranges = tuple(r for r in [char_range(content)] if r)
                 found.append(_Frame(speaker, pronoun, ranges, offset + token.idx, bool(ranges)))
+                continue
+            owned = _owned_claim(token)
+            if owned is not None:
+                # "Wickramasinghe's suggestions that …", "Claims by officials that …".
+                owner, clause = owned
+                speaker, pronoun = claimant(owner)
+                if speaker is not None or pronoun is not None:
+                    ranges = tuple(r for r in [char_range(clause)] if r)
+                    found.append(_Frame(speaker, pronoun, ranges, offset + token.idx, True))
                 continue
             if token.pos_ not in {"VERB", "AUX"}:
                 continue
