@@ -144,7 +144,8 @@ _CUE = re.compile(
     r"|finds|show\w*|determin\w+|conclu\w+|advis\w+|recommend\w*|contend\w*|den(?:y|ies|ied)"
     r"|acknowledg\w+|predict\w*|estimat\w+|speculat\w+|stress\w*|emphasi[sz]\w+|agree\w*"
     r"|reiterat\w+|urg\w+|boast\w*|caution\w*|point\w*|indicat\w+|accus\w+|promis\w+"
-    r"|fear\w*|hope\w*|know\w*|knew)\b",
+    r"|fear\w*|hope\w*|know\w*|knew|cit(?:e|es|ed|ing)|attribut\w+|ideas?|theor(?:y|ies)"
+    r"|notions?|suggestions?|rumou?rs?|allegations?|myths?|conclusions?|beliefs?|views?)\b",
     re.I,
 )
 _PRONOUN_SPEAKERS = frozenset({"he", "she", "they"})
@@ -322,7 +323,7 @@ def _noun_phrase(head: Token) -> tuple[int, int, ClaimantKind]:
         end = entity.end
         for child in head.rights:
             # "The CDC and the WHO".
-            if child.dep_ == "conj" and child.pos_ == "PROPN":
+            if child.dep_ == "conj" and (child.pos_ == "PROPN" or child.ent_type_):
                 end = max(end, child.i + 1)
         return start, end, _NAMED[entity.label_]
     start = head.i
@@ -624,7 +625,10 @@ class Attributor:
             if token.pos_ not in {"VERB", "AUX"}:
                 continue
             claim_nouns = [
-                c for c in token.children if c.dep_ == "dobj" and c.lemma_.lower() in _CLAIM_NOUNS
+                c
+                for c in token.children
+                # Not "rebuked Wickramasinghe's suggestions": those are Wickramasinghe's.
+                if c.dep_ == "dobj" and c.lemma_.lower() in _CLAIM_NOUNS and _owned_claim(c) is None
             ]
             agent = _agent(token) if quoted else None
             if agent is not None:
