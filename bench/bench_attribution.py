@@ -60,14 +60,17 @@ def main() -> None:
     sentences = [s for s in segment(text) if s.kind is SegmentKind.SENTENCE]
     parsed = sum(needs_parse(s.text) for s in sentences)
     with_parser, without = Attributor(), Attributor(parse=False)
-    pipeline = Pipeline(Embedder(), load_scorer())
+    embedder, scorer = Embedder(), load_scorer()
+    pipeline = Pipeline(embedder, scorer, attributor=with_parser)
+    patterns_only = Pipeline(embedder, scorer, attributor=without)
     source = _NoFactChecks()
     rows = [
         (name, _median_ms(run, args.repeats))
         for name, run in [
             ("claim_units, patterns only", lambda: claim_units(text, without)),
             ("claim_units, with the parse", lambda: claim_units(text, with_parser)),
-            ("Pipeline.analyze, empty source", lambda: pipeline.analyze(text, source)),
+            ("Pipeline.analyze, patterns only", lambda: patterns_only.analyze(text, source)),
+            ("Pipeline.analyze, with the parse", lambda: pipeline.analyze(text, source)),
         ]
     ]
     print(f"Metro example: {len(sentences)} prose sentences, {parsed} parsed\n")

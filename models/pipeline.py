@@ -255,6 +255,8 @@ class Pipeline:
             on the cores the next encode needs. Measured on 2 cores at 100k fact-checks: a
             40-sentence encode right after an analysis took 125-130 ms with OpenBLAS's 2
             threads and 68-73 ms with 1; the whole analysis 161 -> 111 ms.
+        attributor: Finds each claim's claimant with a dependency parse. Defaults to
+            ``default_attributor()`` (``Attributor(parse=False)`` for pattern claimants only).
     """
 
     def __init__(
@@ -266,6 +268,7 @@ class Pipeline:
         *,
         stance: StanceModel | None = None,
         blas_threads: int | None = 1,
+        attributor: Attributor | None = None,
     ) -> None:
         if blas_threads is not None:
             # Process-wide and lasting (threadpoolctl applies the limit when constructed).
@@ -275,6 +278,7 @@ class Pipeline:
         self.settings = settings or MatchingSettings()
         self.matcher = matcher or Matcher(self.settings.matcher_settings())
         self.stance_model = stance or StanceModel()
+        self.attributor = attributor or default_attributor()
         # Threads for the lexical stage, which runs while the encoder does (started on
         # first use).
         self._lexical_pool = ThreadPoolExecutor(
@@ -300,7 +304,7 @@ class Pipeline:
             max_age_days: Ignore fact-checks reviewed more than this many days before the
                 article (or today). Defaults to ``settings.max_age_days``.
         """
-        segments, units = claim_units(text)
+        segments, units = claim_units(text, self.attributor)
         texts = [u.text for u in units]
         search_filter = self.search_filter(published_at, language, max_age_days)
         # Full-text search needs only the texts: it overlaps the encode (the encoder and a
