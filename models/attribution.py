@@ -613,6 +613,17 @@ class Attributor:
                 ranges = tuple(r for r in [char_range(content)] if r)
                 found.append(_Frame(speaker, pronoun, ranges, offset + token.idx, bool(ranges)))
                 continue
+            if quoted and token.i == doc[0].i and token.lower_ == "from":
+                # "From the WHO, “…”": the source of the quote that follows.
+                source = next((c for c in token.children if c.dep_ == "pobj"), None)
+                if source is not None:
+                    speaker, _ = claimant(source)
+                    if speaker is not None:
+                        said = char_range((token.right_edge.i + 1, len(doc)))
+                        found.append(
+                            _Frame(speaker, None, (said,) if said else (), offset + token.idx, True)
+                        )
+                continue
             owned = _owned_claim(token)
             if owned is not None:
                 # "Wickramasinghe's suggestions that …", "Claims by officials that …".

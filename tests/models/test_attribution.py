@@ -211,3 +211,13 @@ def test_claimant_kinds() -> None:
     [attribution] = attributor.attribute(text, [(0, len(text))]) or []
     assert attribution.claimant.kind is ClaimantKind.PERSON
     assert attribution.claimant.text == "Anthony Fauci"
+
+
+def test_a_quote_introduced_by_its_source() -> None:
+    text, units = _units(
+        "From the WHO, “there has been no information nor evidence to suggest that the new "
+        "coronavirus could be transmitted by mosquitoes.”"
+    )
+    [span] = _spans(units, units[0])
+    assert span.claimant == "WHO" == _mention(text, span)
+    assert span.text.startswith("there has been no information")
