@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from claims_db.base import utcnow
+from claims_db.export import claim_review_draft
 from claims_db.repository import FactCheckRepository
 from claims_db.triage_models import (
     Article,
@@ -442,6 +443,25 @@ def _get(repository: QueueRepository, item_id: int) -> QueueItem:
     if item is None:
         raise NotFoundError(f"no queue item with id {item_id}")
     return item
+
+
+def item_claim_review(session: Session, item_id: int) -> dict[str, Any]:
+    """The item's claim as a ClaimReview draft: the claim, who made it (from its first
+    occurrence), the articles it appeared in and, once confirmed, the fact-check's rating."""
+    repository = QueueRepository(session)
+    item = _get(repository, item_id)
+    occurrences = repository.occurrences(item_id)
+    claimant = occurrences[0][0].payload.get("claimant") if occurrences else None
+    fact_check_id = item.resolved_fact_check_id
+    fact_check = (
+        FactCheckRepository(session).get(fact_check_id) if fact_check_id is not None else None
+    )
+    return claim_review_draft(
+        claim=item.claim_text,
+        claimant=claimant,
+        appearances=[(a.url, a.publisher, a.published_at) for _, a in occurrences],
+        fact_check=fact_check,
+    )
 
 
 def item_detail(session: Session, item_id: int) -> QueueItemDetail:
