@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -518,6 +519,8 @@ class Attributor:
 
     def __init__(self, nlp: Language | None = None, *, parse: bool = True) -> None:
         self.nlp: Language | None = (nlp or load_parser()) if parse else None
+        # spaCy does not promise thread-safe inference; analyses run on a thread pool.
+        self._lock = threading.Lock()
 
     @property
     def available(self) -> bool:
@@ -544,7 +547,10 @@ class Attributor:
         wanted = sorted(wanted_set)
         docs: dict[int, Doc] = {}
         if wanted:
-            parsed = self.nlp.pipe([text[sentences[i][0] : sentences[i][1]] for i in wanted])
+            with self._lock:
+                parsed = list(
+                    self.nlp.pipe([text[sentences[i][0] : sentences[i][1]] for i in wanted])
+                )
             docs = dict(zip(wanted, parsed, strict=True))
         frames: list[list[_Frame]] = []
         for index, (start, _end) in enumerate(sentences):
