@@ -83,7 +83,16 @@ def get_item(*, session: SessionDep, reviewer: CurrentReviewer, item_id: RowId) 
     return service.item_detail(session, item_id)
 
 
-@router.get("/queue/items/{item_id}/claimreview")
+@router.get(
+    "/queue/items/{item_id}/claimreview",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "A ClaimReview JSON-LD node.",
+            "content": {"application/ld+json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 def get_item_claim_review(
     *, session: SessionDep, reviewer: CurrentReviewer, item_id: RowId
 ) -> JSONResponse:
