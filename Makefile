@@ -44,6 +44,7 @@ lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy service models claims_db training evaluation
+	$(BIN)/lint-imports
 
 # The browser test drives Debian's chromium (never a browser download).
 browser:

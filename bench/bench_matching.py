@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from claims_db.search import FactCheckIndex
+from evaluation.matching import cached_encode, load_checkthat
 from models.embedding import Embedder
-from models.eval_matching import cached_encode, load_checkthat
 from models.matching import FactCheckRecord
 from models.retrieval import Matcher, clean_query
 from models.verdicts import Verdict

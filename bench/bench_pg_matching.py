@@ -25,8 +25,8 @@ from claims_db.local_pg import LocalPostgres
 from claims_db.migrate import upgrade
 from claims_db.models import claim_key
 from claims_db.pg_search import PgFactCheckSource, refresh_text_statistics
+from evaluation.matching import build_index, cached_encode, load_checkthat, metrics
 from models.embedding import Embedder
-from models.eval_matching import build_index, cached_encode, load_checkthat, metrics
 from models.matching import FactCheckSource
 from models.retrieval import Matcher, clean_query, lexical_profile
 

@@ -1,1 +1,5 @@
-"""Persistence for claimflag: ORM models, repositories, importers and migrations."""
+"""Storage: SQLAlchemy models, repositories, search backends, importers and Alembic migrations.
+
+May import ``models`` (records, features, the matcher's protocols); never ``service``,
+``training`` or ``evaluation``.
+"""

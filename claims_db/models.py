@@ -37,9 +37,12 @@ class FactCheck(Base):
         Index("ix_fact_checks_verdict", "verdict"),
         Index("ix_fact_checks_review_date", "review_date"),
         Index("ix_fact_checks_updated_at", "updated_at"),
+        # Ids are never reused (SQLite would give a deleted row's id to the next insert):
+        # queue items, stored analyses and review decisions name fact-checks by id.
+        {"sqlite_autoincrement": True},
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     claim: Mapped[str] = mapped_column(Text)
     claim_key: Mapped[str] = mapped_column(String(64))
     claimant: Mapped[str | None] = mapped_column(Text)

@@ -157,6 +157,13 @@ class FactCheckRepository:
     def get(self, fact_check_id: int) -> FactCheck | None:
         return self.session.get(FactCheck, fact_check_id)
 
+    def existing_ids(self, fact_check_ids: Iterable[int]) -> set[int]:
+        """Which of these ids name a fact-check that still exists."""
+        wanted = set(fact_check_ids)
+        if not wanted:
+            return set()
+        return set(self.session.scalars(select(FactCheck.id).where(FactCheck.id.in_(wanted))))
+
     def count(self) -> int:
         return int(self.session.scalar(select(func.count()).select_from(FactCheck)) or 0)
 

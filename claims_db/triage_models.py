@@ -61,6 +61,23 @@ class ApiKey(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
+class UiSession(Base):
+    """A signed-in browser: the cookie holds a random token, only its hash is stored here.
+
+    The API key itself never reaches the browser's cookie jar; signing out revokes the row.
+    """
+
+    __tablename__ = "ui_sessions"
+    __table_args__ = (Index("ix_ui_sessions_token_hash", "token_hash", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
 class Article(Base):
     """A submitted article and when it was analysed."""
 
@@ -76,6 +93,7 @@ class Article(Base):
     text: Mapped[str] = mapped_column(Text)
     sentences: Mapped[int] = mapped_column(Integer, default=0)
     submitted_by: Mapped[str | None] = mapped_column(String(128))
+    submitted_by_key_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     claims: Mapped[list[ArticleClaim]] = relationship(
@@ -149,7 +167,10 @@ class QueueItem(Base):
     fact_check_id: Mapped[int | None] = mapped_column(
         ForeignKey("fact_checks.id", ondelete="SET NULL")
     )
+    # What the suggested fact-check said when it was matched, kept after it is deleted.
     fact_check_publisher: Mapped[str | None] = mapped_column(String(255))
+    fact_check_claim: Mapped[str | None] = mapped_column(Text)
+    fact_check_url: Mapped[str | None] = mapped_column(String(2048))
     article_publisher: Mapped[str | None] = mapped_column(String(255))
     resolved_fact_check_id: Mapped[int | None] = mapped_column(
         ForeignKey("fact_checks.id", ondelete="SET NULL")
@@ -157,9 +178,13 @@ class QueueItem(Base):
     occurrence_count: Mapped[int] = mapped_column(Integer, default=1)
     debunking_count: Mapped[int] = mapped_column(Integer, default=0)
     priority: Mapped[float] = mapped_column(Float)
+    # Who holds or resolved the item: the key's name for display, its id for identity
+    # (two keys may share a name).
     assignee: Mapped[str | None] = mapped_column(String(128))
+    assignee_key_id: Mapped[int | None] = mapped_column(Integer)
     lease_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     resolved_by: Mapped[str | None] = mapped_column(String(128))
+    resolved_by_key_id: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -175,6 +200,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("queue_items.id", ondelete="CASCADE"))
     actor: Mapped[str] = mapped_column(String(128))
+    actor_key_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(32))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

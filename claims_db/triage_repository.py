@@ -22,6 +22,7 @@ from claims_db.triage_models import (
     ItemStatus,
     QueueItem,
     ReviewDecision,
+    UiSession,
 )
 
 # A compare-and-set loses only when another reviewer won; give up after this many losses.
@@ -94,6 +95,26 @@ class ApiKeyRepository:
         return self.session.scalars(select(ApiKey).order_by(ApiKey.id)).all()
 
 
+class UiSessionRepository:
+    """The UI's signed-in browsers, found by the hash of their cookie's token."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, ui_session: UiSession) -> UiSession:
+        self.session.add(ui_session)
+        self.session.flush()
+        return ui_session
+
+    def by_hash(self, token_hash: str) -> tuple[UiSession, ApiKey] | None:
+        row = self.session.execute(
+            select(UiSession, ApiKey)
+            .join(ApiKey, ApiKey.id == UiSession.key_id)
+            .where(UiSession.token_hash == token_hash)
+        ).first()
+        return (row[0], row[1]) if row else None
+
+
 class ArticleRepository:
     """Stored analyses: articles with their claims."""
 
@@ -144,6 +165,19 @@ class QueueRepository:
                 or_(
                     QueueItem.status != ItemStatus.RESOLVED.value,
                     QueueItem.updated_at >= resolved_since,
+                )
+            )
+            .order_by(QueueItem.id)
+        ).all()
+
+    def naming_fact_check(self, fact_check_id: int) -> Sequence[QueueItem]:
+        """Items whose suggested or confirmed fact-check is ``fact_check_id``."""
+        return self.session.scalars(
+            select(QueueItem)
+            .where(
+                or_(
+                    QueueItem.fact_check_id == fact_check_id,
+                    QueueItem.resolved_fact_check_id == fact_check_id,
                 )
             )
             .order_by(QueueItem.id)

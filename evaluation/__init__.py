@@ -1,4 +1,5 @@
 """Yardsticks: one command per evaluation (``python -m evaluation.<name>``) printing the
-tables ``docs/`` quotes. May import ``models``, ``training`` and ``claims_db``; never
-imported by runtime code.
+tables ``docs/`` quotes.
+
+May import ``models``, ``claims_db`` and ``training``'s data loaders; never imported at run time.
 """

@@ -176,7 +176,7 @@ def reliability(
 
 def tweet_points(data_dir: Path, pipeline: Pipeline) -> list[ReliabilityPoint]:
     """CheckThat! 2022 2A dev: each tweet's first candidate over the verified claims."""
-    from models.eval_matching import build_index, cached_encode, load_checkthat
+    from evaluation.matching import build_index, cached_encode, load_checkthat
 
     data = load_checkthat(data_dir, "dev")
     index = build_index(pipeline.embedder, data)

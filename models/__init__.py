@@ -1,5 +1,6 @@
-"""The claimflag NLP pipeline: segmentation, check-worthiness, embedding, matching, verdicts.
+"""What a request runs: segmentation, claim spans, check-worthiness, encoders, retrieval,
+stance and verdicts, with the trained artefacts in ``artifacts/``.
 
-Nothing in this package knows about HTTP or SQL; every stage is a plain class or function
-that can be used from a Python shell.
+Imports nothing of ``claims_db``, ``service``, ``training`` or ``evaluation`` (checked by
+``lint-imports``): every stage is a plain class or function usable from a Python shell.
 """

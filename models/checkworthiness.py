@@ -182,7 +182,7 @@ class HeadScorer:
 
     @classmethod
     def from_file(cls, path: Path = ARTIFACT_PATH, threshold: float | None = None) -> HeadScorer:
-        """Load a head written by ``python -m models.train_checkworthiness``."""
+        """Load a head written by ``python -m training.checkworthiness``."""
         return cls(HeadWeights.load(path), threshold)
 
     def term_ids(self, text: str) -> list[int]:

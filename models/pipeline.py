@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -293,6 +294,7 @@ class Pipeline:
         published_at: dt.date | None = None,
         language: str | None = None,
         max_age_days: int | None = None,
+        checkpoint: Callable[[str], None] | None = None,
     ) -> ArticleAnalysis:
         """Analyse an article's text against the fact-checks in ``source``.
 
@@ -303,6 +305,8 @@ class Pipeline:
             language: Restrict matches to fact-checks in this language.
             max_age_days: Ignore fact-checks reviewed more than this many days before the
                 article (or today). Defaults to ``settings.max_age_days``.
+            checkpoint: Called with the next stage's name between stages; raising stops
+                the analysis (a caller's deadline). Defaults to none.
         """
         segments, units = claim_units(text, self.attributor)
         texts = [u.text for u in units]
@@ -313,10 +317,18 @@ class Pipeline:
             self.matcher.lexical_candidates, texts, source, search_filter
         )
         vectors = self.embedder.encode(texts)
+        if checkpoint is not None:
+            try:
+                checkpoint("ranking")
+            except BaseException:
+                lexical.cancel()
+                raise
         scores = self.scorer.score(texts, vectors)
         neighbours = self.matcher.rank(
             texts, vectors, source, search_filter, lexical=lexical.result()
         )
+        if checkpoint is not None:
+            checkpoint("stance")
 
         claims: list[ClaimAnalysis] = []
         by_sentence: dict[int, int] = {}

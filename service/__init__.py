@@ -1,1 +1,4 @@
-"""The claimflag HTTP service and command line."""
+"""The HTTP service, web UI, jobs and command line: one folder per domain.
+
+May import ``models`` and ``claims_db``; never ``training`` or ``evaluation``.
+"""

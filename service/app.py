@@ -19,11 +19,13 @@ from service.health.router import router as health_router
 from service.jobs.router import router as jobs_router
 from service.monitoring.router import router as feeds_router
 from service.reliability import install_reliability
+from service.reliability.admission import AdmissionGate, drain
 from service.runtime import Runtime, RuntimeLoader, check_database
+from service.security import install_cross_site_guard
 from service.sources.router import router as sources_router
 from service.stance.router import router as stance_router
 from service.triage.router import router as triage_router
-from service.ui.router import mount_ui
+from service.ui.mount import mount_ui
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             check_auth_mode(runtime.settings)
             app.state.runtime = runtime
             yield
+            await _let_analyses_end(app)
             return
         resolved = settings or get_settings()
         check_auth_mode(resolved)
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         loader.start(app)
         try:
             yield
+            await _let_analyses_end(app)
         finally:
             loader.close(app)
 
@@ -59,7 +63,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    install_reliability(app, runtime.settings if runtime else settings or get_settings())
+    resolved = runtime.settings if runtime else settings or get_settings()
+    # Inside the reliability guards, so its refusals carry the security headers too.
+    install_cross_site_guard(app, resolved)
+    install_reliability(app, resolved)
     app.include_router(health_router)
     app.include_router(analysis_router)
     app.include_router(stance_router)
@@ -72,3 +79,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(feeds_router)
     app.include_router(jobs_router)
     return app
+
+
+# Longest shutdown waits for analyses still running (past its deadline, one stops at its
+# next stage).
+SHUTDOWN_DRAIN_S = 30.0
+
+
+async def _let_analyses_end(app: FastAPI) -> None:
+    """At shutdown, before the database closes: analyses still running (answered or timed
+    out) end in their own threads, committing or rolling back their own sessions."""
+    gate = getattr(app.state, "admission", None)
+    if isinstance(gate, AdmissionGate) and not await drain(gate, SHUTDOWN_DRAIN_S):
+        logger.warning("%d analyses still running at shutdown", gate.in_flight)

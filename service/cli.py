@@ -163,6 +163,9 @@ def serve(
         workers=workers,
         log_level=settings.log_level.lower(),
         timeout_keep_alive=settings.keep_alive_timeout_s,
+        # Only these proxies may say the request came over TLS (Secure cookies, HSTS).
+        proxy_headers=True,
+        forwarded_allow_ips=",".join(settings.trusted_proxies),
     )
 
 
@@ -245,6 +248,7 @@ def import_feed(
     from contextlib import nullcontext
 
     from claims_db.importers.feeds import detect_format, read_feed
+    from claims_db.importers.nesting import JsonTooDeepError
     from claims_db.ingest import ingest
     from claims_db.pg_search import vector_index_dropped
     from service.runtime import build_embedder
@@ -274,6 +278,9 @@ def import_feed(
             stream.seek(0)
         try:
             items = read_feed(stream, feed_format, columns=columns, source=file.name[:64])
+        except JsonTooDeepError as error:
+            console.print(f"{file.name}: {error}", highlight=False)
+            raise typer.Exit(code=1) from error
         except ValueError as error:
             raise typer.BadParameter(str(error)) from error
         total = file.stat().st_size

@@ -15,6 +15,10 @@ from models.ann import DEFAULT_ANN_THRESHOLD
 from models.embedding import Precision
 from models.encoders.runtime import RuntimeKind, available_cores
 
+# Host headers a local service answers by default (`testserver`: Starlette's test client).
+DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1", "testserver")
+_ANY_ADDRESS = frozenset({"", "0.0.0.0", "::", "[::]"})
+
 
 class AuthMode(enum.StrEnum):
     """Whether requests need an API key."""
@@ -46,6 +50,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port `claimflag serve` listens on.")
     max_text_chars: int = Field(
         default=200_000, gt=0, description="Longest article text accepted, in characters."
+    )
+    max_html_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        gt=0,
+        description=(
+            "Largest HTML page (UTF-8 bytes) whose article text is extracted, checked before"
+            " extraction (which costs about 2 s a megabyte, more on odd markup)."
+        ),
     )
     model_path: str | None = Field(
         default=None,
@@ -220,6 +232,11 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(
         default=5, ge=1, le=20, description="Deliveries tried per webhook event."
     )
+    webhook_max_queued: int = Field(
+        default=1000,
+        ge=1,
+        description="Webhook deliveries waiting at most per process; more are dropped (logged).",
+    )
     webhook_backoff_seconds: float = Field(
         default=1.0, gt=0, description="First retry delay; doubles after each failure."
     )
@@ -240,6 +257,45 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest a request may take, body upload included, before a 503 problem.",
     )
+    max_analyses_in_flight: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Analyses one worker process runs at once; more wait up to admission_wait_s,"
+            " then get 503 `busy` with Retry-After. 0: the cores available divided by the"
+            " worker processes and by each one's encoder threads (the encoder of one"
+            " analysis already uses its share of the cores), at least 1."
+        ),
+    )
+    admission_wait_s: float = Field(
+        default=0.25,
+        ge=0,
+        description="Longest an analysis waits for a free slot before the 503 `busy` answer.",
+    )
+    db_pool_size: int = Field(
+        default=10, ge=1, description="Database connections each worker process keeps open."
+    )
+    db_max_overflow: int = Field(
+        default=10, ge=0, description="Connections opened beyond db_pool_size under load."
+    )
+    db_pool_timeout_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="Longest a request waits for a free connection before 503 `pool_busy`.",
+    )
+    db_lock_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Longest a write waits for a lock (SQLite's busy timeout, PostgreSQL's"
+            " lock_timeout) before 503 `database_locked`."
+        ),
+    )
+    min_free_disk_mb: int = Field(
+        default=100,
+        ge=0,
+        description="/readyz is 503 when the SQLite database's disk has less free space.",
+    )
     keep_alive_timeout_s: int = Field(
         default=5, ge=1, description="Seconds `claimflag serve` keeps an idle connection open."
     )
@@ -251,6 +307,36 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins allowed by CORS (comma-separated); empty: no CORS headers at all.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS),
+        description=(
+            "Host header values accepted (comma-separated names or addresses, no port; `*`:"
+            " any). The bind address is always added. Others get a 400 (DNS rebinding)."
+        ),
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description=(
+            "Addresses (comma-separated, `*`: any) of reverse proxies whose X-Forwarded-Proto"
+            " and X-Forwarded-For `claimflag serve` believes: behind TLS, cookies get Secure"
+            " and responses HSTS."
+        ),
+    )
+    ui_session_hours: float = Field(
+        default=12.0, gt=0, description="How long a UI sign-in lasts before signing in again."
+    )
+    login_attempts_per_minute: int = Field(
+        default=10,
+        ge=0,
+        description="UI sign-in attempts per minute (and burst) from one client address; 0: any.",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Origins (scheme://host[:port], comma-separated) besides the service's own that"
+            " may send state-changing requests from a browser; others get a 403."
+        ),
     )
 
     # Sources, monitored feeds and the job runner (service/sources, service/monitoring,
@@ -329,12 +415,22 @@ class Settings(BaseSettings):
             raise ValueError("must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)")
         return value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator(
+        "cors_origins", "allowed_hosts", "allowed_origins", "trusted_proxies", mode="before"
+    )
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @property
+    def resolved_allowed_hosts(self) -> frozenset[str]:
+        """``allowed_hosts`` (lower case) plus the address ``serve`` binds to, if specific."""
+        hosts = {h.lower().strip("[]") for h in self.allowed_hosts}
+        if self.host not in _ANY_ADDRESS:
+            hosts.add(self.host.lower().strip("[]"))
+        return frozenset(hosts)
 
     @property
     def resolved_database_url(self) -> str:
@@ -347,6 +443,13 @@ class Settings(BaseSettings):
     def resolved_encoder_threads(self) -> int:
         """``encoder_threads`` if set, else this process's share of the available cores."""
         return self.encoder_threads or max(1, available_cores() // self.workers)
+
+    @property
+    def resolved_max_analyses_in_flight(self) -> int:
+        """``max_analyses_in_flight`` if set, else as many as this process's share of the
+        cores keeps busy without oversubscribing them."""
+        per_process = available_cores() // self.workers
+        return self.max_analyses_in_flight or max(1, per_process // self.resolved_encoder_threads)
 
     @property
     def resolved_graph_dir(self) -> Path | None:

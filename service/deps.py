@@ -12,9 +12,16 @@ from claims_db.search import SearchBackend
 from models.pipeline import Pipeline
 from models.stance import StanceModel
 from service.auth.schemas import Principal, Role
-from service.auth.service import KEY_COOKIE, LOCAL_PRINCIPAL, authenticate, require
+from service.auth.service import (
+    LOCAL_PRINCIPAL,
+    SESSION_COOKIE,
+    authenticate,
+    require,
+    ui_session_principal,
+)
 from service.config import AuthMode, Settings
 from service.errors import ServiceUnavailableError
+from service.reliability.deadline import request_deadline
 from service.reliability.ratelimit import enforce_rate_limit
 from service.runtime import Runtime
 
@@ -35,11 +42,15 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """One session per request, committed once when the handler returns without error."""
+def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
+    """One session per request, committed once when the handler returns without error,
+    unless the request's deadline passed first (then it rolls back: 503 ``request_timeout``).
+    """
+    deadline = request_deadline(request)
     with runtime.session_factory() as session:
         try:
             yield session
+            deadline.begin_commit()
             session.commit()
         except BaseException:
             session.rollback()
@@ -75,13 +86,23 @@ RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 def get_principal(request: Request, runtime: RuntimeDep, session: SessionDep) -> Principal | None:
-    """The caller named by a bearer token, `X-API-Key` or the UI cookie; local if auth is off."""
+    """The caller named by a bearer token, `X-API-Key` or the UI's session cookie; local if
+    auth is off."""
     if runtime.settings.auth is AuthMode.OFF:
         return LOCAL_PRINCIPAL
     header = request.headers.get("authorization", "")
     token = header[7:] if header[:7].lower() == "bearer " else None
-    token = token or request.headers.get("x-api-key") or request.cookies.get(KEY_COOKIE)
-    return authenticate(session, token) if token else None
+    token = token or request.headers.get("x-api-key")
+    if token:
+        principal = authenticate(session, token)
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        principal = ui_session_principal(session, cookie) if cookie else None
+    # End the lookup's transaction (a UI session's renewal included): its connection goes
+    # back to the pool instead of being held while the request waits for admission or
+    # runs an analysis.
+    session.commit()
+    return principal
 
 
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]

@@ -2,7 +2,13 @@
 
 Services call ``queue_event`` inside the request's transaction; the events are delivered
 only once that transaction commits (and dropped if it rolls back), by a background thread,
-so a slow receiver never slows a reviewer down.
+so a slow receiver never slows a reviewer down. The queue is bounded: when receivers fall
+that far behind, new deliveries are dropped (and logged) rather than growing memory.
+
+Signatures cover a timestamp and the body (``X-Claimflag-Timestamp``, then
+``X-Claimflag-Signature: sha256=HMAC(secret, "<timestamp>." + body)``), so a receiver that
+refuses old timestamps (``verify``) cannot be sent a captured delivery again. URLs often
+carry secrets of their own: logs show only their scheme and host.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import event
@@ -26,7 +33,9 @@ from claims_db.base import utcnow
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Claimflag-Signature"
+TIMESTAMP_HEADER = "X-Claimflag-Timestamp"
 EVENT_HEADER = "X-Claimflag-Event"
+DEFAULT_TOLERANCE_S = 300
 _PENDING = "claimflag_webhook_events"
 
 
@@ -35,9 +44,39 @@ def queue_event(session: Session, name: str, data: dict[str, Any]) -> None:
     session.info.setdefault(_PENDING, []).append({"event": name, "data": data})
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header value: ``sha256=`` and the hex HMAC-SHA256 of ``body``."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """The signature header value: ``sha256=`` and the hex HMAC-SHA256 of ``<timestamp>.body``."""
+    signed = str(timestamp).encode("ascii") + b"." + body
+    return "sha256=" + hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+
+
+def verify(
+    secret: str,
+    body: bytes,
+    timestamp: str,
+    signature: str,
+    *,
+    now: float | None = None,
+    tolerance_s: int = DEFAULT_TOLERANCE_S,
+) -> bool:
+    """What a receiver checks: the signature matches and the timestamp is recent."""
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        return False
+    current = time.time() if now is None else now
+    if abs(current - int(timestamp)) > tolerance_s:
+        return False
+    return hmac.compare_digest(sign(secret, body, int(timestamp)), signature)
+
+
+def redact_url(url: str) -> str:
+    """``scheme://host[:port]/…``: paths, queries and credentials of hook URLs hold secrets."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "?"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<unparsable URL>"
+    return f"{parts.scheme}://{host}{port}/…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +95,7 @@ class WebhookDispatcher:
         max_attempts: Tries per delivery before it is dropped (logged). Defaults to 5.
         backoff_seconds: Delay before the first retry; doubled after each. Defaults to 1.0.
         timeout_seconds: Per-request timeout. Defaults to 5.0.
+        max_queued: Deliveries waiting at most; more are dropped (logged). Defaults to 1000.
     """
 
     def __init__(
@@ -66,13 +106,16 @@ class WebhookDispatcher:
         max_attempts: int = 5,
         backoff_seconds: float = 1.0,
         timeout_seconds: float = 5.0,
+        max_queued: int = 1000,
     ) -> None:
         self.urls = urls
         self.secret = secret
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self._client = httpx.Client(timeout=timeout_seconds)
-        self._queue: queue.Queue[_Delivery | None] = queue.Queue()
+        self._queue: queue.Queue[_Delivery] = queue.Queue(maxsize=max_queued)
+        self._stop = threading.Event()
+        self.dropped = 0
         self._thread = threading.Thread(target=self._run, name="claimflag-webhooks", daemon=True)
         self._thread.start()
 
@@ -97,27 +140,42 @@ class WebhookDispatcher:
             default=str,
         ).encode("utf-8")
         for url in self.urls:
-            self._queue.put(_Delivery(url, name, body))
+            try:
+                self._queue.put_nowait(_Delivery(url, name, body))
+            except queue.Full:
+                self.dropped += 1
+                logger.error(
+                    "webhook %s to %s dropped: %d deliveries already waiting (%d dropped so far)",
+                    name,
+                    redact_url(url),
+                    self._queue.maxsize,
+                    self.dropped,
+                )
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop after the deliveries already queued (waiting at most ``timeout`` seconds)."""
-        self._queue.put(None)
+        self._stop.set()
         self._thread.join(timeout)
         self._client.close()
 
     def _run(self) -> None:
         while True:
-            delivery = self._queue.get()
-            if delivery is None:
-                return
+            try:
+                delivery = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if self._stop.is_set():
+                    return
+                continue
             self._deliver(delivery)
 
     def _deliver(self, delivery: _Delivery) -> None:
         headers = {"content-type": "application/json", EVENT_HEADER: delivery.event}
-        if self.secret:
-            headers[SIGNATURE_HEADER] = sign(self.secret, delivery.body)
         delay = self.backoff_seconds
         for attempt in range(1, self.max_attempts + 1):
+            if self.secret:  # signed afresh for each attempt: its timestamp is the send time
+                timestamp = int(time.time())
+                headers[TIMESTAMP_HEADER] = str(timestamp)
+                headers[SIGNATURE_HEADER] = sign(self.secret, delivery.body, timestamp)
             try:
                 response = self._client.post(delivery.url, content=delivery.body, headers=headers)
                 if response.status_code < 300:
@@ -129,7 +187,7 @@ class WebhookDispatcher:
                 logger.error(
                     "webhook %s to %s dropped after %d attempts (%s)",
                     delivery.event,
-                    delivery.url,
+                    redact_url(delivery.url),
                     attempt,
                     problem,
                 )
@@ -137,7 +195,7 @@ class WebhookDispatcher:
             logger.warning(
                 "webhook %s to %s failed (%s); retry in %.1fs",
                 delivery.event,
-                delivery.url,
+                redact_url(delivery.url),
                 problem,
                 delay,
             )

@@ -118,7 +118,7 @@ class Pair:
 
 def checkthat_queries(data_dir: Path, corpus: Corpus) -> list[Query]:
     """CheckThat! 2022 2A train tweets; positives: the database records of their claims' URLs."""
-    from models.eval_matching import load_checkthat
+    from evaluation.matching import load_checkthat
 
     data = load_checkthat(data_dir, "train")
     urls = corpus.by_url()

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 import ijson
 
+from claims_db.importers.nesting import JsonTooDeepError, check_stream_depth
 from claims_db.importers.records import ImportItem, Rejected, Skipped, site_of, validate
 from models.verdicts import Verdict, normalize_rating
 
@@ -240,13 +241,21 @@ def _elements(
         yield position, _build(event, value, events)
 
 
-def read_json(stream: IO[bytes], source: str | None = None) -> Iterator[ImportItem]:
+def read_json(
+    stream: IO[bytes], source: str | None = None, *, depth_checked: bool = False
+) -> Iterator[ImportItem]:
     """Import items from a ClaimReview JSON-LD document or a Google ``claims:search`` body.
 
     Args:
         stream: The document, opened in binary mode.
         source: Recorded on every fact-check as where it came from.
     """
+    try:
+        if not depth_checked:
+            check_stream_depth(stream)
+    except JsonTooDeepError as error:
+        yield Rejected("document", str(error))
+        return
     events: Iterator[tuple[str, str, Any]] = iter(ijson.parse(stream, use_float=True))
     location = "document"
     try:

@@ -8,6 +8,12 @@ from typing import IO
 
 from claims_db.importers.claimreview import read_json
 from claims_db.importers.formats import FeedFormat
+from claims_db.importers.nesting import (
+    MAX_JSON_DEPTH,
+    check_lines_depth,
+    check_stream_depth,
+    json_depth,
+)
 from claims_db.importers.records import ImportItem
 from claims_db.importers.tabular import read_csv, read_jsonl
 
@@ -33,6 +39,8 @@ def detect_format(head: bytes) -> FeedFormat:
         return FeedFormat.GOOGLE
     if text.startswith("{"):
         first, _, rest = text.partition("\n")
+        if json_depth(first.encode()) > MAX_JSON_DEPTH:
+            return FeedFormat.CLAIMREVIEW  # refused by read_feed's depth check, unparsed
         try:
             record = json.loads(first)
         except json.JSONDecodeError:
@@ -59,13 +67,19 @@ def read_feed(
         source: Recorded on every fact-check as where it came from.
 
     Raises:
+        JsonTooDeepError: A JSON feed nests deeper than ``MAX_JSON_DEPTH`` (checked on the
+            raw bytes before anything is parsed or imported; the stream must be seekable).
         ValueError: CSV columns are missing or a mapped field does not exist.
     """
     if feed_format is FeedFormat.AUTO:
         feed_format = detect_format(stream.read(_SNIFF_BYTES))
         stream.seek(0)
+    if feed_format is FeedFormat.JSONL:
+        check_lines_depth(stream)
+    elif feed_format is not FeedFormat.CSV:
+        check_stream_depth(stream)
     if feed_format is FeedFormat.CSV:
         return read_csv(stream, columns, source)
     if feed_format is FeedFormat.JSONL:
         return read_jsonl(stream, columns, source)
-    return read_json(stream, source)
+    return read_json(stream, source, depth_checked=True)

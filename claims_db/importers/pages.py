@@ -18,6 +18,7 @@ import lxml.etree
 import lxml.html
 
 from claims_db.importers.claimreview import read_json
+from claims_db.importers.nesting import check_json_depth
 from claims_db.importers.records import ImportItem, Rejected, Skipped
 
 _JSON_STARTS = (b"{", b"[")
@@ -45,6 +46,7 @@ def is_json(content: bytes) -> bool:
 def _checked_json(content: bytes) -> str | None:
     """Why ``content`` is not valid JSON, or None when it is."""
     try:
+        check_json_depth(content)
         json.loads(content)
     except (ValueError, UnicodeDecodeError) as error:
         return f"malformed JSON ({str(error)[:120]})"
@@ -85,7 +87,7 @@ def read_document(content: bytes, url: str, source: str | None) -> Iterator[Page
         if problem:
             yield DocumentError(url, problem)
             return
-        yield from _prefixed(read_json(io.BytesIO(content), source), url)
+        yield from _prefixed(read_json(io.BytesIO(content), source, depth_checked=True), url)
         return
     blocks = json_blocks(content)
     if not blocks:
@@ -98,4 +100,4 @@ def read_document(content: bytes, url: str, source: str | None) -> Iterator[Page
         if problem:
             yield DocumentError(where, problem)
             continue
-        yield from _prefixed(read_json(io.BytesIO(data), source), where)
+        yield from _prefixed(read_json(io.BytesIO(data), source, depth_checked=True), where)

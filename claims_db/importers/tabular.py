@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from claims_db.importers.claimreview import google_items, node_items
+from claims_db.importers.nesting import MAX_JSON_DEPTH, json_depth
 from claims_db.importers.records import FactCheckFields, ImportItem, Rejected, validate
 
 # The fields a CSV column or a flat JSON object may fill.
@@ -42,7 +43,10 @@ def read_csv(
     mapping = column_mapping(columns)
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.DictReader(text)
-    header = set(reader.fieldnames or ())
+    try:
+        header = set(reader.fieldnames or ())
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise ValueError(f"CSV header is unreadable: {error}") from error
     absent = [
         f"{f} ({mapping[f]!r})" for f in ("claim", "rating", "url") if mapping[f] not in header
     ]
@@ -58,7 +62,18 @@ def _csv_rows(
     present: dict[str, str],
     source: str | None,
 ) -> Iterator[ImportItem]:
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            # e.g. a field over csv.field_size_limit(): this record only; reading goes on.
+            yield Rejected(f"after line {reader.line_num}", f"unreadable CSV record: {error}")
+            continue
+        except UnicodeDecodeError as error:
+            yield Rejected(f"after line {reader.line_num}", f"not UTF-8, reading stopped: {error}")
+            break
         fields = {field: row.get(column) or None for field, column in present.items()}
         yield validate(fields, f"line {reader.line_num}", source)
     text.detach()  # leave the caller's stream open
@@ -84,6 +99,9 @@ def _jsonl_rows(
         if not line.strip():
             continue
         location = f"line {number}"
+        if json_depth(line) > MAX_JSON_DEPTH:
+            yield Rejected(location, f"JSON nests deeper than {MAX_JSON_DEPTH} levels")
+            continue
         try:
             record: Any = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:

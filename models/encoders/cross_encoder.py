@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from models.embedding import Precision, cpu_has_amx, default_model_path
+from models.encoders.hardware import Precision, cpu_has_amx, default_model_path
 from models.encoders.runtime import RuntimeKind, Tokenizer
 
 if TYPE_CHECKING:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from claims_db.search import SearchBackend
 from models.pipeline import ArticleAnalysis, ClaimAnalysis, Pipeline
@@ -21,6 +22,7 @@ from service.analysis.schemas import (
 from service.config import Settings
 from service.errors import PayloadTooLargeError, UnprocessableError
 from service.factchecks.schemas import FactCheckOut, MatchWhy
+from service.reliability.deadline import Deadline
 from service.reliability.extract import ExtractedArticle, extract_article
 from service.triage import service as triage
 
@@ -82,10 +84,27 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
     )
 
 
-def article_text(request: AnalyzeRequest) -> tuple[str, ExtractedArticle | None]:
-    """The text to analyse: as sent, or extracted from the sent HTML page."""
+def validate_html(html: str, max_bytes: int) -> None:
+    """Refuse a page too large to extract (413), measured before any parsing."""
+    # A character is at most 4 UTF-8 bytes: most pages are decided without encoding them.
+    if len(html) * 4 <= max_bytes:
+        return
+    size = len(html.encode("utf-8", errors="surrogatepass"))
+    if size > max_bytes:
+        raise PayloadTooLargeError(
+            f"html is {size:,} bytes; pages over {max_bytes:,} bytes are not extracted"
+            " (CLAIMFLAG_MAX_HTML_BYTES); send the article's text instead"
+        )
+
+
+def article_text(
+    request: AnalyzeRequest, max_html_bytes: int | None = None
+) -> tuple[str, ExtractedArticle | None]:
+    """The text to analyse: as sent, or extracted from the sent HTML page (size checked)."""
     if request.html is None:
         return request.text or "", None
+    if max_html_bytes is not None:
+        validate_html(request.html, max_html_bytes)
     extracted = extract_article(request.html, request.url)
     if extracted is None:
         raise UnprocessableError("no article text could be extracted from html")
@@ -116,6 +135,10 @@ def to_response(
     )
 
 
+def _no_checkpoint(_stage: str) -> None:
+    return None
+
+
 def analyze_article(
     session: Session,
     pipeline: Pipeline,
@@ -125,24 +148,36 @@ def analyze_article(
     max_chars: int,
     settings: Settings | None = None,
     submitted_by: str | None = None,
+    submitted_by_key_id: int | None = None,
     publisher: str | None = None,
+    max_html_bytes: int | None = None,
+    checkpoint: Callable[[str], None] = _no_checkpoint,
 ) -> AnalyzeResponse:
     """Analyse one article against the current fact-check database.
 
     With ``settings``, reviewers' past decisions adjust the matches and, unless the request
     says ``store: false``, the analysis is stored and its claims queued for review, under
-    ``publisher`` (the outlet's name; default: the URL's host).
+    ``publisher`` (the outlet's name; default: the URL's host). Sizes are checked before
+    any work: sent html against ``max_html_bytes`` (default: the settings'), then the text.
+    ``checkpoint(stage)`` is called between stages and before the first write; it raises
+    to stop the work (a request's deadline).
     """
-    text, extracted = article_text(request)
+    if max_html_bytes is None and settings is not None:
+        max_html_bytes = settings.max_html_bytes
+    text, extracted = article_text(request, max_html_bytes)
     validate_text(text, max_chars)
+    checkpoint("index sync")
     index.sync(session)
+    checkpoint("analysis")
     analysis = pipeline.analyze(
         text,
         index,
         published_at=_publication_date(request.published_at),
         language=request.language,
         max_age_days=request.max_age_days,
+        checkpoint=checkpoint,
     )
+    checkpoint("reviewer decisions")
     if settings is None:
         return to_response(request, analysis, extracted=extracted)
     model_name = pipeline.embedder.model_name
@@ -155,6 +190,7 @@ def analyze_article(
     )
     response = to_response(request, analysis, extracted=extracted)
     if request.store:
+        checkpoint("store")
         article = triage.store_analysis(
             session,
             settings,
@@ -164,7 +200,46 @@ def analyze_article(
             response,
             model_name=model_name,
             submitted_by=submitted_by,
+            submitted_by_key_id=submitted_by_key_id,
             publisher=publisher,
         )
         response.article.id = article.id
+    return response
+
+
+def analyze_and_commit(
+    session_factory: sessionmaker[Session],
+    pipeline: Pipeline,
+    index: SearchBackend,
+    request: AnalyzeRequest,
+    *,
+    settings: Settings,
+    deadline: Deadline,
+    submitted_by: str | None = None,
+    submitted_by_key_id: int | None = None,
+) -> AnalyzeResponse:
+    """``analyze_article`` in a session of its own, committed if the deadline allows.
+
+    Everything happens in the calling thread, which owns the session from start to end:
+    past the deadline the work stops at its next checkpoint and rolls back and closes
+    its session here (``RequestTimeoutError``); nothing else ever touches it.
+    """
+    with session_factory() as session:
+        try:
+            response = analyze_article(
+                session,
+                pipeline,
+                index,
+                request,
+                max_chars=settings.max_text_chars,
+                settings=settings,
+                submitted_by=submitted_by,
+                submitted_by_key_id=submitted_by_key_id,
+                checkpoint=deadline.check,
+            )
+            deadline.begin_commit()
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
     return response

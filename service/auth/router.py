@@ -14,7 +14,9 @@ router = APIRouter(prefix="/v1/keys", tags=["auth"])
 @router.post("", response_model=KeyCreated, status_code=status.HTTP_201_CREATED)
 def create_key(*, session: SessionDep, admin: CurrentAdmin, body: KeyCreate) -> KeyCreated:
     """Create a key; its token is in this response only."""
-    key, token = service.create_key(session, body.name, body.role, actor=admin.name)
+    key, token = service.create_key(
+        session, body.name, body.role, actor=admin.name, actor_key_id=admin.key_id
+    )
     return KeyCreated(**KeyOut.model_validate(key).model_dump(), token=token)
 
 
@@ -27,4 +29,5 @@ def list_keys(*, session: SessionDep, admin: CurrentAdmin) -> list[KeyOut]:
 @router.delete("/{key_id}", response_model=KeyOut)
 def revoke_key(*, session: SessionDep, admin: CurrentAdmin, key_id: RowId) -> KeyOut:
     """Revoke a key."""
-    return KeyOut.model_validate(service.revoke_key(session, key_id, actor=admin.name))
+    revoked = service.revoke_key(session, key_id, actor=admin.name, actor_key_id=admin.key_id)
+    return KeyOut.model_validate(revoked)

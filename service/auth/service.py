@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import ipaddress
@@ -12,8 +13,8 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from claims_db.base import utcnow
-from claims_db.triage_models import ApiKey, AuditEntry
-from claims_db.triage_repository import ApiKeyRepository, QueueRepository
+from claims_db.triage_models import ApiKey, AuditEntry, UiSession
+from claims_db.triage_repository import ApiKeyRepository, QueueRepository, UiSessionRepository
 from service.auth.schemas import Principal, Role
 from service.config import AuthMode, Settings
 from service.errors import ClaimflagError, NotFoundError
@@ -21,7 +22,7 @@ from service.errors import ClaimflagError, NotFoundError
 logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "cf"
-KEY_COOKIE = "claimflag_key"
+SESSION_COOKIE = "claimflag_session"
 LOCAL_PRINCIPAL = Principal(name="local", role=Role.ADMIN)
 
 
@@ -79,11 +80,14 @@ def _split(token: str) -> str | None:
     return parts[1]
 
 
-def _audit(session: Session, actor: str, action: str, key: ApiKey) -> None:
+def _audit(
+    session: Session, actor: str, action: str, key: ApiKey, actor_key_id: int | None
+) -> None:
     state = {"key_id": key.id, "name": key.name, "role": key.role, "prefix": key.prefix}
     QueueRepository(session).add_audit(
         AuditEntry(
             actor=actor,
+            actor_key_id=actor_key_id,
             action=action,
             before=None if action == "key.create" else state,
             after={**state, "revoked": key.revoked_at is not None},
@@ -92,7 +96,12 @@ def _audit(session: Session, actor: str, action: str, key: ApiKey) -> None:
 
 
 def create_key(
-    session: Session, name: str, role: Role, *, actor: str = "cli"
+    session: Session,
+    name: str,
+    role: Role,
+    *,
+    actor: str = "cli",
+    actor_key_id: int | None = None,
 ) -> tuple[ApiKey, str]:
     """Store a new key and return it with its token, which is not kept anywhere."""
     prefix = secrets.token_hex(6)
@@ -100,7 +109,7 @@ def create_key(
     key = ApiKeyRepository(session).add(
         ApiKey(name=name, role=role.value, prefix=prefix, key_hash=_hash(token))
     )
-    _audit(session, actor, "key.create", key)
+    _audit(session, actor, "key.create", key, actor_key_id)
     logger.info("API key %d (%s, %s) created", key.id, name, role.value)
     return key, token
 
@@ -118,12 +127,52 @@ def authenticate(session: Session, token: str) -> Principal | None:
     return Principal(name=key.name, role=Role(key.role), key_id=key.id)
 
 
+def start_ui_session(session: Session, principal: Principal, hours: float) -> str:
+    """Sign a browser in as ``principal``'s key; returns the opaque token for its cookie."""
+    if principal.key_id is None:
+        raise ValueError("only a key can sign in")
+    token = secrets.token_urlsafe(32)
+    UiSessionRepository(session).add(
+        UiSession(
+            token_hash=_hash(token),
+            key_id=principal.key_id,
+            expires_at=utcnow() + dt.timedelta(hours=hours),
+        )
+    )
+    return token
+
+
+def ui_session_principal(session: Session, token: str) -> Principal | None:
+    """The principal of a live UI session: not signed out, not expired, its key not revoked."""
+    if not 20 <= len(token) <= 100:
+        return None
+    found = UiSessionRepository(session).by_hash(_hash(token))
+    if found is None:
+        return None
+    ui_session, key = found
+    if ui_session.revoked_at is not None or ui_session.expires_at <= utcnow():
+        return None
+    if key.revoked_at is not None:
+        return None
+    return Principal(name=key.name, role=Role(key.role), key_id=key.id)
+
+
+def end_ui_session(session: Session, token: str) -> None:
+    """Sign a browser out: its token never works again, even if copied before."""
+    found = UiSessionRepository(session).by_hash(_hash(token)) if token else None
+    if found is not None and found[0].revoked_at is None:
+        found[0].revoked_at = utcnow()
+        session.flush()
+
+
 def list_keys(session: Session) -> Sequence[ApiKey]:
     """Every key, revoked ones included."""
     return ApiKeyRepository(session).list()
 
 
-def revoke_key(session: Session, key_id: int, *, actor: str = "cli") -> ApiKey:
+def revoke_key(
+    session: Session, key_id: int, *, actor: str = "cli", actor_key_id: int | None = None
+) -> ApiKey:
     """Revoke a key so it no longer authenticates; revoking twice is harmless."""
     key = ApiKeyRepository(session).get(key_id)
     if key is None:
@@ -131,7 +180,7 @@ def revoke_key(session: Session, key_id: int, *, actor: str = "cli") -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()
-        _audit(session, actor, "key.revoke", key)
+        _audit(session, actor, "key.revoke", key, actor_key_id)
         logger.info("API key %d (%s) revoked", key.id, key.name)
     return key
 

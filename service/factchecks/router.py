@@ -37,6 +37,7 @@ from service.factchecks.schemas import (
     ImportSummaryOut,
     SearchResponse,
 )
+from service.runtime import Runtime
 
 router = APIRouter(
     prefix="/v1/factchecks",
@@ -131,9 +132,11 @@ def update_fact_check(
 
 
 @admin_router.delete("/{fact_check_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_fact_check(*, session: SessionDep, fact_check_id: RowId) -> Response:
-    """Delete a fact-check with its embeddings and history."""
-    service.delete_fact_check(session, fact_check_id)
+def delete_fact_check(
+    *, session: SessionDep, admin: CurrentAdmin, fact_check_id: RowId
+) -> Response:
+    """Delete a fact-check with its embeddings and history (queue items keep a snapshot)."""
+    service.delete_fact_check(session, fact_check_id, actor=admin.name, actor_key_id=admin.key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -178,7 +181,7 @@ async def import_fact_checks(
                 raise PayloadTooLargeError(f"feed is over the {limit:,}-byte import limit")
             body.write(chunk)
         body.seek(0)
-        return await run_in_threadpool(
+        summary = await run_in_threadpool(
             service.import_feed,
             runtime.session_factory,
             runtime.pipeline.embedder,
@@ -187,3 +190,11 @@ async def import_fact_checks(
             columns=columns,
             actor=admin.name,
         )
+    # The index takes in what was imported now (not at the next search), so /readyz counts it.
+    await run_in_threadpool(_sync_index, runtime)
+    return summary
+
+
+def _sync_index(runtime: Runtime) -> None:
+    with runtime.session_factory() as session:
+        runtime.index.sync(session)

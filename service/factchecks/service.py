@@ -16,6 +16,7 @@ from typing import IO
 from sqlalchemy.orm import Session
 
 from claims_db.importers.feeds import FeedFormat, detect_format, read_feed
+from claims_db.importers.nesting import JsonTooDeepError
 from claims_db.importers.records import site_of
 from claims_db.ingest import embed_pending, ingest
 from claims_db.models import FactCheck
@@ -42,8 +43,17 @@ from service.factchecks.schemas import (
     SearchResponse,
     SearchResult,
 )
+from service.triage.service import forget_fact_check
 
 logger = logging.getLogger(__name__)
+
+# Ids are 32-bit INTEGERs on PostgreSQL (and far below this on SQLite in practice).
+MAX_CURSOR_ID = 2**31 - 1
+
+
+class JsonTooDeepProblem(UnprocessableError):
+    code = "json_too_deep"
+    title = "JSON nested too deeply"
 
 
 def _detail(repository: FactCheckRepository, row: FactCheck) -> FactCheckDetail:
@@ -129,10 +139,18 @@ def update_fact_check(
     return _detail(repository, row)
 
 
-def delete_fact_check(session: Session, fact_check_id: int) -> None:
-    """Delete a fact-check with its embeddings and history."""
+def delete_fact_check(
+    session: Session, fact_check_id: int, *, actor: str = "system", actor_key_id: int | None = None
+) -> None:
+    """Delete a fact-check with its embeddings, history and learned review decisions.
+
+    Queue items naming it keep their snapshot of it, say it was deleted, and get an audit
+    entry; its id is never given to another fact-check.
+    """
     repository = FactCheckRepository(session)
-    repository.delete(_existing(repository, fact_check_id))
+    row = _existing(repository, fact_check_id)
+    forget_fact_check(session, fact_check_id, actor, actor_key_id)
+    repository.delete(row)
 
 
 def encode_cursor(last_id: int) -> str:
@@ -145,9 +163,12 @@ def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = text.partition(":")
-        if prefix != "id":
+        if prefix != "id" or not value.isdigit() or len(value) > 10:
             raise ValueError(text)
-        return int(value)
+        last_id = int(value)
+        if last_id > MAX_CURSOR_ID:  # beyond any row id: an overflow in the driver else
+            raise ValueError(text)
+        return last_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
         raise UnprocessableError("cursor is not one this API issued") from error
 
@@ -233,6 +254,8 @@ def import_feed(
         stream.seek(0)
     try:
         items = read_feed(stream, feed_format, columns=columns, source=source)
+    except JsonTooDeepError as error:
+        raise JsonTooDeepProblem(str(error)) from error
     except ValueError as error:
         raise UnprocessableError(str(error)) from error
     summary = ingest(session_factory, embedder, items, actor=actor)

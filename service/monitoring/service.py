@@ -285,12 +285,19 @@ def _retry_or_give_up(
     return Outcome.RETRY
 
 
-def _request(item: FeedItem, feed: Feed, fetcher: Fetcher) -> AnalyzeRequest | str:
+def _request(
+    item: FeedItem, feed: Feed, fetcher: Fetcher, max_html_bytes: int
+) -> AnalyzeRequest | str:
     """The analysis request for an item's page, or why there is none (FetchError passes)."""
     fetched = fetcher.get(item.url, accept=HTML_ACCEPT)
     content_type = (fetched.content_type or "").lower()
     if content_type and "html" not in content_type and "xml" not in content_type:
         return f"not an HTML page ({content_type.split(';')[0]})"
+    if len(fetched.content) > max_html_bytes:
+        return (
+            f"page is {len(fetched.content):,} bytes; pages over {max_html_bytes:,} bytes"
+            " are not extracted (CLAIMFLAG_MAX_HTML_BYTES)"
+        )
     extracted = extract_article(_html(fetched.content, fetched.content_type), fetched.url)
     if extracted is None:
         return "no article text could be extracted"
@@ -324,7 +331,7 @@ def analyse_item(
         feed = get_feed(session, item.feed_id)
         session.expunge_all()
     try:
-        request = _request(item, feed, fetcher)
+        request = _request(item, feed, fetcher, settings.max_html_bytes)
     except FetchError as error:
         if error.transient:
             return _retry_or_give_up(session_factory, settings, item_id, item.attempts, str(error))

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from claims_db.base import utcnow
+from claims_db.importers.nesting import check_json_depth
 from claims_db.importers.pages import DocumentError, PageItem, read_document
 from claims_db.importers.records import ImportItem
 from claims_db.importers.sitemaps import SitemapEntry, read_sitemap
@@ -372,6 +373,7 @@ def _google_items(run: _Run) -> Iterator[PageItem]:
             raise _RunFailed(str(error)) from error
         run.progress.fetched += 1
         try:
+            check_json_depth(fetched.content)
             body = json.loads(fetched.content)
         except ValueError as error:
             raise _RunFailed(f"claims:search answered with malformed JSON ({error})") from error

@@ -164,5 +164,5 @@ def add_note(
 def get_article(
     *, session: SessionDep, submitter: CurrentSubmitter, article_id: RowId
 ) -> StoredArticleOut:
-    """A stored analysis: the article text and its claims as analysed."""
-    return service.get_article(session, article_id)
+    """A stored analysis: the article text and its claims as analysed (a submitter's own)."""
+    return service.get_article(session, article_id, reader=submitter)

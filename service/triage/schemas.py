@@ -23,15 +23,30 @@ class QueueItemOut(BaseModel):
     check_worthiness: float
     match_similarity: float | None
     suggested_verdict: str | None
-    fact_check_id: int | None
+    fact_check_id: int | None = Field(
+        description="The suggested fact-check; null once it is deleted (see fact_check_deleted)."
+    )
     fact_check_publisher: str | None
+    fact_check_claim: str | None = Field(
+        default=None, description="The suggested fact-check's claim as it was when matched."
+    )
+    fact_check_url: str | None = Field(
+        default=None, description="The suggested fact-check's URL as it was when matched."
+    )
+    fact_check_deleted: bool = Field(
+        default=False, description="The suggested fact-check has been deleted since."
+    )
     article_publisher: str | None
     resolved_fact_check_id: int | None
     occurrence_count: int
     priority: float
-    assignee: str | None
+    assignee: str | None = Field(description="The name of the key holding the item.")
+    assignee_key_id: int | None = Field(
+        default=None, description="The id of the key holding the item (names may repeat)."
+    )
     lease_expires_at: dt.datetime | None
     resolved_by: str | None
+    resolved_by_key_id: int | None = None
     resolved_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -77,6 +92,9 @@ class AuditEntryOut(BaseModel):
 
     id: int
     actor: str
+    actor_key_id: int | None = Field(
+        default=None, description="The id of the API key that acted (null: system or no key)."
+    )
     action: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
@@ -84,11 +102,19 @@ class AuditEntryOut(BaseModel):
     created_at: dt.datetime
 
 
+class CandidateOut(MatchOut):
+    """A candidate fact-check as the analysis saw it; ``deleted`` once it no longer exists."""
+
+    deleted: bool = Field(
+        default=False, description="Deleted since the analysis: it can no longer be confirmed."
+    )
+
+
 class QueueItemDetail(QueueItemOut):
     """An item with where it occurred, its candidate fact-checks and its audit trail."""
 
     occurrences: list[OccurrenceOut]
-    candidates: list[MatchOut]
+    candidates: list[CandidateOut]
     audit: list[AuditEntryOut]
 
 

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from claims_db.base import utcnow
 from claims_db.export import claim_review_draft
+from claims_db.models import EMBEDDING_DIM
 from claims_db.repository import FactCheckRepository
 from claims_db.triage_models import (
     Article,
@@ -53,6 +55,7 @@ from service.config import Settings
 from service.errors import ClaimflagError, NotFoundError, UnprocessableError
 from service.triage.schemas import (
     AuditEntryOut,
+    CandidateOut,
     OccurrenceOut,
     QueueCounts,
     QueueItemDetail,
@@ -216,6 +219,7 @@ def store_analysis(
     *,
     model_name: str,
     submitted_by: str | None,
+    submitted_by_key_id: int | None = None,
     publisher: str | None = None,
 ) -> Article:
     """Store the article and its claims and queue the claims a reviewer should see.
@@ -232,12 +236,13 @@ def store_analysis(
         text=request.text,
         sentences=response.article.sentences,
         submitted_by=submitted_by,
+        submitted_by_key_id=submitted_by_key_id,
     )
     ArticleRepository(session).add(article)  # the write makes SQLite hold its writer lock
     queue = QueueRepository(session)
     queue.lock_for_enqueue()
     now = utcnow()
-    candidates = list(
+    candidates = _DedupIndex(
         queue.dedup_candidates(model_name, now - dt.timedelta(days=settings.queue_recent_days))
     )
     for position, (claim, out) in enumerate(zip(analysis.claims, response.claims, strict=True)):
@@ -262,6 +267,39 @@ def store_analysis(
             _enqueue(session, queue, candidates, article, stored, claim, kind, model_name, settings)
     session.flush()
     return article
+
+
+class _DedupIndex:
+    """The items a claim may join, as one matrix built once per article and grown in place.
+
+    Stacking every candidate's vector for each claim cost 70 ms a claim at 20,000 open
+    items; the matrix is now built once (with room to spare) and new items are written
+    into its free rows.
+    """
+
+    def __init__(self, items: Sequence[QueueItem]) -> None:
+        self.items = list(items)
+        self._size = len(self.items)
+        self._matrix = np.zeros((self._size + 64, EMBEDDING_DIM), dtype=np.float32)
+        if self.items:
+            self._matrix[: self._size] = np.stack([item.vector for item in self.items])
+
+    def nearest(self, vector: npt.NDArray[np.float32]) -> tuple[QueueItem, float] | None:
+        """The most similar item and its similarity, or None when there is none."""
+        if not self._size:
+            return None
+        similarities = self._matrix[: self._size] @ vector
+        top = int(np.argmax(similarities))
+        return self.items[top], float(similarities[top])
+
+    def add(self, item: QueueItem) -> None:
+        if self._size == len(self._matrix):
+            grown = np.zeros((2 * self._size, EMBEDDING_DIM), dtype=np.float32)
+            grown[: self._size] = self._matrix
+            self._matrix = grown
+        self._matrix[self._size] = item.vector
+        self.items.append(item)
+        self._size += 1
 
 
 def _queue_kind(claim: ClaimAnalysis, settings: Settings) -> ItemKind | None:
@@ -293,7 +331,7 @@ _KIND_RANK = {ItemKind.NEW_CLAIM: 0, ItemKind.POSSIBLE_MATCH: 1, ItemKind.SUGGES
 def _enqueue(
     session: Session,
     queue: QueueRepository,
-    candidates: list[QueueItem],
+    candidates: _DedupIndex,
     article: Article,
     stored: ArticleClaim,
     claim: ClaimAnalysis,
@@ -307,12 +345,10 @@ def _enqueue(
     if kind is ItemKind.POSSIBLE_MATCH:
         best = _possible_match(claim, settings)
     existing: QueueItem | None = None
-    if candidates:
-        similarities = np.stack([c.vector for c in candidates]) @ vector
-        top = int(np.argmax(similarities))
-        if float(similarities[top]) >= settings.queue_dedup_threshold:
-            existing = candidates[top]
-            stored.item_similarity = round(float(similarities[top]), 4)
+    nearest = candidates.nearest(vector)
+    if nearest is not None and nearest[1] >= settings.queue_dedup_threshold:
+        existing = nearest[0]
+        stored.item_similarity = round(nearest[1], 4)
     if existing is not None:
         existing.occurrence_count += 1
         existing.debunking_count += int(debunking)
@@ -323,6 +359,8 @@ def _enqueue(
             existing.kind = kind
             existing.fact_check_id = best.fact_check.id
             existing.fact_check_publisher = best.fact_check.publisher
+            existing.fact_check_claim = best.fact_check.claim
+            existing.fact_check_url = best.fact_check.url
             existing.suggested_verdict = best.fact_check.verdict.value
             existing.match_similarity = round(best.similarity, 4)
         _reprioritise(existing)
@@ -344,6 +382,8 @@ def _enqueue(
         suggested_verdict=best.fact_check.verdict.value if best else None,
         fact_check_id=best.fact_check.id if best else None,
         fact_check_publisher=best.fact_check.publisher if best else None,
+        fact_check_claim=best.fact_check.claim if best else None,
+        fact_check_url=best.fact_check.url if best else None,
         article_publisher=article.publisher,
         occurrence_count=1,
         debunking_count=int(debunking),
@@ -353,7 +393,7 @@ def _enqueue(
     queue.add(item)
     stored.queue_item_id = item.id
     stored.item_similarity = 1.0
-    candidates.append(item)
+    candidates.add(item)
     queue.add_audit(
         AuditEntry(
             item_id=item.id, actor="system", action="create", after=_snapshot(item, utcnow())
@@ -372,12 +412,34 @@ def _effective(item: QueueItem, now: dt.datetime) -> tuple[str, str | None, dt.d
     return item.status, item.assignee, item.lease_expires_at
 
 
+def _holder_key(item: QueueItem, now: dt.datetime) -> int | None:
+    status, _, _ = _effective(item, now)
+    return item.assignee_key_id if status == ItemStatus.IN_REVIEW.value else None
+
+
+def _holds(item: QueueItem, principal: Principal, now: dt.datetime) -> bool:
+    """Whether ``principal`` holds the item's lease: the same key, not just the same name."""
+    status, assignee, _ = _effective(item, now)
+    if status != ItemStatus.IN_REVIEW.value:
+        return False
+    if item.assignee_key_id is not None or principal.key_id is not None:
+        return item.assignee_key_id == principal.key_id
+    return assignee == principal.name  # auth off: the local user, no key
+
+
+def _held_by(item: QueueItem, now: dt.datetime) -> str:
+    _, assignee, _ = _effective(item, now)
+    key = _holder_key(item, now)
+    return f"{assignee} (key {key})" if key is not None else str(assignee)
+
+
 def _snapshot(item: QueueItem, now: dt.datetime) -> dict[str, Any]:
     status, assignee, lease = _effective(item, now)
     return {
         "status": status,
         "resolution": item.resolution,
         "assignee": assignee,
+        "assignee_key_id": _holder_key(item, now),
         "lease_expires_at": lease.isoformat() if lease else None,
         "resolved_fact_check_id": item.resolved_fact_check_id,
     }
@@ -404,13 +466,18 @@ def item_out(
         suggested_verdict=item.suggested_verdict,
         fact_check_id=item.fact_check_id,
         fact_check_publisher=item.fact_check_publisher,
+        fact_check_claim=item.fact_check_claim,
+        fact_check_url=item.fact_check_url,
+        fact_check_deleted=item.fact_check_id is None and item.fact_check_url is not None,
         article_publisher=item.article_publisher,
         resolved_fact_check_id=item.resolved_fact_check_id,
         occurrence_count=item.occurrence_count,
         priority=item.priority,
         assignee=assignee,
+        assignee_key_id=_holder_key(item, now),
         lease_expires_at=lease,
         resolved_by=item.resolved_by,
+        resolved_by_key_id=item.resolved_by_key_id,
         resolved_at=item.resolved_at,
         created_at=item.created_at,
         updated_at=item.updated_at,
@@ -469,11 +536,14 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
     repository = QueueRepository(session)
     item = _get(repository, item_id)
     occurrences = repository.occurrences(item_id)
-    candidates = (
-        [MatchOut.model_validate(m) for m in occurrences[0][0].payload.get("matches", [])]
-        if occurrences
-        else []
-    )
+    # The matches as the analysis stored them; ids are never reused, so a candidate whose
+    # id is gone was deleted (and is shown as such, never as whatever has that id now).
+    payload = occurrences[0][0].payload if occurrences else {}
+    stored = [MatchOut.model_validate(m) for m in payload.get("matches", [])]
+    present = FactCheckRepository(session).existing_ids([m.fact_check.id for m in stored])
+    candidates = [
+        CandidateOut(**m.model_dump(), deleted=m.fact_check.id not in present) for m in stored
+    ]
     stances: dict[str, int] = {}
     for claim, _ in occurrences:
         if claim.stance:
@@ -505,6 +575,7 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
             AuditEntryOut(
                 id=e.id,
                 actor=e.actor,
+                actor_key_id=e.actor_key_id,
                 action=e.action,
                 before=e.before,
                 after=e.after,
@@ -516,10 +587,16 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
     )
 
 
-def get_article(session: Session, article_id: int) -> StoredArticleOut:
-    """A stored analysis by id."""
+def get_article(
+    session: Session, article_id: int, reader: Principal | None = None
+) -> StoredArticleOut:
+    """A stored analysis by id; a ``reader`` with only the submitter role sees its own only.
+
+    Reviewers and admins read every article (queue items point to them). Someone else's
+    article is a 404 to a submitter, as if it did not exist.
+    """
     article = ArticleRepository(session).get(article_id)
-    if article is None:
+    if article is None or (reader is not None and not _may_read(article, reader)):
         raise NotFoundError(f"no article with id {article_id}")
     return StoredArticleOut(
         id=article.id,
@@ -544,12 +621,20 @@ def get_article(session: Session, article_id: int) -> StoredArticleOut:
 # --- the workflow ---------------------------------------------------------------------------
 
 
+def _may_read(article: Article, reader: Principal) -> bool:
+    if reader.role.allows(Role.REVIEWER):
+        return True
+    if article.submitted_by_key_id is not None or reader.key_id is None:
+        return article.submitted_by_key_id == reader.key_id
+    return article.submitted_by == reader.name  # stored before key ids were recorded
+
+
 def _holder_check(item: QueueItem, principal: Principal, now: dt.datetime) -> None:
-    status, assignee, _ = _effective(item, now)
+    status, _, _ = _effective(item, now)
     if status == ItemStatus.RESOLVED.value:
         raise ConflictError(f"item {item.id} is resolved; reopen it first")
-    if status == ItemStatus.IN_REVIEW.value and assignee != principal.name:
-        raise ConflictError(f"item {item.id} is in review by {assignee}")
+    if status == ItemStatus.IN_REVIEW.value and not _holds(item, principal, now):
+        raise ConflictError(f"item {item.id} is in review by {_held_by(item, now)}")
 
 
 def _transition(
@@ -576,6 +661,7 @@ def _transition(
                 AuditEntry(
                     item_id=item.id,
                     actor=principal.name,
+                    actor_key_id=principal.key_id,
                     action=action,
                     before=before,
                     after=_snapshot(item, now),
@@ -595,6 +681,7 @@ def next_item(session: Session, principal: Principal, lease_seconds: int) -> Que
         {
             "status": ItemStatus.IN_REVIEW.value,
             "assignee": principal.name,
+            "assignee_key_id": principal.key_id,
             "lease_expires_at": now + dt.timedelta(seconds=lease_seconds),
             "updated_at": now,
         },
@@ -608,6 +695,7 @@ def next_item(session: Session, principal: Principal, lease_seconds: int) -> Que
         AuditEntry(
             item_id=item_id,
             actor=principal.name,
+            actor_key_id=principal.key_id,
             action="claim",
             before={**_snapshot(item, now), **before},
             after=_snapshot(item, now),
@@ -629,6 +717,7 @@ def claim_item(
         lambda item, now: {
             "status": ItemStatus.IN_REVIEW.value,
             "assignee": principal.name,
+            "assignee_key_id": principal.key_id,
             "lease_expires_at": now + dt.timedelta(seconds=lease_seconds),
         },
     )
@@ -638,11 +727,11 @@ def release_item(session: Session, item_id: int, principal: Principal) -> QueueI
     """Give an item held by the caller (any item, for an admin) back to the queue."""
 
     def check(item: QueueItem, now: dt.datetime) -> None:
-        status, assignee, _ = _effective(item, now)
+        status, _, _ = _effective(item, now)
         if status != ItemStatus.IN_REVIEW.value:
             raise ConflictError(f"item {item.id} is not in review")
-        if assignee != principal.name and principal.role is not Role.ADMIN:
-            raise ConflictError(f"item {item.id} is in review by {assignee}")
+        if not _holds(item, principal, now) and principal.role is not Role.ADMIN:
+            raise ConflictError(f"item {item.id} is in review by {_held_by(item, now)}")
 
     return _transition(
         session,
@@ -653,6 +742,7 @@ def release_item(session: Session, item_id: int, principal: Principal) -> QueueI
         lambda item, now: {
             "status": ItemStatus.OPEN.value,
             "assignee": None,
+            "assignee_key_id": None,
             "lease_expires_at": None,
         },
     )
@@ -688,8 +778,10 @@ def resolve_item(
             "resolution": resolution.value,
             "resolved_fact_check_id": chosen,
             "resolved_by": principal.name,
+            "resolved_by_key_id": principal.key_id,
             "resolved_at": now,
             "assignee": None,
+            "assignee_key_id": None,
             "lease_expires_at": None,
         },
         note=note,
@@ -737,6 +829,7 @@ def reopen_item(
             "resolution": None,
             "resolved_fact_check_id": None,
             "resolved_by": None,
+            "resolved_by_key_id": None,
             "resolved_at": None,
         },
         note=note,
@@ -754,9 +847,50 @@ def add_note(session: Session, item_id: int, principal: Principal, note: str) ->
         AuditEntry(
             item_id=item.id,
             actor=principal.name,
+            actor_key_id=principal.key_id,
             action="note",
             before=snapshot,
             after=snapshot,
             note=note,
         )
     )
+
+
+def forget_fact_check(
+    session: Session, fact_check_id: int, actor: str, actor_key_id: int | None = None
+) -> int:
+    """Detach a fact-check about to be deleted from the queue items naming it, with audit.
+
+    Items keep their snapshot of it (publisher, verdict, claim, URL) and say it was
+    deleted; a resolution that confirmed it keeps its resolution but no longer its id.
+    Returns how many items were touched.
+    """
+    repository = QueueRepository(session)
+    now = utcnow()
+    items = repository.naming_fact_check(fact_check_id)
+    for item in items:
+        before = _snapshot(item, now)
+        roles = []
+        if item.fact_check_id == fact_check_id:
+            item.fact_check_id = None
+            roles.append("suggested")
+        if item.resolved_fact_check_id == fact_check_id:
+            item.resolved_fact_check_id = None
+            roles.append("confirmed")
+        item.version += 1
+        item.updated_at = now
+        repository.add_audit(
+            AuditEntry(
+                item_id=item.id,
+                actor=actor,
+                actor_key_id=actor_key_id,
+                action="fact_check_deleted",
+                before=before,
+                after={**_snapshot(item, now), "deleted_fact_check_id": fact_check_id},
+                note=f"fact-check #{fact_check_id} ({' and '.join(roles)} here) was deleted",
+            )
+        )
+    session.flush()
+    if items:
+        logger.info("fact-check %d deleted: %d queue items updated", fact_check_id, len(items))
+    return len(items)

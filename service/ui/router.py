@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from claims_db.triage_models import ItemKind, ItemStatus, Resolution
 from claims_db.triage_repository import QueueFilter, QueueSort
@@ -20,17 +20,28 @@ from models.verdicts import Verdict
 from service.analysis.schemas import AnalyzeRequest, AnalyzeResponse
 from service.analysis.service import analyze_article
 from service.auth.schemas import Principal, Role
-from service.auth.service import KEY_COOKIE, authenticate
+from service.auth.service import (
+    SESSION_COOKIE,
+    authenticate,
+    end_ui_session,
+    start_ui_session,
+)
 from service.config import AuthMode
 from service.deps import PrincipalDep, RowId, RuntimeDep, SessionDep
 from service.errors import ClaimflagError
+from service.reliability.ratelimit import (
+    TokenBucketLimiter,
+    enforce_rate_limit,
+    retry_after_header,
+)
+from service.security.csrf import csrf_token, set_csrf_cookie, verify_csrf
 from service.triage import service as triage
 
 logger = logging.getLogger(__name__)
 
 _HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=_HERE / "templates")
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 STANCE_HELP = {
     Stance.ASSERTS.value: "states the claim as true",
@@ -45,6 +56,51 @@ RESOLUTION_LABELS = {
     Resolution.NOT_CHECK_WORTHY: "Not check-worthy",
     Resolution.NEEDS_FACT_CHECK: "Needs a new fact-check",
 }
+
+
+# The banners a redirect may ask a page to show, by key: a link cannot make the UI say
+# anything else. Placeholders are filled from validated query parameters (ids, enums).
+BANNERS = {
+    "queue_clear": "Nothing is open: the queue is clear.",
+    "resolved": "Item #{item} resolved: {resolution}.",
+    "done": "Done.",
+    "source_added": "Source {source} added; it runs shortly.",
+    "feed_added": "Feed {feed} added; it is polled shortly.",
+    "source_run": "Source {source} will run at the next tick.",
+    "source_removed": "Source removed.",
+    "feed_poll": "Feed {feed} will be polled at the next tick.",
+    "feed_removed": "Feed removed.",
+}
+ERROR_BANNERS = {"unknown_action": "Unknown action."}
+
+
+def banner(
+    request: Request, names: dict[str, dict[int, str]] | None = None
+) -> tuple[str | None, str | None]:
+    """The (message, error) banners a redirect asked for, or None for unknown keys.
+
+    ``names`` maps ``source``/``feed`` to the names of the ids a banner may refer to.
+    """
+    query = request.query_params
+    values: dict[str, str] = {}
+    item = query.get("item", "")
+    if item.isdigit() and len(item) <= 10:
+        values["item"] = item
+    resolution = query.get("resolution", "")
+    if resolution in set(Resolution):
+        values["resolution"] = RESOLUTION_LABELS[Resolution(resolution)]
+    for kind, known in (names or {}).items():
+        raw = query.get(kind, "")
+        if raw.isdigit() and len(raw) <= 10 and int(raw) in known:
+            values[kind] = known[int(raw)]
+    message = None
+    template = BANNERS.get(query.get("message", ""))
+    if template is not None:
+        try:
+            message = template.format(**values)
+        except KeyError:  # a parameter it needs is missing or unknown
+            message = None
+    return message, ERROR_BANNERS.get(query.get("error", ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +138,24 @@ def _page(
     name: str,
     principal: Principal | None,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request,
         name,
-        {"principal": principal, "verdicts": list(Verdict), "stance_help": STANCE_HELP, **context},
+        {
+            "principal": principal,
+            "verdicts": list(Verdict),
+            "stance_help": STANCE_HELP,
+            "csrf_token": csrf_token(request),
+            **context,
+        },
         status_code=status_code,
+        headers=headers,
     )
+    set_csrf_cookie(request, response)
+    return response
 
 
 def _redirect(path: str, **params: str | int | None) -> RedirectResponse:
@@ -98,7 +164,10 @@ def _redirect(path: str, **params: str | int | None) -> RedirectResponse:
 
 
 def _gate(request: Request, principal: Principal | None, role: Role) -> Response | None:
-    """A redirect to sign in or a 403 page when ``principal`` may not see this page."""
+    """A redirect to sign in or a 403 page when ``principal`` may not see this page.
+
+    Pages spend the key's rate-limit tokens as API calls do (429 when none are left).
+    """
     if principal is None:
         return _redirect("/ui/login", next=request.url.path)
     if not principal.role.allows(role):
@@ -109,6 +178,7 @@ def _gate(request: Request, principal: Principal | None, role: Role) -> Response
             status_code=403,
             message=f"This page needs the {role.value} role; your key is {principal.role.value}.",
         )
+    enforce_rate_limit(request, principal)
     return None
 
 
@@ -124,13 +194,29 @@ def login(
     runtime: RuntimeDep,
     key: Annotated[str, Form()],
 ) -> Response:
+    limiter: TokenBucketLimiter | None = getattr(request.app.state, "login_limiter", None)
+    client = request.client.host if request.client else "unknown"
+    if limiter is not None and (wait_s := limiter.acquire(f"login:{client}")) is not None:
+        logger.warning("sign-in attempts from %s over the limit", client)
+        return _page(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            error=f"Too many sign-in attempts; wait {wait_s:.0f} s.",
+            headers={"Retry-After": retry_after_header(wait_s)},
+        )
+    if runtime.settings.auth is AuthMode.OFF:
+        return _redirect("/ui/queue")  # everyone is the local admin: nothing to sign in to
     principal = authenticate(session, key)
-    if principal is None and runtime.settings.auth is AuthMode.REQUIRED:
+    if principal is None:
         return _page(request, "login.html", None, status_code=401, error="That key is not valid.")
+    token = start_ui_session(session, principal, runtime.settings.ui_session_hours)
     response = _redirect("/ui/queue")
     response.set_cookie(
-        KEY_COOKIE,
-        key.strip(),
+        SESSION_COOKIE,
+        token,
+        max_age=int(runtime.settings.ui_session_hours * 3600),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -140,9 +226,10 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    end_ui_session(session, request.cookies.get(SESSION_COOKIE, ""))
     response = _redirect("/ui/login")
-    response.delete_cookie(KEY_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
@@ -157,11 +244,10 @@ def queue_page(
     publisher: str = "",
     asserts_false: str = "",
     sort: QueueSort = QueueSort.PRIORITY,
-    message: str | None = None,
-    error: str | None = None,
 ) -> Response:
     if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
         return gate
+    message, error = banner(request)
     query = QueueFilter(
         status=ItemStatus(status) if status in set(ItemStatus) else None,
         kind=kind or None,
@@ -200,7 +286,7 @@ def next_page(
     assert principal is not None
     item = triage.next_item(session, principal, runtime.settings.queue_lease_seconds)
     if item is None:
-        return _redirect("/ui/queue", message="Nothing is open: the queue is clear.")
+        return _redirect("/ui/queue", message="queue_clear")
     return _redirect(f"/ui/items/{item.id}")
 
 
@@ -210,11 +296,23 @@ def item_page(
     session: SessionDep,
     principal: PrincipalDep,
     item_id: RowId,
-    message: str | None = None,
-    error: str | None = None,
 ) -> Response:
     if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
         return gate
+    message, error = banner(request)
+    return _item_view(request, session, principal, item_id, message=message, error=error)
+
+
+def _item_view(
+    request: Request,
+    session: Session,
+    principal: Principal | None,
+    item_id: int,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     try:
         item = triage.item_detail(session, item_id)
     except ClaimflagError as exc:
@@ -241,6 +339,7 @@ def item_page(
         resolutions=RESOLUTION_LABELS,
         message=message,
         error=error,
+        status_code=status_code,
     )
 
 
@@ -265,9 +364,7 @@ def item_action(
             triage.resolve_item(
                 session, item_id, principal, chosen, fact_check_id=fact_check_id, note=note or None
             )
-            return _redirect(
-                "/ui/queue", message=f"Item #{item_id} resolved: {RESOLUTION_LABELS[chosen]}."
-            )
+            return _redirect("/ui/queue", message="resolved", item=item_id, resolution=chosen.value)
         if action == "claim":
             triage.claim_item(session, item_id, principal, runtime.settings.queue_lease_seconds)
         elif action == "release":
@@ -277,10 +374,13 @@ def item_action(
         elif action == "note" and note and note.strip():
             triage.add_note(session, item_id, principal, note.strip()[:5000])
         else:
-            return _redirect(f"/ui/items/{item_id}", error="Unknown action.")
+            return _redirect(f"/ui/items/{item_id}", error="unknown_action")
     except ClaimflagError as exc:
-        return _redirect(f"/ui/items/{item_id}", error=exc.detail)
-    return _redirect(f"/ui/items/{item_id}", message="Done.")
+        # Shown on the page itself: query strings only ever name a fixed banner.
+        return _item_view(
+            request, session, principal, item_id, error=exc.detail, status_code=exc.status_code
+        )
+    return _redirect(f"/ui/items/{item_id}", message="done")
 
 
 @router.get("/analyze", response_class=HTMLResponse)
@@ -319,6 +419,7 @@ def analyze_submit(
             max_chars=runtime.settings.max_text_chars,
             settings=runtime.settings,
             submitted_by=principal.name,
+            submitted_by_key_id=principal.key_id,
         )
     except ClaimflagError as exc:
         return _page(
@@ -346,16 +447,3 @@ def analyze_submit(
         parts=highlight(text, spans),
         text=text,
     )
-
-
-def mount_ui(app: FastAPI) -> None:
-    """Serve the UI under ``/ui`` (``/`` redirects there) with its static files."""
-    from service.ui.sync import router as sync_router
-
-    app.include_router(router)
-    app.include_router(sync_router)
-    app.mount("/ui/static", StaticFiles(directory=_HERE / "static"), name="ui-static")
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/ui/queue", status_code=303)

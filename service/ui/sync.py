@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from claims_db.sync_models import FeedKind, SourceKind
-from service.auth.schemas import Role
+from service.auth.schemas import Principal, Role
 from service.deps import PrincipalDep, RowId, SessionDep
 from service.errors import ClaimflagError
 from service.monitoring import service as monitoring
 from service.monitoring.schemas import FeedCreate
+from service.security.csrf import verify_csrf
 from service.sources import service as sources
 from service.sources.schemas import SourceCreate
-from service.ui.router import _gate, _page, _redirect
+from service.ui.router import _gate, _page, _redirect, banner
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 
 def _problem(error: ValidationError) -> str:
@@ -32,21 +34,39 @@ def sync_page(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
-    message: str | None = None,
-    error: str | None = None,
 ) -> Response:
     if (gate := _gate(request, principal, Role.ADMIN)) is not None:
         return gate
+    return _sync_view(request, session, principal)
+
+
+def _sync_view(
+    request: Request,
+    session: Session,
+    principal: Principal | None,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The sources page; a redirect's banner by key, or an ``error`` from this request."""
+    listed_sources = sources.list_sources(session)
+    listed_feeds = monitoring.list_feeds(session)
+    names = {
+        "source": {s.id: s.name for s in listed_sources},
+        "feed": {f.id: f.name for f in listed_feeds},
+    }
+    message, asked_error = banner(request, names) if error is None else (None, None)
     return _page(
         request,
         "sync.html",
         principal,
-        sources=sources.list_sources(session),
-        feeds=monitoring.list_feeds(session),
+        status_code=status_code,
+        sources=listed_sources,
+        feeds=listed_feeds,
         source_kinds=list(SourceKind),
         feed_kinds=list(FeedKind),
         message=message,
-        error=error,
+        error=error or asked_error,
     )
 
 
@@ -75,10 +95,14 @@ def add_source(
         )
         created = sources.create_source(session, body)
     except ValidationError as exc:
-        return _redirect("/ui/sources", error=f"Source not added: {_problem(exc)}")
+        return _sync_view(
+            request, session, principal, error=f"Source not added: {_problem(exc)}", status_code=422
+        )
     except ClaimflagError as exc:
-        return _redirect("/ui/sources", error=exc.detail)
-    return _redirect("/ui/sources", message=f"Source {created.name} added; it runs shortly.")
+        return _sync_view(
+            request, session, principal, error=exc.detail, status_code=exc.status_code
+        )
+    return _redirect("/ui/sources", message="source_added", source=created.id)
 
 
 @router.post("/feeds")
@@ -98,10 +122,14 @@ def add_feed(
         )
         created = monitoring.create_feed(session, body)
     except ValidationError as exc:
-        return _redirect("/ui/sources", error=f"Feed not added: {_problem(exc)}")
+        return _sync_view(
+            request, session, principal, error=f"Feed not added: {_problem(exc)}", status_code=422
+        )
     except ClaimflagError as exc:
-        return _redirect("/ui/sources", error=exc.detail)
-    return _redirect("/ui/sources", message=f"Feed {created.name} added; it is polled shortly.")
+        return _sync_view(
+            request, session, principal, error=exc.detail, status_code=exc.status_code
+        )
+    return _redirect("/ui/sources", message="feed_added", feed=created.id)
 
 
 @router.post("/sources/{source_id}/{action}")
@@ -111,16 +139,18 @@ def source_action(
     if (gate := _gate(request, principal, Role.ADMIN)) is not None:
         return gate
     try:
-        name = sources.get_source(session, source_id).name
+        sources.get_source(session, source_id)
         if action == "run":
             sources.request_run(session, source_id)
-            return _redirect("/ui/sources", message=f"Source {name} will run at the next tick.")
+            return _redirect("/ui/sources", message="source_run", source=source_id)
         if action == "delete":
             sources.delete_source(session, source_id)
-            return _redirect("/ui/sources", message=f"Source {name} removed.")
+            return _redirect("/ui/sources", message="source_removed")
     except ClaimflagError as exc:
-        return _redirect("/ui/sources", error=exc.detail)
-    return _redirect("/ui/sources", error="Unknown action.")
+        return _sync_view(
+            request, session, principal, error=exc.detail, status_code=exc.status_code
+        )
+    return _redirect("/ui/sources", error="unknown_action")
 
 
 @router.post("/feeds/{feed_id}/{action}")
@@ -130,16 +160,18 @@ def feed_action(
     if (gate := _gate(request, principal, Role.ADMIN)) is not None:
         return gate
     try:
-        name = monitoring.get_feed(session, feed_id).name
+        monitoring.get_feed(session, feed_id)
         if action == "poll":
             monitoring.request_poll(session, feed_id)
-            return _redirect("/ui/sources", message=f"Feed {name} will be polled at the next tick.")
+            return _redirect("/ui/sources", message="feed_poll", feed=feed_id)
         if action == "delete":
             monitoring.delete_feed(session, feed_id)
-            return _redirect("/ui/sources", message=f"Feed {name} removed.")
+            return _redirect("/ui/sources", message="feed_removed")
     except ClaimflagError as exc:
-        return _redirect("/ui/sources", error=exc.detail)
-    return _redirect("/ui/sources", error="Unknown action.")
+        return _sync_view(
+            request, session, principal, error=exc.detail, status_code=exc.status_code
+        )
+    return _redirect("/ui/sources", error="unknown_action")
 
 
 @router.get("/sources/{source_id}", response_class=HTMLResponse)

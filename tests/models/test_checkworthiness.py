@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from evaluation.checkworthiness import metrics
 from models.checkworthiness import (
     ARTIFACT_PATH,
     CARD_PATH,
@@ -17,9 +18,8 @@ from models.checkworthiness import (
     load_scorer,
 )
 from models.embedding import Embedder
-from models.eval_checkworthiness import metrics
-from models.train_checkworthiness import fixed_sample, load_splits
 from tests.conftest import DATA_DIR
+from training.checkworthiness_data import fixed_sample, load_splits
 
 CLAIMS = [
     "Unemployment in the region fell from 8.1% to 5.4% between 2019 and 2023.",

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from models.features import FEATURE_NAMES, feature_matrix, sentence_features
-from models.train_checkworthiness import load_splits
 from tests.conftest import DATA_DIR
+from training.checkworthiness_data import load_splits
 
 _I = re.I
 _ORACLE_PATTERNS = {

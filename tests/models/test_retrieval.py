@@ -8,8 +8,8 @@ import numpy.typing as npt
 import pytest
 
 from claims_db.search import FactCheckIndex
+from evaluation.matching import average_precision_at, metrics, reliability_table
 from models.embedding import Embedder
-from models.eval_matching import average_precision_at, metrics, reliability_table
 from models.matching import FactCheckRecord, SearchFilter
 from models.retrieval import (
     FEATURE_NAMES,
@@ -299,7 +299,7 @@ def test_official_map_definition() -> None:
 
 
 def test_capitalised_names_skip_text_and_sentence_openings() -> None:
-    from models.retrieval import _capitalised
+    from models.retrieval.profiles import _capitalised
 
     text = "Police said Boris Johnson met NATO. Later he left! Then McDonald's shut\nPeople.\nA"
     # "Police", "Later" and "Then" open the text or a sentence; "People" follows a line
@@ -309,7 +309,8 @@ def test_capitalised_names_skip_text_and_sentence_openings() -> None:
 
 def test_stored_lexical_profiles_read_back_as_computed() -> None:
     from models.matching import lexical_tokens
-    from models.retrieval import _profile, lexical_profile, read_lexical_profile
+    from models.retrieval import lexical_profile, read_lexical_profile
+    from models.retrieval.profiles import _profile
 
     texts = [
         *(r.claim for r in RECORDS),

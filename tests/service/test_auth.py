@@ -19,7 +19,7 @@ from service.auth.schemas import Role
 from service.auth.service import check_auth_mode
 from service.cli import app as cli
 from service.config import AuthMode, Settings, get_settings
-from tests.service.triage_helpers import app_client, bearer, make_keys, required
+from tests.service.triage_helpers import app_client, bearer, make_keys, required, ui_post
 
 runner = CliRunner()
 ARTICLE = "The minister said unemployment fell to 3% last year, the lowest rate on record."
@@ -127,15 +127,15 @@ def test_ui_sign_in_sets_a_strict_http_only_cookie(
     assert (
         client.get("/ui/queue", follow_redirects=False).headers["location"].startswith("/ui/login")
     )
-    bad = client.post("/ui/login", data={"key": "cf_bad_key"}, follow_redirects=False)
+    bad = ui_post(client, "/ui/login", data={"key": "cf_bad_key"}, follow_redirects=False)
     assert bad.status_code == 401
-    good = client.post("/ui/login", data={"key": tokens["rita"]}, follow_redirects=False)
+    good = ui_post(client, "/ui/login", data={"key": tokens["rita"]}, follow_redirects=False)
     assert good.status_code == 303
     cookie = good.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     assert client.get("/ui/queue").status_code == 200
     client.cookies.clear()
-    client.post("/ui/login", data={"key": tokens["sam"]})
+    ui_post(client, "/ui/login", data={"key": tokens["sam"]})
     assert client.get("/ui/queue").status_code == 403
     assert client.get("/ui/analyze").status_code == 200
 
@@ -179,3 +179,78 @@ def test_serve_refuses_auth_off_on_a_public_address(cli_database: Path) -> None:
     result = runner.invoke(cli, ["serve", "--host", "0.0.0.0"], env={"CLAIMFLAG_AUTH": "off"})
     assert result.exit_code != 0
     assert "loopback" in result.output
+
+
+def test_the_ui_cookie_is_an_opaque_session_that_sign_out_ends(
+    keyed: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = keyed
+    signed_in = ui_post(client, "/ui/login", data={"key": tokens["rita"]}, follow_redirects=False)
+    cookie = client.cookies["claimflag_session"]
+    assert tokens["rita"] not in signed_in.headers["set-cookie"]
+    assert tokens["rita"].rsplit("_", 1)[1] not in cookie
+    assert client.get("/ui/queue").status_code == 200
+    # The cookie is not an API key, and sign-out ends it even where it was copied to.
+    assert client.get("/v1/queue", headers=bearer(cookie)).status_code == 401
+    ui_post(client, "/ui/logout", follow_redirects=False)
+    copied = TestClient(client.app, cookies={"claimflag_session": cookie})
+    assert copied.get("/ui/queue", follow_redirects=False).status_code == 303
+
+
+def test_a_revoked_key_ends_its_ui_sessions(keyed: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = keyed
+    ui_post(client, "/ui/login", data={"key": tokens["rita"]})
+    assert client.get("/ui/queue").status_code == 200
+    keys = client.get("/v1/keys", headers=bearer(tokens["ada"])).json()
+    rita = next(k for k in keys if k["name"] == "rita")
+    client.delete(f"/v1/keys/{rita['id']}", headers=bearer(tokens["ada"]))
+    assert client.get("/ui/queue", follow_redirects=False).status_code == 303
+
+
+def test_sign_in_attempts_are_rate_limited(seeded_settings: Settings, pipeline: Pipeline) -> None:
+    settings = required(seeded_settings, login_attempts_per_minute=3)
+    with app_client(settings, pipeline) as (client, _):
+        codes = [
+            ui_post(client, "/ui/login", data={"key": f"cf_x_{n}"}).status_code for n in range(4)
+        ]
+        assert codes == [401, 401, 401, 429]
+        assert "Too many sign-in attempts" in ui_post(client, "/ui/login", data={"key": "k"}).text
+
+
+def test_behind_tls_cookies_are_secure_and_hsts_is_sent(
+    keyed: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = keyed
+    # What uvicorn makes of a request a trusted proxy forwarded with X-Forwarded-Proto: https.
+    tls = TestClient(client.app, base_url="https://testserver")
+    signed_in = ui_post(tls, "/ui/login", data={"key": tokens["rita"]}, follow_redirects=False)
+    assert "secure" in signed_in.headers["set-cookie"].lower()
+    assert tls.get("/healthz").headers["strict-transport-security"].startswith("max-age=")
+    assert "strict-transport-security" not in client.get("/healthz").headers
+
+
+def test_private_responses_are_not_stored(keyed: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = keyed
+    ui_post(client, "/ui/login", data={"key": tokens["rita"]})
+    assert client.get("/ui/queue").headers["cache-control"] == "no-store"
+    assert client.get("/v1/queue", headers=bearer(tokens["rita"])).headers["cache-control"] == (
+        "no-store"
+    )
+    assert "no-store" not in client.get("/ui/static/app.css").headers.get("cache-control", "")
+
+
+def test_submitters_read_only_their_own_articles(
+    seeded_settings: Settings, pipeline: Pipeline
+) -> None:
+    tokens = make_keys(
+        seeded_settings, (Role.SUBMITTER, "sam"), (Role.SUBMITTER, "sam"), (Role.REVIEWER, "rita")
+    )
+    other = make_keys(seeded_settings, (Role.SUBMITTER, "sam"))["sam"]  # same name, new key
+    with app_client(required(seeded_settings), pipeline) as (client, _):
+        sent = client.post(
+            "/v1/analyze", json={"text": "Prices rose 5% last year."}, headers=bearer(tokens["sam"])
+        ).json()
+        article = f"/v1/articles/{sent['article']['id']}"
+        assert client.get(article, headers=bearer(tokens["sam"])).status_code == 200
+        assert client.get(article, headers=bearer(other)).status_code == 404
+        assert client.get(article, headers=bearer(tokens["rita"])).status_code == 200

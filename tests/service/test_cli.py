@@ -112,3 +112,12 @@ def test_bulk_import_and_build_index(cli_env: Path) -> None:
     rebuilt = runner.invoke(app, ["db", "build-index", "--maintenance-work-mem", "64MB"])
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "vector index: missing" in rebuilt.output and "vector index built in" in rebuilt.output
+
+
+def test_import_refuses_deeply_nested_json(cli_env: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    feed = cli_env.parent / "deep.json"
+    feed.write_bytes(b"[" * 200_000 + b"]" * 200_000)
+    result = runner.invoke(app, ["import", str(feed)])
+    assert result.exit_code == 1
+    assert "nests deeper than 64 levels" in result.output

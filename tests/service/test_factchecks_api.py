@@ -21,6 +21,10 @@ NEW = {
 }
 
 
+JSON = {"content-type": "application/json"}
+CSV = {"content-type": "text/csv"}
+
+
 def _search(client: TestClient, **params: Any) -> list[dict[str, Any]]:
     response = client.get("/v1/factchecks/search", params=params)
     assert response.status_code == 200, response.text
@@ -143,14 +147,15 @@ def test_search_ranks_and_filters(client: TestClient) -> None:
 
 def test_import_endpoint(client: TestClient) -> None:
     feed = (FEEDS / "datafeed.json").read_bytes()
-    response = client.post("/v1/factchecks/import", content=feed)
+    response = client.post("/v1/factchecks/import", content=feed, headers=JSON)
     assert response.status_code == 200, response.text
     summary = response.json()
     assert summary["format"] == "claimreview"
     assert (summary["inserted"], summary["rejected"], summary["skipped"]) == (3, 3, 1)
     assert "dataFeedElement[2].item: missing url" in summary["errors"]
     assert summary["skipped_reasons"] == {"MediaReview": 1}
-    again = client.post("/v1/factchecks/import", content=feed).json()
+    assert client.get("/readyz").json()["fact_checks_indexed"] == 41 + 3  # not stale
+    again = client.post("/v1/factchecks/import", content=feed, headers=JSON).json()
     assert (again["inserted"], again["unchanged"]) == (0, 3)
     assert _search(client, q="most aid to Ukraine of any country", limit=1)[0]["fact_check"][
         "url"
@@ -166,12 +171,19 @@ def test_import_endpoint(client: TestClient) -> None:
         "review_date=published",
     ]
     mapped = client.post(
-        "/v1/factchecks/import", params={"format": "csv", "column": mapping}, content=csv_feed
+        "/v1/factchecks/import",
+        params={"format": "csv", "column": mapping},
+        content=csv_feed,
+        headers=CSV,
     ).json()
     assert (mapped["inserted"], mapped["rejected"]) == (2, 2)
-    unmapped = client.post("/v1/factchecks/import", params={"format": "csv"}, content=csv_feed)
+    unmapped = client.post(
+        "/v1/factchecks/import", params={"format": "csv"}, content=csv_feed, headers=CSV
+    )
     assert unmapped.status_code == 422 and "claim" in unmapped.json()["detail"]
-    odd = client.post("/v1/factchecks/import", params={"column": "claim"}, content=csv_feed)
+    odd = client.post(
+        "/v1/factchecks/import", params={"column": "claim"}, content=csv_feed, headers=CSV
+    )
     assert odd.status_code == 422
 
 
@@ -201,3 +213,42 @@ def test_writes_need_an_admin_key_reads_any_key(
             headers=bearer(tokens["ada"]),
         ).json()
         assert changed["history"][0]["replaced_by"] == "ada"
+
+
+def test_deeply_nested_import_is_a_422_problem_and_imports_nothing(client: TestClient) -> None:
+    before = client.get("/v1/factchecks", params={"limit": 200}).json()
+    valid = (FEEDS / "datafeed.json").read_text()
+    # A valid feed with one deep value at its end: nothing before it may be imported.
+    feed = valid.rstrip()[:-1] + ', "extra": ' + "[" * 200_000 + "]" * 200_000 + "}"
+    response = client.post(
+        "/v1/factchecks/import", content=feed, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "json_too_deep"
+    assert "deeper than 64" in response.json()["detail"]
+    assert client.get("/v1/factchecks", params={"limit": 200}).json() == before
+
+
+def test_huge_cursor_is_a_422_not_an_overflow(client: TestClient) -> None:
+    import base64
+
+    for value in (f"id:{2**63}", "id:99999999999999999999", "id:-5"):
+        cursor = base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+        response = client.get("/v1/factchecks", params={"cursor": cursor})
+        assert response.status_code == 422, value
+        assert response.json()["code"] == "unprocessable"
+
+
+def test_csv_field_over_the_limit_is_one_rejected_record(client: TestClient) -> None:
+    feed = (
+        "claim,rating,url\n"
+        "The tram fare doubled overnight.,False,https://factdesk.example/tram/\n"
+        '"' + "x" * 200_000 + '",False,https://factdesk.example/long/\n'
+        "The ferry was cancelled for a year.,False,https://factdesk.example/ferry/\n"
+    )
+    response = client.post("/v1/factchecks/import", content=feed, headers=CSV)
+    assert response.status_code == 200, response.text
+    summary = response.json()
+    assert (summary["inserted"], summary["rejected"]) == (2, 1)
+    assert "field larger than field limit" in summary["errors"][0]

@@ -232,6 +232,8 @@ def test_feed_imports_have_their_own_larger_limit(small_body_client: TestClient)
         "/v1/analyze", content=article, headers={"content-type": "application/json"}
     )
     _problem(refused, 413, "payload_too_large")
-    imported = small_body_client.post("/v1/factchecks/import", content=feed)
+    imported = small_body_client.post(
+        "/v1/factchecks/import", content=feed, headers={"content-type": "application/ld+json"}
+    )
     assert imported.status_code == 200, imported.text
     assert imported.json()["inserted"] == 40

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 
@@ -14,7 +15,15 @@ from service.auth.schemas import Role
 from service.config import Settings
 from service.reliability.ratelimit import TokenBucketLimiter
 from service.runtime import build_runtime
-from tests.service.triage_helpers import app_client, bearer, make_keys, required
+from tests.claims_db.feeds import FEEDS
+from tests.service.triage_helpers import (
+    app_client,
+    bearer,
+    csrf_token,
+    make_keys,
+    required,
+    ui_post,
+)
 
 ORIGIN = "https://newsroom.example"
 
@@ -190,3 +199,149 @@ def test_api_keys_never_reach_the_logs(
     assert "API key" in logged  # key creation is logged, by id and name only
     for value in (token, secret, forged, new_token, new_token.rsplit("_", 1)[1]):
         assert value not in logged
+
+
+# --- cross-site protection with auth off (the local default) ----------------------------
+
+FEED = (FEEDS / "datafeed.json").read_bytes()
+
+
+def _count(client: TestClient) -> int:
+    return len(client.get("/v1/factchecks", params={"limit": 200}).json()["items"])
+
+
+def test_a_foreign_host_is_refused_before_anything_runs(client: TestClient) -> None:
+    # DNS rebinding: attacker.example resolves to 127.0.0.1, the browser sends its name.
+    rebound = {"Host": "attacker.example"}
+    refused = client.post("/v1/keys", json={"name": "x", "role": "admin"}, headers=rebound)
+    assert refused.status_code == 400
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "host_not_allowed"
+    _assert_common_headers(refused.headers)
+    assert client.get("/healthz", headers=rebound).status_code == 400
+    assert client.get("/v1/keys").json() == []
+    for host in ("localhost:8000", "127.0.0.1", "[::1]:8000", "testserver"):
+        assert client.get("/healthz", headers={"Host": host}).status_code == 200, host
+
+
+def test_a_cross_site_text_plain_import_is_refused(client: TestClient) -> None:
+    before = _count(client)
+    # What a form or fetch(no-cors) on another site can send without a preflight.
+    from_page = client.post(
+        "/v1/factchecks/import",
+        content=FEED,
+        headers={
+            "content-type": "text/plain",
+            "origin": "https://evil.example",
+            "sec-fetch-site": "cross-site",
+        },
+    )
+    assert from_page.status_code == 403 and from_page.json()["code"] == "cross_site_refused"
+    same_site = client.post(  # another port on localhost is same-site, not same-origin
+        "/v1/factchecks/import",
+        content=FEED,
+        headers={"content-type": "application/json", "origin": "http://localhost:9999"},
+    )
+    assert same_site.status_code == 403
+    no_origin = client.post(
+        "/v1/factchecks/import", content=FEED, headers={"content-type": "text/plain"}
+    )
+    assert no_origin.status_code == 415 and no_origin.json()["code"] == "unsupported_media_type"
+    assert _count(client) == before
+    own = client.post(
+        "/v1/factchecks/import",
+        content=FEED,
+        headers={"content-type": "application/ld+json", "origin": "http://testserver"},
+    )
+    assert own.status_code == 200 and _count(client) == before + 3
+
+
+def test_json_endpoints_refuse_other_content_types(client: TestClient) -> None:
+    for media in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        response = client.post(
+            "/v1/analyze", content=b'{"text": "Prices rose."}', headers={"content-type": media}
+        )
+        assert response.status_code == 415, media
+    assert client.post("/v1/queue/next").status_code != 415  # no body, nothing to type
+
+
+def test_allowed_origins_may_write(seeded_settings: Settings, pipeline: Pipeline) -> None:
+    settings = seeded_settings.model_copy(
+        update={"allowed_origins": [ORIGIN], "allowed_hosts": ["claims.example"]}
+    )
+    for client in _client(settings, pipeline):
+        headers = {"origin": ORIGIN, "host": "claims.example"}
+        assert client.post("/v1/queue/next", headers=headers).status_code in (200, 204)
+        other = {"origin": "https://evil.example", "host": "claims.example"}
+        assert client.post("/v1/queue/next", headers=other).status_code == 403
+        # Behind a TLS proxy the service sees http; the browser's https origin is its own.
+        proxied = {"origin": "https://claims.example", "host": "claims.example"}
+        assert client.post("/v1/queue/next", headers=proxied).status_code in (200, 204)
+        assert client.get("/healthz", headers={"host": "localhost"}).status_code == 400
+
+
+def test_allowed_hosts_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAIMFLAG_ALLOWED_HOSTS", "claims.example, 10.0.0.5")
+    monkeypatch.setenv("CLAIMFLAG_HOST", "192.168.1.4")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.resolved_allowed_hosts == {"claims.example", "10.0.0.5", "192.168.1.4"}
+    monkeypatch.delenv("CLAIMFLAG_ALLOWED_HOSTS")
+    monkeypatch.setenv("CLAIMFLAG_HOST", "0.0.0.0")
+    assert Settings(_env_file=None).resolved_allowed_hosts == {  # type: ignore[call-arg]
+        "localhost",
+        "127.0.0.1",
+        "::1",
+        "testserver",
+    }
+
+
+def test_ui_forms_need_their_token(client: TestClient) -> None:
+    missing = client.post("/ui/next", follow_redirects=False)
+    assert missing.status_code == 403 and missing.json()["code"] == "csrf_token_invalid"
+    csrf_token(client)
+    wrong = client.post("/ui/next", data={"csrf_token": "x" * 43}, follow_redirects=False)
+    assert wrong.status_code == 403
+    login = client.post("/ui/login", data={"key": "cf_a_b"}, follow_redirects=False)
+    assert login.status_code == 403
+    page = client.get("/ui/queue").text
+    assert f'name="csrf_token" value="{client.cookies["claimflag_csrf"]}"' in page
+    assert ui_post(client, "/ui/next", follow_redirects=False).status_code == 303
+
+
+def test_ui_pages_spend_the_same_rate_limit(limited: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = limited
+    desk = bearer(tokens["desk"])
+    assert client.get("/v1/queue", headers=desk).status_code == 200
+    pages = [client.get("/ui/queue", headers=desk).status_code for _ in range(3)]
+    assert pages == [200, 200, 429]
+    assert client.get("/ui/analyze", headers=desk).status_code == 429
+    assert client.get("/ui/queue", headers=bearer(tokens["night desk"])).status_code == 200
+
+
+def test_oversized_html_is_refused_before_extraction(client: TestClient) -> None:
+    paragraph = "<p>The council said the bridge would reopen next month after repairs.</p>"
+    page = "<html><body><article>" + paragraph * 40_000 + "</article></body></html>"
+    assert 2 * 1024 * 1024 < len(page) < 4 * 1024 * 1024  # under the body limit
+    refused = client.post("/v1/analyze", json={"html": page})
+    assert refused.status_code == 413 and refused.json()["code"] == "payload_too_large"
+    assert "CLAIMFLAG_MAX_HTML_BYTES" in refused.json()["detail"]
+    # Counted in UTF-8 bytes: 550,000 four-byte characters are 2.2 MB.
+    astral = "<html><body><p>" + "\U0001f600" * 550_000 + "</p></body></html>"
+    body = json.dumps({"html": astral}, ensure_ascii=False).encode()
+    wide = client.post("/v1/analyze", content=body, headers={"content-type": "application/json"})
+    assert wide.status_code == 413 and "CLAIMFLAG_MAX_HTML_BYTES" in wide.json()["detail"]
+    small = "<html><body><article>" + paragraph * 20 + "</article></body></html>"
+    assert client.post("/v1/analyze", json={"html": small, "store": False}).status_code == 200
+
+
+def test_a_link_cannot_put_its_own_text_in_the_banner(client: TestClient) -> None:
+    phishing = "Your key expired: paste it at https://evil.example"
+    for page in ("/ui/queue", "/ui/sources", "/ui/items/1"):
+        shown = client.get(page, params={"message": phishing, "error": phishing}).text
+        assert phishing not in shown and "evil.example" not in shown, page
+    known = client.get("/ui/queue", params={"message": "resolved", "item": 7, "resolution": "x"})
+    assert "resolved:" not in known.text  # an unknown resolution fills nothing
+    resolved = client.get(
+        "/ui/queue", params={"message": "resolved", "item": 7, "resolution": "not_a_match"}
+    )
+    assert "Item #7 resolved: Not a match." in resolved.text

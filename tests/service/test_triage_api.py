@@ -404,7 +404,18 @@ def test_priority_formula() -> None:
     assert priority(0.9, None, None, 1) < base
 
 
-def test_concurrent_submissions_of_one_claim_make_one_item(client: TestClient) -> None:
+def test_concurrent_submissions_of_one_claim_make_one_item(
+    seeded_settings: Settings, pipeline: Pipeline
+) -> None:
+    # Three analyses really run at once (the default bound would refuse two as busy).
+    with app_client(seeded_settings.model_copy(update={"max_analyses_in_flight": 3}), pipeline) as (
+        client,
+        _,
+    ):
+        _submit_three_at_once(client)
+
+
+def _submit_three_at_once(client: TestClient) -> None:
     start = threading.Barrier(3)
     statuses: list[int] = []
 

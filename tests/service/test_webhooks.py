@@ -16,7 +16,15 @@ from fastapi.testclient import TestClient
 
 from models.pipeline import Pipeline
 from service.config import Settings
-from service.webhooks import EVENT_HEADER, SIGNATURE_HEADER
+from service.webhooks import (
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WebhookDispatcher,
+    redact_url,
+    sign,
+    verify,
+)
 from tests.service.triage_helpers import app_client
 
 SECRET = "webhook-test-secret"
@@ -105,9 +113,43 @@ def test_created_and_resolved_events_are_signed_and_retried(
     first_failed_body = receiver.attempts[0][1]
     assert first_failed_body in [b for _, b in receiver.accepted]
     for headers, body in receiver.accepted:
-        expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        timestamp = headers[TIMESTAMP_HEADER.lower()]
+        assert abs(time.time() - int(timestamp)) < 60
+        signed = timestamp.encode() + b"." + body
+        expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
         assert headers[SIGNATURE_HEADER.lower()] == f"sha256={expected}"
+        assert verify(SECRET, body, timestamp, headers[SIGNATURE_HEADER.lower()])
         assert headers[EVENT_HEADER.lower()] == json.loads(body)["event"]
+
+
+def test_a_replayed_delivery_fails_verification() -> None:
+    body = b'{"event": "queue_item.created"}'
+    signature = sign(SECRET, body, 1_700_000_000)
+    assert verify(SECRET, body, "1700000000", signature, now=1_700_000_100)
+    # The same delivery captured and sent again an hour later, or with a new timestamp.
+    assert not verify(SECRET, body, "1700000000", signature, now=1_700_003_600)
+    assert not verify(SECRET, body, "1700003600", signature, now=1_700_003_600)
+    assert not verify(SECRET, body + b" ", "1700000000", signature, now=1_700_000_100)
+
+
+def test_hook_urls_stay_out_of_the_logs_and_the_queue_is_bounded(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret_url = "http://127.0.0.1:9/hooks/T0KEN-SECRET?key=abc"
+    dispatcher = WebhookDispatcher(
+        [secret_url], None, max_attempts=2, backoff_seconds=0.01, max_queued=3
+    )
+    try:
+        for number in range(50):
+            dispatcher.send("queue_item.created", {"id": number})
+        assert dispatcher.dropped >= 40  # at most 3 wait (and one is being sent)
+    finally:
+        dispatcher.close(timeout=10)
+    assert "dropped" in caplog.text and "http://127.0.0.1:9/…" in caplog.text
+    assert "T0KEN-SECRET" not in caplog.text and "key=abc" not in caplog.text
+    assert (
+        redact_url("https://user:pw@hooks.example:8443/a/b?c=d") == "https://hooks.example:8443/…"
+    )
 
 
 def test_no_urls_means_no_dispatcher(client: TestClient) -> None:

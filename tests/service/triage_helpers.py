@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi.testclient import TestClient
@@ -109,3 +110,19 @@ def served(settings: Settings, log_path: Path, **env: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def csrf_token(client: TestClient) -> str:
+    """The UI's form token for this client (a page visit sets its cookie)."""
+    token = client.cookies.get("claimflag_csrf")
+    if token is None:
+        assert client.get("/ui/login").status_code == 200
+        token = client.cookies["claimflag_csrf"]
+    return token
+
+
+def ui_post(
+    client: TestClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any
+) -> httpx.Response:
+    """Submit a UI form as the browser would: with the page's CSRF token."""
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client)}, **kwargs)

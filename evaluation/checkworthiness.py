@@ -1,6 +1,6 @@
 """Evaluate the check-worthiness head on the dev and test splits and print a table.
 
-Run ``python -m models.eval_checkworthiness [--data-dir ../shared/data] [--baselines]``.
+Run ``python -m evaluation.checkworthiness [--data-dir ../shared/data] [--baselines]``.
 It reports precision, recall, F1 and average precision of the check-worthy class on the
 debate-held-out ClaimBuster splits and the CheckThat! dev tweets, at the shipped threshold.
 ``--baselines`` adds a logistic regression on the MiniLM embedding alone (threshold chosen
@@ -93,7 +93,7 @@ def format_table(results: dict[str, Metrics], threshold: float, title: str = "he
 def _baselines(splits: object, design: object) -> None:
     from sklearn.linear_model import LogisticRegression
 
-    from models.train_checkworthiness import Splits, choose_threshold
+    from training.checkworthiness_data import Splits, choose_threshold
 
     assert isinstance(splits, Splits) and callable(design)
     train_x = np.vstack([design(s, False) for s in splits.train])
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print the evaluation tables of the shipped head (and, optionally, the baselines)."""
     from models.embedding import Embedder, Precision
     from models.encoders.runtime import RuntimeKind
-    from models.train_checkworthiness import (
+    from training.checkworthiness_data import (
         DEFAULT_DATA_DIR,
         LabelledSet,
         embed_cached,

@@ -1,6 +1,6 @@
 """Evaluate claim matching on CheckThat! 2022 task 2A with the production retrieval code.
 
-Run ``python -m models.eval_matching [--split dev] [--data-dir ../shared/data]``. The
+Run ``python -m evaluation.matching [--split dev] [--data-dir ../shared/data]``. The
 14,231 verified claims are loaded into the production in-memory backend
 (``claims_db.search.FactCheckIndex``) and queried through ``models.retrieval.Matcher``;
 embeddings are cached under ``.cache/`` so repeated runs skip the encoder.

@@ -1,11 +1,11 @@
 """Train the claim-matching re-ranker and its calibration; write ``models/artifacts/reranker.json``.
 
-Run ``python -m models.train_reranker [--data-dir ../shared/data]``. Candidates for each
+Run ``python -m training.first_stage [--data-dir ../shared/data]``. Candidates for each
 CheckThat! 2022 task 2A train query come from the production retrieval code (dense +
 BM25 through ``Matcher.candidates`` over ``FactCheckIndex``), so the negatives are the hard
 negatives our own retrieval produces. A logistic regression is fitted on pair features;
 its scores are calibrated by isotonic regression on out-of-fold train scores, and the
-card records the dev metrics from ``models.eval_matching``.
+card records the dev metrics from ``evaluation.matching``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from evaluation.matching import CheckThatData, build_index, cached_encode, evaluate, load_checkthat
 from models.embedding import Embedder
-from models.eval_matching import CheckThatData, build_index, cached_encode, evaluate, load_checkthat
 from models.retrieval import (
     FEATURE_NAMES,
     Calibration,
@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     dev = load_checkthat(args.data_dir, "dev")
     report = evaluate(embedder, dev, Matcher(MatcherSettings(), reranker))
     card = {
-        "made_by": "python -m models.train_reranker",
+        "made_by": "python -m training.first_stage",
         "trained": dt.date.today().isoformat(),
         "data": "CheckThat! 2022 task 2A English train qrels (queries x candidates from "
         "production dense+BM25 retrieval, once over all fact-checks and once with the train "
