@@ -72,6 +72,8 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
             else None
         ),
         claimant=claim.claimant,
+        claimant_start=claim.claimant_start,
+        claimant_end=claim.claimant_end,
         sentence_start=claim.sentence_start,
         sentence_end=claim.sentence_end,
         stance=claim.stance,

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from claims_db.base import utcnow
+from claims_db.export import claim_review_draft
 from claims_db.models import EMBEDDING_DIM
 from claims_db.repository import FactCheckRepository
 from claims_db.triage_models import (
@@ -511,6 +512,25 @@ def _get(repository: QueueRepository, item_id: int) -> QueueItem:
     return item
 
 
+def item_claim_review(session: Session, item_id: int) -> dict[str, Any]:
+    """The item's claim as a ClaimReview draft: the claim, who made it (from its first
+    occurrence), the articles it appeared in and, once confirmed, the fact-check's rating."""
+    repository = QueueRepository(session)
+    item = _get(repository, item_id)
+    occurrences = repository.occurrences(item_id)
+    claimant = occurrences[0][0].payload.get("claimant") if occurrences else None
+    fact_check_id = item.resolved_fact_check_id
+    fact_check = (
+        FactCheckRepository(session).get(fact_check_id) if fact_check_id is not None else None
+    )
+    return claim_review_draft(
+        claim=item.claim_text,
+        claimant=claimant,
+        appearances=[(a.url, a.publisher, a.published_at) for _, a in occurrences],
+        fact_check=fact_check,
+    )
+
+
 def item_detail(session: Session, item_id: int) -> QueueItemDetail:
     """An item with its occurrences, candidate fact-checks and audit trail."""
     repository = QueueRepository(session)
@@ -544,6 +564,9 @@ def item_detail(session: Session, item_id: int) -> QueueItemDetail:
                 created_at=claim.created_at,
                 stance=Stance(claim.stance) if claim.stance in set(Stance) else None,
                 stance_confidence=claim.payload.get("stance_confidence"),
+                claimant=claim.payload.get("claimant"),
+                claimant_start=claim.payload.get("claimant_start"),
+                claimant_end=claim.payload.get("claimant_end"),
             )
             for claim, article in occurrences
         ],

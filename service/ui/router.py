@@ -325,7 +325,10 @@ def _item_view(
         first = item.occurrences[0]
         article = triage.get_article(session, first.article_id)
         article_title = article.title
-        parts = highlight(article.text, [(first.start, first.end, "hl-claim", 0)])
+        spans = [(first.start, first.end, "hl-claim", 0)]
+        if first.claimant_start is not None and first.claimant_end is not None:
+            spans.append((first.claimant_start, first.claimant_end, "hl-claimant", 1))
+        parts = highlight(article.text, spans)
     return _page(
         request,
         "item.html",
