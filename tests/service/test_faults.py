@@ -490,7 +490,12 @@ def test_kill_9_during_an_api_import_then_rerun(tmp_path: Path) -> None:
 
     def post_feed() -> httpx.Response | str:
         try:
-            return httpx.post(f"{base}/v1/factchecks/import", content=body, timeout=600)
+            return httpx.post(
+                f"{base}/v1/factchecks/import",
+                content=body,
+                headers={"content-type": "application/ld+json"},
+                timeout=600,
+            )
         except httpx.HTTPError as exc:
             return type(exc).__name__
 
