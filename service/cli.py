@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from claims_db.importers.formats import FeedFormat
 from models.verdicts import Verdict
+from service import cli_tables as tables
 from service.cli_sync import feeds_app, sources_app, worker
 from service.config import Settings, get_settings, settings_reference
 
@@ -38,10 +39,17 @@ app.add_typer(feeds_app, name="feeds")
 console = Console()
 
 
+# Chatty below WARNING at every start ("Context impl SQLiteImpl", plugin set-up); the
+# service says itself when it upgrades the database. CLAIMFLAG_LOG_LEVEL=DEBUG shows them.
+QUIET_LOGGERS = ("alembic",)
+
+
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    level = settings.log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @db_app.command("upgrade")
@@ -147,7 +155,8 @@ def serve(
         seed(with_datasets=False, if_empty=True)
     bind = host or settings.host
     try:
-        check_auth_mode(settings.model_copy(update={"host": bind}))
+        # Refuses before binding; the app's start says that auth is off (once).
+        check_auth_mode(settings.model_copy(update={"host": bind}), announce=False)
     except RuntimeError as exc:
         raise typer.BadParameter(str(exc)) from exc
     # The app (in this or worker processes) reads its settings afresh: tell it the bind address.
@@ -299,6 +308,10 @@ def import_feed(
         console.print(f"  rejected {rejection}", highlight=False)
     if summary.rejected > show_errors:
         console.print(f"  … and {summary.rejected - show_errors:,} more rejected")
+    if summary.rejected and summary.rejected == summary.processed - summary.skipped:
+        # A script must be able to tell that nothing went in.
+        console.print(f"{file.name}: every record was rejected; nothing was imported")
+        raise typer.Exit(code=1)
 
 
 @app.command("export")
@@ -485,10 +498,10 @@ def analyze(
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     claims = [c for c in response.claims if show_all or c.flagged]
-    table = Table(title=f"{file.name}: {len(claims)} of {len(response.claims)} claims shown")
     columns = ("claim", "worthiness", "verdict", "stance", "confidence", "similarity", "fact-check")
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    table = tables.table(
+        f"{file.name}: {len(claims)} of {len(response.claims)} claims shown", *columns
+    )
     for claim in claims:
         best = claim.matches[0] if claim.matches else None
         table.add_row(
@@ -498,7 +511,8 @@ def analyze(
             claim.stance.value if claim.stance else "-",
             f"{best.confidence:.2f}" if best else "-",
             f"{best.similarity:.2f}" if best else "-",
-            f"{best.fact_check.publisher}: {best.fact_check.rating}\n{best.fact_check.url}"
+            f"{best.fact_check.publisher}: {best.fact_check.rating}\n"
+            f"{tables.short_url(best.fact_check.url, 48)}"
             if best
             else "-",
         )

@@ -155,6 +155,9 @@ def analyze_article(
         max_html_bytes = settings.max_html_bytes
     text, extracted = article_text(request, max_html_bytes)
     validate_text(text, max_chars)
+    if request.published_at is None and extracted is not None and extracted.published:
+        # The page's own date stands in when the request gives none (stored and echoed).
+        request = request.model_copy(update={"published_at": extracted.published})
     index.sync(session)
     analysis = pipeline.analyze(
         text,

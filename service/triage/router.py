@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -34,7 +34,10 @@ def list_queue(
     *,
     session: SessionDep,
     reviewer: CurrentReviewer,
-    status_: Annotated[ItemStatus | None, Query(alias="status")] = None,
+    status_: Annotated[
+        ItemStatus | Literal["all"] | None,
+        Query(alias="status", description="One status, or `all` (the default) for any."),
+    ] = None,
     kind: ItemKind | None = None,
     verdict: str | None = None,
     publisher: str | None = None,
@@ -50,7 +53,7 @@ def list_queue(
 ) -> QueuePage:
     """Queue items matching the filters, highest priority first by default."""
     query = QueueFilter(
-        status=status_,
+        status=None if status_ == "all" else status_,
         kind=kind.value if kind else None,
         verdict=verdict,
         publisher=publisher,

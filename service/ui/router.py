@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from claims_db.triage_models import ItemKind, ItemStatus, Resolution
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 _HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=_HERE / "templates")
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+fallback_router = APIRouter(prefix="/ui", include_in_schema=False)
 
 STANCE_HELP = {
     Stance.ASSERTS.value: "states the claim as true",
@@ -149,6 +151,7 @@ def _page(
             "verdicts": list(Verdict),
             "stance_help": STANCE_HELP,
             "csrf_token": csrf_token(request),
+            "auth_off": _auth_off(request),
             **context,
         },
         status_code=status_code,
@@ -156,6 +159,12 @@ def _page(
     )
     set_csrf_cookie(request, response)
     return response
+
+
+def _auth_off(request: Request) -> bool:
+    """Whether everyone is the local admin (then there is no session to sign out of)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    return runtime is not None and runtime.settings.auth is AuthMode.OFF
 
 
 def _redirect(path: str, **params: str | int | None) -> RedirectResponse:
@@ -176,7 +185,7 @@ def _gate(request: Request, principal: Principal | None, role: Role) -> Response
             "error.html",
             principal,
             status_code=403,
-            message=f"This page needs the {role.value} role; your key is {principal.role.value}.",
+            problem=f"This page needs the {role.value} role; your key is {principal.role.value}.",
         )
     enforce_rate_limit(request, principal)
     return None
@@ -317,14 +326,22 @@ def _item_view(
         item = triage.item_detail(session, item_id)
     except ClaimflagError as exc:
         return _page(
-            request, "error.html", principal, status_code=exc.status_code, message=exc.detail
+            request,
+            "error.html",
+            principal,
+            status_code=exc.status_code,
+            title="Not found" if exc.status_code == 404 else None,
+            problem=exc.detail,
         )
     parts: list[TextPart] = []
     article_title = None
+    article_id = None
+    claim = None
     if item.occurrences:
         first = item.occurrences[0]
         article = triage.get_article(session, first.article_id)
-        article_title = article.title
+        article_title, article_id = article.title, article.id
+        claim = next((c for c in article.claims if c.id == first.claim_id), None)
         parts = highlight(article.text, [(first.start, first.end, "hl-claim", 0)])
     return _page(
         request,
@@ -333,6 +350,8 @@ def _item_view(
         item=item,
         parts=parts,
         article_title=article_title,
+        article_id=article_id,
+        claim=claim,
         resolutions=RESOLUTION_LABELS,
         message=message,
         error=error,
@@ -351,6 +370,7 @@ def item_action(
     resolution: Annotated[str | None, Form()] = None,
     fact_check_id: Annotated[int | None, Form()] = None,
     note: Annotated[str | None, Form()] = None,
+    advance: Annotated[str | None, Form()] = None,
 ) -> Response:
     if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
         return gate
@@ -361,7 +381,14 @@ def item_action(
             triage.resolve_item(
                 session, item_id, principal, chosen, fact_check_id=fact_check_id, note=note or None
             )
-            return _redirect("/ui/queue", message="resolved", item=item_id, resolution=chosen.value)
+            following = (
+                triage.next_item(session, principal, runtime.settings.queue_lease_seconds)
+                if advance
+                else None
+            )
+            # Auto-advance: straight to the next item (taken into review), else the queue.
+            target = f"/ui/items/{following.id}" if following is not None else "/ui/queue"
+            return _redirect(target, message="resolved", item=item_id, resolution=chosen.value)
         if action == "claim":
             triage.claim_item(session, item_id, principal, runtime.settings.queue_lease_seconds)
         elif action == "release":
@@ -384,7 +411,7 @@ def item_action(
 def analyze_form(request: Request, principal: PrincipalDep) -> Response:
     if (gate := _gate(request, principal, Role.SUBMITTER)) is not None:
         return gate
-    return _page(request, "analyze.html", principal, result=None, text="")
+    return _page(request, "analyze.html", principal, result=None, text="", form={})
 
 
 def _claim_css(claim: Any) -> str:
@@ -402,12 +429,21 @@ def analyze_submit(
     text: Annotated[str, Form()] = "",
     title: Annotated[str | None, Form()] = None,
     url: Annotated[str | None, Form()] = None,
+    published_at: Annotated[str | None, Form()] = None,
 ) -> Response:
     if (gate := _gate(request, principal, Role.SUBMITTER)) is not None:
         return gate
     assert principal is not None
+    form = {
+        "text": text,
+        "title": title or "",
+        "url": url or "",
+        "published_at": published_at or "",
+    }
     try:
-        body = AnalyzeRequest(text=text, title=title or None, url=url or None)
+        body = AnalyzeRequest(
+            text=text, title=title or None, url=url or None, published_at=published_at or None
+        )
         result: AnalyzeResponse = analyze_article(
             session,
             runtime.pipeline,
@@ -427,6 +463,18 @@ def analyze_submit(
             error=exc.detail,
             result=None,
             text=text,
+            form=form,
+        )
+    except ValidationError as exc:
+        return _page(
+            request,
+            "analyze.html",
+            principal,
+            status_code=422,
+            error="; ".join(str(e["msg"]) for e in exc.errors()[:3]),
+            result=None,
+            text=text,
+            form=form,
         )
     stored = triage.get_article(session, result.article.id) if result.article.id else None
     claims = stored.claims if stored else result.claims
@@ -443,4 +491,18 @@ def analyze_submit(
         claims=claims,
         parts=highlight(text, spans),
         text=text,
+        form=form,
+    )
+
+
+@fallback_router.get("/{rest:path}", response_class=HTMLResponse)
+def not_found_page(request: Request, principal: PrincipalDep, rest: str) -> Response:
+    """A 404 page (not a JSON problem) for a UI address that names nothing."""
+    return _page(
+        request,
+        "error.html",
+        principal,
+        status_code=404,
+        title="Not found",
+        problem="There is no page here. The queue lists every item.",
     )

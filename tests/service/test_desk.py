@@ -1,0 +1,186 @@
+"""The first hour of a new user and a fact-checker's desk: pages, errors, dates and logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from models.pipeline import Pipeline
+from service.auth.service import check_auth_mode
+from service.cli_tables import short_url, table
+from service.config import Settings
+from tests.service.triage_helpers import app_client, required, ui_post
+
+PRAY = "pray in their own home"
+NAV_ONLY = (
+    "<html><head><title>Example News</title></head><body><nav><a href=/>Home</a> "
+    "<a href=/about>About us</a> <a href=/contact>Contact</a></nav>"
+    "<footer>Copyright 2024 Example News</footer></body></html>"
+)
+DATED = (
+    '<html><head><meta property="article:published_time" content="2023-05-17T08:00:00+02:00">'
+    "<title>Jobs figures</title></head><body><article>"
+    "<p>The minister said on Tuesday that unemployment fell to 4.1 percent in April, the lowest "
+    "level since 2008, according to the statistics office.</p>"
+    "<p>Opposition parties disputed the figure and said it ignored part-time work.</p>"
+    "</article></body></html>"
+)
+
+
+def test_the_ui_root_and_unknown_pages(client: TestClient) -> None:
+    for path in ("/ui/", "/ui", "/"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/ui/queue"
+    for path in ("/ui/items/999999", "/ui/nothing/here"):
+        page = client.get(path)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        assert "<h1>Not found</h1>" in page.text
+        # A problem is never shown in the green success banner.
+        assert "flash ok" not in page.text and "flash err" in page.text
+
+
+def test_an_error_hides_the_success_banner(client: TestClient) -> None:
+    page = client.get("/ui/queue?message=done&error=unknown_action")
+    assert "Unknown action." in page.text and "flash ok" not in page.text
+
+
+def test_docs_work_with_no_network(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "https://" not in page.text and "/docs/assets/swagger-ui-bundle.js" in page.text
+    assert "script-src 'self';" in page.headers["content-security-policy"]
+    assert re.search(r"<script>", page.text) is None  # nothing inline: the CSP would block it
+    for asset in ("/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"):
+        assert client.get(asset).status_code == 200
+    start = client.get("/docs/start.js")
+    assert start.status_code == 200 and "/openapi.json" in start.text
+    assert client.get("/redoc").status_code == 404
+
+
+def test_html_without_article_text_is_a_422(client: TestClient) -> None:
+    response = client.post("/v1/analyze", json={"html": NAV_ONLY})
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "unprocessable"
+    assert "no article text" in response.json()["detail"]
+
+
+def test_the_pages_publication_time_becomes_the_articles_date(client: TestClient) -> None:
+    body = client.post("/v1/analyze", json={"html": DATED}).json()
+    assert body["article"]["published_at"] == "2023-05-17T06:00:00Z"
+    stored = client.get(f"/v1/articles/{body['article']['id']}").json()
+    assert stored["published_at"].startswith("2023-05-17")
+    # A date the request gives wins over the page's.
+    given = client.post("/v1/analyze", json={"html": DATED, "published_at": "2024-01-02"})
+    assert given.json()["article"]["published_at"].startswith("2024-01-02")
+
+
+def test_the_analyze_form_takes_a_publication_date(client: TestClient, example_text: str) -> None:
+    page = client.get("/ui/analyze")
+    assert 'name="published_at" type="date"' in page.text
+    result = ui_post(client, "/ui/analyze", {"text": example_text, "published_at": "2025-02-18"})
+    assert result.status_code == 200 and "published 2025-02-18" in result.text
+    article_id = re.search(r"/ui/articles/(\d+)", result.text)
+    assert article_id is not None
+    stored = client.get(f"/v1/articles/{article_id.group(1)}").json()
+    assert stored["published_at"].startswith("2025-02-18")
+    bad = ui_post(client, "/ui/analyze", {"text": example_text, "published_at": "18/02/2025"})
+    assert bad.status_code == 422 and "flash err" in bad.text
+
+
+def test_terse_errors_say_what_to_send(client: TestClient) -> None:
+    broken = client.post(
+        "/v1/analyze",
+        content=b'{"text": "abc",\n  "title": }',
+        headers={"content-type": "application/json"},
+    )
+    assert broken.status_code == 400
+    detail = broken.json()["detail"]
+    assert "line 2, column 12" in detail and '{"text":' in detail
+    plain = client.post("/v1/analyze", content=b"hello", headers={"content-type": "text/plain"})
+    assert plain.status_code == 415
+    assert "Content-Type: application/json" in plain.json()["detail"]
+    assert client.get("/v1/queue", params={"status": "all"}).status_code == 200
+    assert client.get("/v1/queue", params={"status": "any"}).status_code == 422
+
+
+def test_queue_and_item_pages_show_what_a_reviewer_needs(
+    client: TestClient, example_text: str
+) -> None:
+    client.post("/v1/analyze", json={"text": example_text})
+    items = client.get("/v1/queue").json()["items"]
+    pray = next(i for i in items if PRAY in i["claim_text"])
+    page = client.get(f"/ui/items/{pray['id']}")
+    assert 'id="highlight-legend"' in page.text and 'id="reject"' in page.text
+    assert "Stance in the article" in page.text and "stance-debunks" in page.text
+    # The curated Ferret check carries no review date: the page says so rather than hiding it.
+    assert "Top fact-check: The Ferret" in page.text and "review date unknown" in page.text
+    assert "Sign out" not in page.text and "auth off" in page.text  # nothing to sign out of
+
+    new_claim = next((i for i in items if i["kind"] == "new_claim"), None)
+    if new_claim is not None:
+        # No suggested match: "Not a match" (and its `r` shortcut) is not offered.
+        assert 'id="reject"' not in client.get(f"/ui/items/{new_claim['id']}").text
+
+    resolved = ui_post(
+        client,
+        f"/ui/items/{pray['id']}/resolve",
+        {"resolution": "not_a_match"},
+        follow_redirects=False,
+    )
+    assert resolved.status_code == 303 and resolved.headers["location"].startswith("/ui/queue")
+    queue = client.get("/ui/queue?status=resolved")
+    assert "<th>Added</th>" in queue.text and "<th>Resolved by</th>" in queue.text
+    row = queue.text.split(f'data-item="{pray["id"]}"')[1].split("</tr>")[0]
+    assert "verdict-false" not in row and "no match" in row  # no FALSE badge once rejected
+    assert "local" in row.split('class="small resolved-by"')[1] or "admin" in row
+
+
+def test_auto_advance_opens_the_next_item(client: TestClient, example_text: str) -> None:
+    client.post("/v1/analyze", json={"text": example_text})
+    items = client.get("/v1/queue").json()["items"]
+    assert len(items) >= 2
+    first = items[0]
+    advanced = ui_post(
+        client,
+        f"/ui/items/{first['id']}/resolve",
+        {"resolution": "not_check_worthy", "advance": "1"},
+        follow_redirects=False,
+    )
+    location = advanced.headers["location"]
+    assert location.startswith("/ui/items/") and not location.startswith(
+        f"/ui/items/{first['id']}?"
+    )
+    assert "message=resolved" in location
+
+
+def test_sign_out_shows_when_auth_is_required(
+    seeded_settings: Settings, pipeline: Pipeline
+) -> None:
+    with app_client(required(seeded_settings), pipeline) as (client, _):
+        login = client.get("/ui/login")
+        assert "auth off" not in login.text
+
+
+def test_logs_are_quiet_by_default(caplog: pytest.LogCaptureFixture) -> None:
+    import models.matching  # noqa: F401  (bm25s sets its logger to DEBUG on import)
+
+    assert logging.getLogger("bm25s").level == logging.NOTSET
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    with caplog.at_level(logging.INFO):
+        check_auth_mode(settings, announce=False)
+    assert not caplog.records
+    with caplog.at_level(logging.INFO):
+        check_auth_mode(settings)
+    assert len(caplog.records) == 1 and "authentication is OFF" in caplog.text
+
+
+def test_cli_tables_keep_urls_readable() -> None:
+    url = "https://www.example.org/news/2025/02/17/a-very-long-slug-about-buffer-zones-and-prayer"
+    short = short_url(url, 40)
+    assert len(short) == 40 and short.startswith("example.org/") and short.endswith("prayer")
+    assert short_url("https://example.org/a/") == "example.org/a"
+    columns = {c.header: c for c in table("t", "id", "url").columns}
+    assert columns["url"].no_wrap and columns["id"].overflow == "fold"
