@@ -184,3 +184,38 @@ def test_cli_tables_keep_urls_readable() -> None:
     assert short_url("https://example.org/a/") == "example.org/a"
     columns = {c.header: c for c in table("t", "id", "url").columns}
     assert columns["url"].no_wrap and columns["id"].overflow == "fold"
+
+
+def test_the_article_view_shows_claims_in_place(client: TestClient, example_text: str) -> None:
+    empty = client.get("/ui/articles")
+    assert empty.status_code == 200 and "Nothing analysed yet" in empty.text
+    body = client.post(
+        "/v1/analyze", json={"text": example_text, "url": "https://metro.co.uk/2025/02/17/x"}
+    ).json()
+    article_id = body["article"]["id"]
+    pray = next(
+        c for c in client.get(f"/v1/articles/{article_id}").json()["claims"] if PRAY in c["text"]
+    )
+
+    listed = client.get("/ui/articles")
+    assert f'href="/ui/articles/{article_id}"' in listed.text and "metro.co.uk" in listed.text
+
+    page = client.get(f"/ui/articles/{article_id}")
+    assert page.status_code == 200 and 'id="highlight-legend"' in page.text
+    mark = re.search(
+        rf'<mark class="tier-(\w+)" id="claim-{pray["id"]}"[^>]*>([^<]*)</mark>', page.text
+    )
+    assert mark is not None and mark.group(1) in {"confirmed", "likely"}
+    assert PRAY in mark.group(2)
+    row = page.text.split(f'id="row-{pray["id"]}"')[1].split("</tr>")[0]
+    assert f'href="/ui/items/{pray["queue_item_id"]}"' in row and "stance-debunks" in row
+    assert client.get("/ui/articles/999999").status_code == 404
+
+    # One search box across articles, claims and fact-checks.
+    found = client.get("/ui/articles", params={"q": "pray"}).text
+    assert f'href="/ui/articles/{article_id}"' in found.split('id="article-list"')[1]
+    assert f"#claim-{pray['id']}" in found.split('id="claim-hits"')[1]
+    fact_checks = found.split('id="factcheck-hits"')[1]
+    assert "The Ferret" in fact_checks and f'href="/ui/articles/{article_id}"' in fact_checks
+    # LIKE wildcards in the term are taken literally.
+    assert "No article contains it." in client.get("/ui/articles", params={"q": "%_%"}).text
