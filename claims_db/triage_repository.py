@@ -397,6 +397,20 @@ class QueueRepository:
             select(AuditEntry).where(AuditEntry.item_id == item_id).order_by(AuditEntry.id)
         ).all()
 
+    def latest_audit_with_note(self, note: str, action: str) -> Sequence[AuditEntry]:
+        """Entries of ``action`` noted ``note`` that are still the latest of their item."""
+        latest = (
+            select(func.max(AuditEntry.id))
+            .where(AuditEntry.item_id.is_not(None))
+            .group_by(AuditEntry.item_id)
+        )
+        return self.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.note == note, AuditEntry.action == action)
+            .where(AuditEntry.id.in_(latest))
+            .order_by(AuditEntry.id)
+        ).all()
+
 
 class ReviewDecisionRepository:
     """Reviewers' judgements of (claim, fact-check) pairs."""

@@ -37,6 +37,7 @@ from service.reliability.ratelimit import (
 )
 from service.security.csrf import csrf_token, set_csrf_cookie, verify_csrf
 from service.triage import service as triage
+from service.triage.bulk import MAX_BULK_ITEMS, is_bulk_token, resolve_many, undo_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ RESOLUTION_LABELS = {
 BANNERS = {
     "queue_clear": "Nothing is open: the queue is clear.",
     "resolved": "Item #{item} resolved: {resolution}.",
+    "bulk_done": "{count} items resolved: {resolution}; {skipped} skipped.",
+    "bulk_undone": "Undone: {count} items reopened; {skipped} changed since and left as they are.",
     "done": "Done.",
     "source_added": "Source {source} added; it runs shortly.",
     "feed_added": "Feed {feed} added; it is polled shortly.",
@@ -73,7 +76,10 @@ BANNERS = {
     "feed_poll": "Feed {feed} will be polled at the next tick.",
     "feed_removed": "Feed removed.",
 }
-ERROR_BANNERS = {"unknown_action": "Unknown action."}
+ERROR_BANNERS = {
+    "unknown_action": "Unknown action.",
+    "nothing_selected": "Select at least one item first.",
+}
 
 
 def banner(
@@ -88,6 +94,10 @@ def banner(
     item = query.get("item", "")
     if item.isdigit() and len(item) <= 10:
         values["item"] = item
+    for number in ("count", "skipped"):
+        raw = query.get(number, "")
+        if raw.isdigit() and len(raw) <= 6:
+            values[number] = raw
     resolution = query.get("resolution", "")
     if resolution in set(Resolution):
         values["resolution"] = RESOLUTION_LABELS[Resolution(resolution)]
@@ -264,7 +274,8 @@ def queue_page(
         publisher=publisher or None,
         asserts_rated_false=bool(asserts_false),
     )
-    page = triage.list_queue(session, query, sort=sort, limit=200)
+    page = triage.list_queue(session, query, sort=sort, limit=MAX_BULK_ITEMS)
+    undo = request.query_params.get("bulk", "")
     return _page(
         request,
         "queue.html",
@@ -283,6 +294,56 @@ def queue_page(
         sorts=list(QueueSort),
         message=message,
         error=error,
+        undo_token=undo if is_bulk_token(undo) else None,
+        resolutions=RESOLUTION_LABELS,
+    )
+
+
+@router.post("/queue/bulk")
+def bulk_action(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    resolution: Annotated[str, Form()] = "",
+    item: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    """Resolve every ticked item at once; the banner offers to undo it."""
+    if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
+        return gate
+    assert principal is not None
+    if resolution not in set(Resolution):
+        return _redirect("/ui/queue", error="unknown_action")
+    if not item:
+        return _redirect("/ui/queue", error="nothing_selected")
+    outcome = resolve_many(session, item[:MAX_BULK_ITEMS], principal, Resolution(resolution))
+    for item_id, why in outcome.skipped:
+        logger.info("bulk %s skipped item %d: %s", outcome.token, item_id, why)
+    return _redirect(
+        "/ui/queue",
+        message="bulk_done",
+        count=len(outcome.done),
+        skipped=len(outcome.skipped),
+        resolution=resolution,
+        bulk=outcome.token if outcome.done else None,
+    )
+
+
+@router.post("/queue/undo")
+def bulk_undo(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    bulk: Annotated[str, Form()] = "",
+) -> Response:
+    """Reopen what the caller's last bulk action resolved (items changed since stay)."""
+    if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
+        return gate
+    assert principal is not None
+    if not is_bulk_token(bulk):
+        return _redirect("/ui/queue", error="unknown_action")
+    outcome = undo_bulk(session, bulk, principal)
+    return _redirect(
+        "/ui/queue", message="bulk_undone", count=len(outcome.done), skipped=len(outcome.skipped)
     )
 
 

@@ -219,3 +219,57 @@ def test_the_article_view_shows_claims_in_place(client: TestClient, example_text
     assert "The Ferret" in fact_checks and f'href="/ui/articles/{article_id}"' in fact_checks
     # LIKE wildcards in the term are taken literally.
     assert "No article contains it." in client.get("/ui/articles", params={"q": "%_%"}).text
+
+
+def test_bulk_resolve_and_undo(client: TestClient, example_text: str) -> None:
+    client.post("/v1/analyze", json={"text": example_text})
+    items = client.get("/v1/queue", params={"status": "open"}).json()["items"]
+    assert len(items) >= 3
+    page = client.get("/ui/queue")
+    assert page.text.count('class="pick"') == len(items) and 'id="bulk"' in page.text
+    chosen = [i["id"] for i in items[:3]]
+    # A form without its token changes nothing.
+    refused = client.post("/ui/queue/bulk", data={"resolution": "not_check_worthy", "item": chosen})
+    assert refused.status_code == 403
+    done = ui_post(
+        client,
+        "/ui/queue/bulk",
+        {"resolution": "not_check_worthy", "item": [str(i) for i in chosen]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    location = done.headers["location"]
+    assert "count=3" in location and "skipped=0" in location
+    queue = client.get(location)
+    assert "3 items resolved: Not check-worthy; 0 skipped." in queue.text
+    assert 'id="undo"' in queue.text
+    for item_id in chosen:
+        detail = client.get(f"/v1/queue/items/{item_id}").json()
+        assert detail["resolution"] == "not_check_worthy"
+        assert detail["audit"][-1]["note"].startswith("bulk action ")
+
+    # Someone reopens one item by hand: the undo leaves it alone and reopens the others.
+    ui_post(client, f"/ui/items/{chosen[0]}/reopen")
+    token = re.search(r"bulk=([0-9a-f]{16})", location)
+    assert token is not None
+    undone = ui_post(client, "/ui/queue/undo", {"bulk": token.group(1)}, follow_redirects=False)
+    assert "count=2" in undone.headers["location"]
+    statuses = {i: client.get(f"/v1/queue/items/{i}").json()["status"] for i in chosen}
+    assert set(statuses.values()) == {"open"}
+    again = ui_post(client, "/ui/queue/undo", {"bulk": token.group(1)}, follow_redirects=False)
+    assert "count=0" in again.headers["location"]
+
+    # A confirmed match needs a suggestion: new-claim items are skipped, not failed.
+    new_claims = [i["id"] for i in items if i["kind"] == "new_claim"]
+    if new_claims:
+        mixed = ui_post(
+            client,
+            "/ui/queue/bulk",
+            {"resolution": "confirmed_match", "item": [str(new_claims[0])]},
+            follow_redirects=False,
+        )
+        assert "count=0" in mixed.headers["location"] and "skipped=1" in mixed.headers["location"]
+    nothing = ui_post(
+        client, "/ui/queue/bulk", {"resolution": "not_a_match"}, follow_redirects=False
+    )
+    assert "error=nothing_selected" in nothing.headers["location"]
