@@ -199,7 +199,8 @@ class ArticleRepository:
         ).all()
         found: dict[int, list[tuple[int, str]]] = {}
         for fact_check_id, article_id, title in rows:
-            found.setdefault(int(fact_check_id), []).append((article_id, title or "Untitled"))
+            if fact_check_id is not None:
+                found.setdefault(fact_check_id, []).append((article_id, title or "Untitled"))
         return found
 
 

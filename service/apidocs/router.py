@@ -1,4 +1,6 @@
-"""``/docs`` works with no network: Swagger UI's files come from the ``swagger-ui-bundle`` wheel.
+"""``/docs`` works with no network: Swagger UI's files come from the ``fastapi-offline`` wheel.
+
+Only its files are used (Swagger UI 5, which reads the OpenAPI 3.1 that FastAPI writes).
 
 The page loads only same-origin scripts (no inline start script), so it runs under the same
 ``script-src 'self'`` policy as the rest of the UI.
@@ -6,10 +8,14 @@ The page loads only same-origin scripts (no inline start script), so it runs und
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import fastapi_offline
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
+
+SWAGGER_UI_FILES = Path(fastapi_offline.__file__).resolve().parent / "static"
 
 DOCS_PAGE = """<!doctype html>
 <html lang="en">
@@ -17,7 +23,7 @@ DOCS_PAGE = """<!doctype html>
   <meta charset="utf-8">
   <title>claimflag · API</title>
   <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
-  <link rel="icon" href="/docs/assets/favicon-32x32.png">
+  <link rel="icon" href="/docs/assets/favicon.png">
 </head>
 <body>
 <div id="swagger-ui"></div>
@@ -40,7 +46,7 @@ START_SCRIPT = """window.ui = SwaggerUIBundle({
 
 def install_api_docs(app: FastAPI) -> None:
     """Serve ``/docs`` and its assets; the app must be built with ``docs_url=None``."""
-    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+    app.mount("/docs/assets", StaticFiles(directory=SWAGGER_UI_FILES), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     def docs_page() -> HTMLResponse:

@@ -220,7 +220,9 @@ _DOCS_PATHS = ("/docs",)
 _COMMON_HEADERS = {
     b"x-content-type-options": b"nosniff",
     b"x-frame-options": b"DENY",
-    b"referrer-policy": b"no-referrer",
+    # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` with
+    # form posts, which the cross-site guard must refuse.
+    b"referrer-policy": b"same-origin",
     b"cross-origin-opener-policy": b"same-origin",
     b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
 }

@@ -50,7 +50,7 @@ def hasty_client(seeded_settings: Settings, pipeline: Pipeline) -> Iterator[Test
 def _assert_common_headers(headers: object) -> None:
     assert headers["x-content-type-options"] == "nosniff"  # type: ignore[index]
     assert headers["x-frame-options"] == "DENY"  # type: ignore[index]
-    assert headers["referrer-policy"] == "no-referrer"  # type: ignore[index]
+    assert headers["referrer-policy"] == "same-origin"  # type: ignore[index]
     assert "frame-ancestors 'none'" in headers["content-security-policy"]  # type: ignore[index]
 
 
