@@ -398,6 +398,46 @@ class QueueRepository:
             select(AuditEntry).where(AuditEntry.item_id == item_id).order_by(AuditEntry.id)
         ).all()
 
+    def resolved_between(
+        self, start: dt.datetime | None, end: dt.datetime | None, limit: int
+    ) -> Sequence[QueueItem]:
+        """Items resolved in ``[start, end)`` (either bound open), oldest decision first."""
+        query = select(QueueItem).where(QueueItem.status == ItemStatus.RESOLVED.value)
+        if start is not None:
+            query = query.where(QueueItem.resolved_at >= start)
+        if end is not None:
+            query = query.where(QueueItem.resolved_at < end)
+        return self.session.scalars(
+            query.order_by(QueueItem.resolved_at, QueueItem.id).limit(limit)
+        ).all()
+
+    def created_between(self, start: dt.datetime | None, end: dt.datetime | None) -> int:
+        """How many items were queued in ``[start, end)``."""
+        query = select(func.count(QueueItem.id))
+        if start is not None:
+            query = query.where(QueueItem.created_at >= start)
+        if end is not None:
+            query = query.where(QueueItem.created_at < end)
+        return int(self.session.scalar(query) or 0)
+
+    def suggestion_tiers(self, item_ids: Sequence[int]) -> dict[int, str]:
+        """By item: the tier of the top match of its first stored claim, when it had one."""
+        tiers: dict[int, str] = {}
+        if not item_ids:
+            return tiers
+        rows = self.session.execute(
+            select(ArticleClaim.queue_item_id, ArticleClaim.payload)
+            .where(ArticleClaim.queue_item_id.in_(item_ids))
+            .order_by(ArticleClaim.id)
+        ).all()
+        for item_id, payload in rows:
+            if item_id is None or item_id in tiers:
+                continue
+            matches = (payload or {}).get("matches") or []
+            if matches and matches[0].get("tier"):
+                tiers[item_id] = str(matches[0]["tier"])
+        return tiers
+
     def latest_audit_with_note(self, note: str, action: str) -> Sequence[AuditEntry]:
         """Entries of ``action`` noted ``note`` that are still the latest of their item."""
         latest = (

@@ -17,7 +17,9 @@ from service.deps import (
     SessionDep,
     SettingsDep,
 )
+from service.errors import UnprocessableError
 from service.triage import service
+from service.triage.decisions import DecisionOut, as_csv, decisions
 from service.triage.schemas import (
     NoteRequest,
     QueueItemDetail,
@@ -77,6 +79,37 @@ def next_item(
     if item is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return service.item_detail(session, item.id)
+
+
+@router.get(
+    "/queue/decisions",
+    response_model=list[DecisionOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_decisions(
+    *,
+    session: SessionDep,
+    reviewer: CurrentReviewer,
+    from_: Annotated[
+        dt.date | None, Query(alias="from", description="First day (UTC) of decisions.")
+    ] = None,
+    to: Annotated[dt.date | None, Query(description="Last day (UTC), inclusive.")] = None,
+    format_: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
+) -> Response | list[DecisionOut]:
+    """Reviewers' decisions made in a date range, as JSON or CSV (oldest first)."""
+    if from_ is not None and to is not None and to < from_:
+        raise UnprocessableError(f"to ({to}) is before from ({from_})")
+    start = dt.datetime.combine(from_, dt.time(), dt.UTC) if from_ else None
+    end = dt.datetime.combine(to + dt.timedelta(days=1), dt.time(), dt.UTC) if to else None
+    rows = decisions(session, start, end)
+    if format_ == "csv":
+        name = f"decisions-{from_ or 'start'}-{to or 'now'}.csv"
+        return Response(
+            as_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return rows
 
 
 @router.get("/queue/items/{item_id}", response_model=QueueItemDetail)

@@ -273,3 +273,45 @@ def test_bulk_resolve_and_undo(client: TestClient, example_text: str) -> None:
         client, "/ui/queue/bulk", {"resolution": "not_a_match"}, follow_redirects=False
     )
     assert "error=nothing_selected" in nothing.headers["location"]
+
+
+def test_decisions_export_and_dashboard(client: TestClient, example_text: str) -> None:
+    import csv
+    import datetime as dt
+    import io
+
+    client.post("/v1/analyze", json={"text": example_text})
+    items = client.get("/v1/queue").json()["items"]
+    pray = next(i for i in items if PRAY in i["claim_text"])
+    other = next(i for i in items if i["id"] != pray["id"])
+    client.post(f"/v1/queue/items/{pray['id']}/resolve", json={"resolution": "confirmed_match"})
+    client.post(f"/v1/queue/items/{other['id']}/resolve", json={"resolution": "not_check_worthy"})
+    today = dt.datetime.now(dt.UTC).date()
+
+    rows = client.get("/v1/queue/decisions", params={"from": str(today), "to": str(today)}).json()
+    assert [r["item_id"] for r in rows] == [pray["id"], other["id"]]
+    confirmed = rows[0]
+    assert confirmed["accepted"] and confirmed["tier"] in {"confirmed", "likely"}
+    assert confirmed["resolved_fact_check_id"] == pray["fact_check_id"]
+    assert not rows[1]["accepted"] and rows[1]["hours_to_decision"] >= 0
+
+    exported = client.get("/v1/queue/decisions", params={"format": "csv", "to": str(today)})
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "attachment" in exported.headers["content-disposition"]
+    table = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [int(r["item_id"]) for r in table] == [pray["id"], other["id"]]
+    assert table[0]["accepted"] == "True" and table[0]["claim_text"] == pray["claim_text"]
+
+    yesterday = today - dt.timedelta(days=1)
+    assert client.get("/v1/queue/decisions", params={"to": str(yesterday)}).json() == []
+    backwards = client.get("/v1/queue/decisions", params={"from": str(today), "to": str(yesterday)})
+    assert backwards.status_code == 422 and "before" in backwards.json()["detail"]
+    assert client.get("/v1/queue/decisions", params={"format": "xml"}).status_code == 422
+
+    page = client.get("/ui/dashboard")
+    assert page.status_code == 200
+    assert re.search(r'id="items-in">(\d+)<', page.text).group(1) == str(len(items))  # type: ignore[union-attr]
+    assert 'id="decided">2<' in page.text
+    tier_row = page.text.split(f'data-tier="{confirmed["tier"]}"')[1].split("</tr>")[0]
+    assert "100%" in tier_row
+    assert "/v1/queue/decisions?from=" in page.text
