@@ -102,6 +102,8 @@ def test_terse_errors_say_what_to_send(client: TestClient) -> None:
     plain = client.post("/v1/analyze", content=b"hello", headers={"content-type": "text/plain"})
     assert plain.status_code == 415
     assert "Content-Type: application/json" in plain.json()["detail"]
+    misspelt = client.post("/v1/analyze", json={"txt": "Unemployment fell to 4.1 percent."})
+    assert misspelt.status_code == 422 and "unknown field(s) txt" in misspelt.json()["detail"]
     assert client.get("/v1/queue", params={"status": "all"}).status_code == 200
     assert client.get("/v1/queue", params={"status": "any"}).status_code == 422
 
