@@ -98,7 +98,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!count) return;
     const picked = [...boxes()].filter((box) => box.checked).length;
     count.textContent = String(picked);
-    for (const button of document.querySelectorAll("#bulk button")) button.disabled = picked === 0;
+    for (const button of document.querySelectorAll("#bulk button[type=submit]")) button.disabled = picked === 0;
   };
   if (all instanceof HTMLButtonElement) {
     all.addEventListener("click", () => {
