@@ -76,7 +76,12 @@ document.addEventListener("keydown", (event) => {
 
 document.addEventListener("DOMContentLoaded", () => {
   const mark = document.getElementById("claim-mark");
-  if (mark) mark.scrollIntoView({ block: "center" });
+  // Scroll the article box (not the page) so the claim sits in its middle.
+  const box = mark ? mark.closest(".article") : null;
+  if (mark && box) {
+    const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    box.scrollTop += offset - box.clientHeight / 2;
+  }
   // Auto-advance after a decision: every resolve form carries the choice, remembered here.
   const advance = document.getElementById("auto-advance");
   if (advance instanceof HTMLInputElement) {
