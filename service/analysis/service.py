@@ -103,7 +103,10 @@ def article_text(
         validate_html(request.html, max_html_bytes)
     extracted = extract_article(request.html, request.url)
     if extracted is None:
-        raise UnprocessableError("no article text could be extracted from html")
+        raise UnprocessableError(
+            "no article text could be extracted from html (the page has only menus, links or"
+            " short lines); send the article itself as `text`"
+        )
     return extracted.text, extracted
 
 
