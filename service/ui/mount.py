@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from service.ui.articles import router as articles_router
 from service.ui.dashboard import router as dashboard_router
+from service.ui.factchecks import router as factchecks_router
 from service.ui.router import fallback_router, router
 from service.ui.sync import router as sync_router
 
@@ -28,6 +29,7 @@ def mount_ui(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(articles_router)
     app.include_router(dashboard_router)
+    app.include_router(factchecks_router)
     app.include_router(sync_router)
     app.mount("/ui/static", StaticFiles(directory=_HERE / "static"), name="ui-static")
     app.include_router(fallback_router)  # last: a 404 page for any other /ui address

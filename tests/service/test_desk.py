@@ -317,3 +317,63 @@ def test_decisions_export_and_dashboard(client: TestClient, example_text: str) -
     tier_row = page.text.split(f'data-tier="{confirmed["tier"]}"')[1].split("</tr>")[0]
     assert "100%" in tier_row
     assert "/v1/queue/decisions?from=" in page.text
+
+
+def test_fact_check_browser_and_editor(
+    client: TestClient, seeded_settings: Settings, pipeline: Pipeline
+) -> None:
+    listed = client.get("/ui/factchecks", params={"q": "pray"})
+    assert listed.status_code == 200 and "The Ferret" in listed.text
+    fact_check_id = int(re.search(r'data-factcheck="(\d+)"', listed.text).group(1))  # type: ignore[union-attr]
+    page = client.get(f"/ui/factchecks/{fact_check_id}")
+    assert "Never re-rated." in page.text and 'id="correct"' in page.text  # auth off: admin
+
+    saved = ui_post(
+        client,
+        f"/ui/factchecks/{fact_check_id}/correct",
+        {"rating": "Mostly false", "verdict": "", "claim": "", "review_date": "2025-02-20"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    detail = client.get(f"/v1/factchecks/{fact_check_id}").json()
+    assert detail["rating"] == "Mostly false" and detail["review_date"] == "2025-02-20"
+    assert detail["history"][0]["rating"] == "False" and detail["history"][0]["replaced_by"]
+    shown = client.get(f"/ui/factchecks/{fact_check_id}").text
+    assert '<span id="rating">Mostly false</span>' in shown
+    assert "<td>False</td>" in shown.split('id="history"')[1]
+
+    added = ui_post(
+        client,
+        "/ui/factchecks",
+        {
+            "claim": "The moon is made of cheese.",
+            "rating": "False",
+            "publisher": "Desk Test",
+            "url": "https://example.org/moon-cheese",
+        },
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    new_id = int(added.headers["location"].split("/")[-1].split("?")[0])
+    assert client.get(f"/v1/factchecks/{new_id}").json()["publisher"] == "Desk Test"
+    bad = ui_post(
+        client, "/ui/factchecks", {"claim": "x", "rating": "", "publisher": "", "url": ""}
+    )
+    assert bad.status_code == 422 and "flash err" in bad.text
+
+    retired = ui_post(client, f"/ui/factchecks/{new_id}/retire", follow_redirects=False)
+    assert retired.status_code == 303
+    assert client.get(f"/v1/factchecks/{new_id}").status_code == 404
+
+    # Reviewers read only.
+    from service.auth.schemas import Role
+    from tests.service.triage_helpers import make_keys
+
+    tokens = make_keys(seeded_settings, (Role.REVIEWER, "rae"))
+    with app_client(required(seeded_settings), pipeline) as (keyed, _):
+        signed_in = ui_post(keyed, "/ui/login", {"key": tokens["rae"]}, follow_redirects=False)
+        assert signed_in.status_code == 303
+        read = keyed.get(f"/ui/factchecks/{fact_check_id}")
+        assert read.status_code == 200 and 'id="correct"' not in read.text
+        refused = ui_post(keyed, f"/ui/factchecks/{fact_check_id}/retire")
+        assert refused.status_code == 403
