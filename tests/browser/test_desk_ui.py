@@ -113,6 +113,12 @@ def test_article_view_bulk_undo_and_help(server: tuple[str, str], example_text: 
         assert page.text_content("#count-resolved") == "0"
         assert int(page.text_content("#count-open") or "0") == open_before
 
+        # The fact-check browser: a reviewer reads the history but cannot edit.
+        page.goto(f"{url}/ui/factchecks?q=pray")
+        page.click("a.factcheck-link")
+        page.wait_for_url(f"{url}/ui/factchecks/*")
+        assert page.locator("#history").count() == 1 and page.locator("#correct").count() == 0
+
         # /docs renders from the service's own files alone.
         page.goto(f"{url}/docs")
         page.locator(".swagger-ui .opblock").first.wait_for()
