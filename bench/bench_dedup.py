@@ -1,7 +1,7 @@
 """Queue duplicate detection: cost per queued claim against N open items.
 
 Before: every claim stacked all candidate vectors again. After: one matrix per article,
-grown in place (service.triage.service._DedupIndex). Prints a table; asserts nothing.
+grown in place (service.triage.queueing._DedupIndex). Prints a table; asserts nothing.
 
     python bench/bench_dedup.py
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from service.triage.service import _DedupIndex
+from service.triage.queueing import _DedupIndex
 
 CLAIMS_PER_ARTICLE = 20
 

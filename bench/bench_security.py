@@ -22,7 +22,7 @@ from rich.table import Table
 
 from claims_db.importers.nesting import check_stream_depth
 from service.app import create_app
-from service.cli import seed
+from service.cli.factchecks import seed
 from service.config import Settings, get_settings
 from service.runtime import build_runtime
 

@@ -8,6 +8,9 @@ database: every accepted analysis stored with all its claims, no queue item with
 occurrence, no item handed to two reviewers, no item resolved twice.
 
     .venv/bin/python -m bench.load --duration 60
+
+With ``--levels 1,4,16,64`` it runs the closed-loop overload run of ``bench.load_levels``
+instead (latency, throughput, refusals, /healthz and RSS per level).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,6 +160,21 @@ def _percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
+# An analysis refused at admission (503 busy / pool_busy): load shed, not an error.
+REFUSED = "refused"
+REFUSAL_CODES = frozenset({"busy", "pool_busy"})
+
+
+def is_refusal(response: httpx.Response) -> bool:
+    """A 503 saying the server is busy (with Retry-After): a refusal, not a failure."""
+    if response.status_code != 503 or "retry-after" not in response.headers:
+        return False
+    try:
+        return response.json().get("code") in REFUSAL_CODES
+    except ValueError:
+        return False
+
+
 def _submitter(base: str, token: str, number: int, results: Results, stop: threading.Event) -> None:
     article = EXAMPLE.read_text(encoding="utf-8")
     headers = {"Authorization": f"Bearer {token}"}
@@ -170,7 +189,10 @@ def _submitter(base: str, token: str, number: int, results: Results, stop: threa
             except httpx.HTTPError as exc:
                 results.record("analyze", time.perf_counter() - started, type(exc).__name__)
                 continue
-            results.record("analyze", time.perf_counter() - started, response.status_code)
+            status: int | str = response.status_code
+            if is_refusal(response):
+                status = REFUSED
+            results.record("analyze", time.perf_counter() - started, status)
             if response.status_code == 200:
                 body = response.json()
                 with results.lock:
@@ -253,6 +275,57 @@ def check_integrity(database: Path, results: Results) -> Integrity:
     )
 
 
+@contextmanager
+def serve(
+    env: dict[str, str], workers: int, directory: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``claimflag serve`` on a free loopback port until ready; yields (base URL, process).
+    Stopped with SIGTERM (in-flight work finishes) at the end."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server_log = (directory / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [
+            str(CLAIMFLAG),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=server_log,
+        stderr=server_log,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        # Each worker loads its model on its own: one ready answer may come from one worker
+        # while another still answers 503. Ready when many fresh connections in a row
+        # (the kernel spreads them over the workers) all say so.
+        in_a_row = 0
+        while in_a_row < (1 if workers == 1 else 10 * workers):
+            try:
+                ready = httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                ready = False
+            in_a_row = in_a_row + 1 if ready else 0
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"service did not become ready; see {directory / 'serve.log'}")
+            if not ready:
+                time.sleep(0.5)
+        yield base, server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(30)
+        server_log.close()
+
+
 def run_load(
     duration_s: float,
     *,
@@ -279,36 +352,8 @@ def run_load(
     _cli(env, "seed")
     tokens = _tokens(database, "submitter", [f"load-submitter-{i}" for i in range(submitters)])
     review_tokens = _tokens(database, "reviewer", [f"load-reviewer-{i}" for i in range(reviewers)])
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server_log = (directory / "serve.log").open("wb")
-    server = subprocess.Popen(
-        [
-            str(CLAIMFLAG),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        stdout=server_log,
-        stderr=server_log,
-    )
     results = Results()
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError(f"service did not become ready; see {directory / 'serve.log'}")
-            time.sleep(0.5)
+    with serve(env, workers, directory) as (base, _server):
         log(f"service ready on {base} with {workers} workers; running {duration_s:g} s")
         stop = threading.Event()
         threads = [
@@ -326,24 +371,17 @@ def run_load(
         for thread in threads:
             thread.join(180)
         elapsed = time.monotonic() - started
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(30)
-        server_log.close()
     return results, check_integrity(database, results), elapsed
 
 
 def errors(results: Results) -> int:
-    """Responses that were neither success nor an expected empty queue (204)."""
+    """Responses that were neither success, an expected empty queue (204), nor an analysis
+    refused at admission (503 busy: the server shedding load, as it should)."""
     return sum(
         count
         for counts in results.statuses.values()
         for status, count in counts.items()
-        if not (isinstance(status, int) and (200 <= status < 300))
+        if status != REFUSED and not (isinstance(status, int) and (200 <= status < 300))
     )
 
 
@@ -357,7 +395,7 @@ def report(results: Results, integrity: Integrity, elapsed: float) -> str:
         bad = sum(
             c
             for s, c in results.statuses[operation].items()
-            if not (isinstance(s, int) and s < 300)
+            if s != REFUSED and not (isinstance(s, int) and s < 300)
         )
         ms = [v * 1000 for v in values]
         lines.append(
@@ -378,6 +416,10 @@ def report(results: Results, integrity: Integrity, elapsed: float) -> str:
 
 
 def main() -> int:
+    if "--levels" in sys.argv[1:] or any(a.startswith("--levels=") for a in sys.argv[1:]):
+        from bench.load_levels import main as levels_main
+
+        return levels_main()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (60)")
     parser.add_argument("--submitters", type=int, default=4, help="article-posting clients (4)")

@@ -46,6 +46,53 @@ def claim_review(row: FactCheck) -> dict[str, Any]:
     return node
 
 
+# What the pipeline calls the journalist when the article itself asserts a claim.
+ARTICLE_CLAIMANT = "the article"
+
+
+def claim_review_draft(
+    *,
+    claim: str,
+    claimant: str | None,
+    appearances: list[tuple[str | None, str | None, str | None]],
+    fact_check: FactCheck | None = None,
+) -> dict[str, Any]:
+    """A claim found in articles as a ClaimReview node to complete and publish.
+
+    Args:
+        claim: The claim as found (``claimReviewed``).
+        claimant: Who makes it in the first article (``itemReviewed.author``); for
+            ``the article`` the first article's publisher is the author.
+        appearances: ``(url, publisher, published_at)`` of each article it appeared in.
+        fact_check: The fact-check a reviewer confirmed, whose rating and URL it takes.
+    """
+    item_reviewed: dict[str, Any] = {"@type": "Claim"}
+    if claimant == ARTICLE_CLAIMANT:
+        publisher = next((p for _, p, _ in appearances if p), None)
+        if publisher:
+            item_reviewed["author"] = {"@type": "Organization", "name": publisher}
+    elif claimant:
+        item_reviewed["author"] = {"@type": "Thing", "name": claimant}
+    dates = sorted(d for _, _, d in appearances if d)
+    if dates:
+        item_reviewed["datePublished"] = dates[0][:10]
+    urls = [u for u, _, _ in appearances if u]
+    if urls:
+        item_reviewed["appearance"] = [{"@type": "CreativeWork", "url": u} for u in urls]
+    node: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "claimReviewed": claim,
+        "itemReviewed": item_reviewed,
+    }
+    if fact_check is not None:
+        reviewed = claim_review(fact_check)
+        node.update(
+            url=reviewed["url"], author=reviewed["author"], reviewRating=reviewed["reviewRating"]
+        )
+    return node
+
+
 def write_claim_reviews(nodes: Iterable[dict[str, Any]], out: IO[str]) -> int:
     """Write a JSON-LD document ``{"@context", "@graph": [...]}`` one node at a time.
 

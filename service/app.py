@@ -20,6 +20,7 @@ from service.health.router import router as health_router
 from service.jobs.router import router as jobs_router
 from service.monitoring.router import router as feeds_router
 from service.reliability import install_reliability
+from service.reliability.admission import AdmissionGate, drain
 from service.runtime import Runtime, RuntimeLoader, check_database
 from service.security import install_cross_site_guard
 from service.sources.router import router as sources_router
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             check_auth_mode(runtime.settings)
             app.state.runtime = runtime
             yield
+            await _let_analyses_end(app)
             return
         resolved = settings or get_settings()
         check_auth_mode(resolved)
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         loader.start(app)
         try:
             yield
+            await _let_analyses_end(app)
         finally:
             loader.close(app)
 
@@ -81,3 +84,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(feeds_router)
     app.include_router(jobs_router)
     return app
+
+
+# Longest shutdown waits for analyses still running (past its deadline, one stops at its
+# next stage).
+SHUTDOWN_DRAIN_S = 30.0
+
+
+async def _let_analyses_end(app: FastAPI) -> None:
+    """At shutdown, before the database closes: analyses still running (answered or timed
+    out) end in their own threads, committing or rolling back their own sessions."""
+    gate = getattr(app.state, "admission", None)
+    if isinstance(gate, AdmissionGate) and not await drain(gate, SHUTDOWN_DRAIN_S):
+        logger.warning("%d analyses still running at shutdown", gate.in_flight)

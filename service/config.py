@@ -257,6 +257,45 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest a request may take, body upload included, before a 503 problem.",
     )
+    max_analyses_in_flight: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Analyses one worker process runs at once; more wait up to admission_wait_s,"
+            " then get 503 `busy` with Retry-After. 0: the cores available divided by the"
+            " worker processes and by each one's encoder threads (the encoder of one"
+            " analysis already uses its share of the cores), at least 1."
+        ),
+    )
+    admission_wait_s: float = Field(
+        default=0.25,
+        ge=0,
+        description="Longest an analysis waits for a free slot before the 503 `busy` answer.",
+    )
+    db_pool_size: int = Field(
+        default=10, ge=1, description="Database connections each worker process keeps open."
+    )
+    db_max_overflow: int = Field(
+        default=10, ge=0, description="Connections opened beyond db_pool_size under load."
+    )
+    db_pool_timeout_s: float = Field(
+        default=3.0,
+        gt=0,
+        description="Longest a request waits for a free connection before 503 `pool_busy`.",
+    )
+    db_lock_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Longest a write waits for a lock (SQLite's busy timeout, PostgreSQL's"
+            " lock_timeout) before 503 `database_locked`."
+        ),
+    )
+    min_free_disk_mb: int = Field(
+        default=100,
+        ge=0,
+        description="/readyz is 503 when the SQLite database's disk has less free space.",
+    )
     keep_alive_timeout_s: int = Field(
         default=5, ge=1, description="Seconds `claimflag serve` keeps an idle connection open."
     )
@@ -404,6 +443,13 @@ class Settings(BaseSettings):
     def resolved_encoder_threads(self) -> int:
         """``encoder_threads`` if set, else this process's share of the available cores."""
         return self.encoder_threads or max(1, available_cores() // self.workers)
+
+    @property
+    def resolved_max_analyses_in_flight(self) -> int:
+        """``max_analyses_in_flight`` if set, else as many as this process's share of the
+        cores keeps busy without oversubscribing them."""
+        per_process = available_cores() // self.workers
+        return self.max_analyses_in_flight or max(1, per_process // self.resolved_encoder_threads)
 
     @property
     def resolved_graph_dir(self) -> Path | None:

@@ -21,6 +21,7 @@ from service.auth.service import (
 )
 from service.config import AuthMode, Settings
 from service.errors import ServiceUnavailableError
+from service.reliability.deadline import request_deadline
 from service.reliability.ratelimit import enforce_rate_limit
 from service.runtime import Runtime
 
@@ -41,11 +42,15 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """One session per request, committed once when the handler returns without error."""
+def get_session(request: Request, runtime: RuntimeDep) -> Iterator[Session]:
+    """One session per request, committed once when the handler returns without error,
+    unless the request's deadline passed first (then it rolls back: 503 ``request_timeout``).
+    """
+    deadline = request_deadline(request)
     with runtime.session_factory() as session:
         try:
             yield session
+            deadline.begin_commit()
             session.commit()
         except BaseException:
             session.rollback()
@@ -89,9 +94,15 @@ def get_principal(request: Request, runtime: RuntimeDep, session: SessionDep) ->
     token = header[7:] if header[:7].lower() == "bearer " else None
     token = token or request.headers.get("x-api-key")
     if token:
-        return authenticate(session, token)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    return ui_session_principal(session, cookie) if cookie else None
+        principal = authenticate(session, token)
+    else:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        principal = ui_session_principal(session, cookie) if cookie else None
+    # End the lookup's transaction (a UI session's renewal included): its connection goes
+    # back to the pool instead of being held while the request waits for admission or
+    # runs an analysis.
+    session.commit()
+    return principal
 
 
 PrincipalDep = Annotated[Principal | None, Depends(get_principal)]

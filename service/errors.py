@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -23,10 +24,17 @@ class ClaimflagError(Exception):
     code = "bad_request"
     title = "Bad request"
 
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.headers = headers
+        self.extra = extra
 
 
 class NotFoundError(ClaimflagError):
@@ -58,8 +66,99 @@ class DatabaseUnavailableError(ServiceUnavailableError):
     title = "Database unavailable"
 
 
+class DatabaseLockedError(ServiceUnavailableError):
+    code = "database_locked"
+    title = "Database locked"
+
+
+class PoolBusyError(ServiceUnavailableError):
+    code = "pool_busy"
+    title = "Busy: no database connection free"
+
+
+class DiskFullError(ClaimflagError):
+    status_code = 507
+    code = "disk_full"
+    title = "Disk full"
+
+
 # Seconds a client should wait before retrying when the database is away.
 DATABASE_RETRY_AFTER_S = 5
+# ... when its connections or its write lock were all taken (it is busy, not away).
+BUSY_RETRY_AFTER_S = 1
+# ... when the disk is full (someone has to free space first).
+DISK_FULL_RETRY_AFTER_S = 30
+
+# How the drivers say the disk is full: SQLite's SQLITE_FULL, PostgreSQL's 53100
+# disk_full ("could not extend file ...: No space left on device"), or the OS's ENOSPC.
+_DISK_FULL_MESSAGES = ("database or disk is full", "no space left on device")
+_DISK_FULL_SQLSTATES = frozenset({"53100"})
+# SQLite's SQLITE_BUSY/SQLITE_LOCKED; PostgreSQL's lock_not_available (lock_timeout) and
+# deadlock_detected.
+_LOCKED_MESSAGES = ("database is locked", "database table is locked", "lock timeout")
+_LOCKED_SQLSTATES = frozenset({"55P03", "40P01"})
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    orig = getattr(exc, "orig", None)
+    value = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return value if isinstance(value, str) else None
+
+
+def _messages(exc: BaseException) -> str:
+    parts = [str(getattr(exc, "orig", None) or ""), str(exc)]
+    return " ".join(parts).lower()
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says there is no space left to write (database or file system)."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, OSError) and orig.errno == errno.ENOSPC:
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    return _sqlstate(exc) in _DISK_FULL_SQLSTATES or any(
+        m in _messages(exc) for m in _DISK_FULL_MESSAGES
+    )
+
+
+def is_database_locked(exc: BaseException) -> bool:
+    """Whether ``exc`` says a lock stayed taken past the busy or lock timeout."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    return _sqlstate(exc) in _LOCKED_SQLSTATES or any(m in _messages(exc) for m in _LOCKED_MESSAGES)
+
+
+def database_problem(exc: BaseException) -> ClaimflagError | None:
+    """The problem an error from the database (or the disk) stands for, naming its cause;
+    None when it is no such error (a bug: a 500)."""
+    if is_disk_full(exc):
+        return DiskFullError(
+            "no space left on the device holding the database; writes fail until space is freed",
+            headers={"Retry-After": str(DISK_FULL_RETRY_AFTER_S)},
+        )
+    if isinstance(exc, sa_exc.TimeoutError):
+        return PoolBusyError(
+            "every database connection is in use (the pool is exhausted); retry in"
+            f" {BUSY_RETRY_AFTER_S} s",
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+        )
+    if is_database_locked(exc):
+        return DatabaseLockedError(
+            "the database stayed locked by another writer past the lock timeout; retry in"
+            f" {BUSY_RETRY_AFTER_S} s",
+            headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
+        )
+    if is_database_unavailable(exc):
+        # The DBAPI class only: the statement and its parameters may hold article text.
+        reason = type(getattr(exc, "orig", None) or exc).__name__
+        return DatabaseUnavailableError(
+            f"the database is unavailable ({reason}); retry later",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+        )
+    return None
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
@@ -129,7 +228,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ClaimflagError)
     async def _claimflag(_: Request, exc: ClaimflagError) -> JSONResponse:
-        return problem(exc.status_code, exc.title, exc.detail, exc.code, headers=exc.headers)
+        return problem(
+            exc.status_code, exc.title, exc.detail, exc.code, extra=exc.extra, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -154,25 +255,37 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(sa_exc.SQLAlchemyError)
-    async def _database(_: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
-        if not is_database_unavailable(exc):
+    async def _database(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
+        known = database_problem(exc)
+        if known is None:
             logger.error("database error: %s", type(exc).__name__, exc_info=exc)
             return problem(500, "Internal error", "The service failed unexpectedly.", "internal")
-        # The DBAPI message only: the statement and its parameters may hold article text.
-        reason = type(getattr(exc, "orig", None) or exc).__name__
-        logger.warning("database unavailable: %s: %s", reason, getattr(exc, "orig", exc))
-        return problem(
-            DatabaseUnavailableError.status_code,
-            DatabaseUnavailableError.title,
-            f"the database is unavailable ({reason}); retry later",
-            DatabaseUnavailableError.code,
-            headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
-        )
+        return _known_failure(request, exc, known)
+
+    @app.exception_handler(OSError)
+    async def _os_error(request: Request, exc: OSError) -> JSONResponse:
+        known = database_problem(exc) if is_disk_full(exc) else None
+        if known is None:
+            raise exc  # to the handler of unexpected errors: a 500
+        return _known_failure(request, exc, known)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)
         return problem(500, "Internal error", "The service failed unexpectedly.", "internal")
+
+
+def _known_failure(request: Request, exc: BaseException, known: ClaimflagError) -> JSONResponse:
+    # The DBAPI message only: the statement and its parameters may hold article text.
+    logger.warning("%s: %s", known.code, getattr(exc, "orig", None) or exc)
+    writes = getattr(getattr(request.app.state, "runtime", None), "writes", None)
+    if writes is not None and known.code in WRITE_FAILURE_CODES:
+        writes.failed(known.code, known.detail)
+    return problem(known.status_code, known.title, known.detail, known.code, headers=known.headers)
+
+
+# Failures that mean writes cannot go through now (/readyz reports them).
+WRITE_FAILURE_CODES = frozenset({DiskFullError.code, DatabaseLockedError.code})
 
 
 class ConflictError(ClaimflagError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
@@ -23,6 +23,7 @@ from models.reranking import load_cross_reranker
 from models.retrieval import Matcher
 from models.stance import StanceModel
 from service.config import Settings
+from service.reliability.writes import WriteHealth
 from service.webhooks import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ class Runtime:
     pipeline: Pipeline
     index: SearchBackend
     webhooks: WebhookDispatcher | None = None
+    # The last write failure until a later write succeeds (for /readyz).
+    writes: WriteHealth = field(default_factory=WriteHealth)
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -135,7 +138,13 @@ def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runti
         EmbeddingSpaceMismatchError: Stored embeddings were made by another encoder.
     """
     url = settings.resolved_database_url
-    engine = make_engine(url)
+    engine = make_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout_s=settings.db_pool_timeout_s,
+        lock_timeout_s=settings.db_lock_timeout_s,
+    )
     require_current(engine, url)
     state = vector_index_state(engine)
     if state not in (None, IndexState.VALID):
@@ -162,7 +171,9 @@ def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runti
         )
         webhooks.attach(session_factory)
     logger.info("ready: %d fact-checks indexed from %s", len(index), engine.url.render_as_string())
-    return Runtime(settings, engine, session_factory, pipeline, index, webhooks)
+    runtime = Runtime(settings, engine, session_factory, pipeline, index, webhooks)
+    runtime.writes.watch(session_factory)
+    return runtime
 
 
 class RuntimeLoader:

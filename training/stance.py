@@ -3,8 +3,9 @@
 ``python -m training.stance`` reads ``../shared/data/fnc1-stance`` (the article body is the
 text, the headline the claim; agree -> asserts, discuss -> reports, disagree -> debunks,
 unrelated -> unrelated), splits it by body, and writes ``models/artifacts/stance.safetensors``
-(the cross-encoder's LoRA adapters and head) and ``stance.json`` (its card: command, data,
-split, hyper-parameters, the calibrated head, metrics, commit, minutes).
+(the cross-encoder's LoRA adapters and head), ``stance.boost.json`` (boosted trees over the
+features) and ``stance.json`` (its card: command, data, split, hyper-parameters, the
+calibrated head, metrics, commit, minutes).
 
 The split keeps whole topics apart: bodies linked by a related headline (FNC-1 pairs a body
 with headlines written about the same event) form a topic, and each topic goes wholly to
@@ -15,9 +16,11 @@ the competition test has other topics. Stages:
    sentence and the sentences sharing most words with the headline, within a word budget).
 2. Fine-tune the cross-encoder on train pairs: every agree pair, disagree pairs repeated,
    discuss and unrelated pairs subsampled, with class weights for what remains skewed.
-3. On dev: fit the softmax temperature, then the calibrated head (logistic regression over
-   the cross-encoder's log-probabilities, cue counts and relatedness scores).
-4. On test: score the cross-encoder alone, the head, features-only models (logistic
+3. On train pairs: fit gradient-boosted trees over the features (cue rates, relatedness,
+   claim cues; ``models.stance.FEATURE_NAMES``), exported for numpy evaluation.
+4. On dev: fit the softmax temperature, then the calibrated head (logistic regression over
+   the cross-encoder's and the trees' log-probabilities and the features).
+5. On test: score the cross-encoder alone, the head, the trees alone, features-only models (logistic
    regression and gradient boosting fitted on train) and the rule reader.
 """
 
@@ -55,9 +58,11 @@ from models.stance import (
     ARTIFACT_NAME,
     HEAD_INPUTS,
     LABELS,
+    BoostedTrees,
     Stance,
     StanceHead,
     StanceInput,
+    boosted_trees_path,
     classify_stance,
     head_inputs,
     prepare_inputs,
@@ -261,6 +266,59 @@ def fit_head(inputs: npt.NDArray[np.float64], gold: Sequence[Stance], c: float) 
     )
 
 
+def fit_boosted(
+    features: npt.NDArray[np.float64], gold: Sequence[Stance], seed: int
+) -> BoostedTrees:
+    """Gradient-boosted trees over the features of the train pairs, classes weighted to
+    balance, exported to ``BoostedTrees`` (100 rounds of 15-leaf trees, learning rate 0.1)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    labels = np.asarray([LABELS.index(s) for s in gold])
+    model = HistGradientBoostingClassifier(
+        class_weight="balanced",
+        max_iter=100,
+        learning_rate=0.1,
+        max_leaf_nodes=15,
+        random_state=seed,
+    )
+    # One OpenMP thread: on shared cores, more threads spin more than they work.
+    with threadpool_limits(limits=1):
+        model.fit(features, labels)
+    if list(model.classes_) != list(range(len(LABELS))):
+        raise ValueError(f"boosted trees need every class in training, got {model.classes_}")
+    roots: list[int] = []
+    classes: list[int] = []
+    columns: dict[str, list[Any]] = {n: [] for n in ("feature", "threshold", "left", "right")}
+    value: list[float] = []
+    for rounds in model._predictors:
+        for label, predictor in enumerate(rounds):
+            start = len(value)
+            roots.append(start)
+            classes.append(label)
+            for node_index, node in enumerate(predictor.nodes):
+                leaf = bool(node["is_leaf"])
+                columns["feature"].append(int(node["feature_idx"]))
+                columns["threshold"].append(float(node["num_threshold"]))
+                columns["left"].append(start + (node_index if leaf else int(node["left"])))
+                columns["right"].append(start + (node_index if leaf else int(node["right"])))
+                value.append(float(node["value"]) if leaf else 0.0)
+    trees = BoostedTrees(
+        baseline=tuple(float(v) for v in np.ravel(model._baseline_prediction)),
+        roots=tuple(roots),
+        classes=tuple(classes),
+        feature=tuple(columns["feature"]),
+        threshold=tuple(columns["threshold"]),
+        left=tuple(columns["left"]),
+        right=tuple(columns["right"]),
+        value=tuple(value),
+    )
+    # The export must predict what scikit-learn predicts.
+    if not np.allclose(trees.probabilities(features[:500]), model.predict_proba(features[:500])):
+        raise AssertionError("exported boosted trees disagree with scikit-learn")
+    return trees
+
+
 def expected_calibration_error(
     probabilities: npt.NDArray[Any], gold: Sequence[Stance], bins: int = 10
 ) -> float:
@@ -307,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--unrelated", type=int, default=2000, help="unrelated pairs kept")
     parser.add_argument("--disagree-repeats", type=int, default=3)
     parser.add_argument("--eval-unrelated", type=int, default=1500, help="per dev/test part")
-    parser.add_argument("--head-c", type=float, default=0.5, help="head's inverse L2 strength")
+    parser.add_argument("--head-c", type=float, default=0.05, help="head's inverse L2 strength")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--max-steps", type=int, default=None, help="cap (smoke runs)")
     parser.add_argument(
@@ -425,10 +483,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def features(members: Sequence[StancePair]) -> list[list[float]]:
         return [prepared[(p.body_id, p.claim)].features for p in members]
 
-    head = fit_head(head_inputs(dev_ce, features(dev)), dev_gold, args.head_c)
-    test_head = head.probabilities(head_inputs(test_ce, features(test)))
-
-    # Features-only models, fitted on train pairs (no cross-encoder).
+    # Features-only models, fitted on train pairs (no cross-encoder); the boosted trees
+    # also feed the head.
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -437,6 +493,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     train_x = np.asarray(features(train_used))
     train_y = np.asarray([LABELS.index(p.stance) for p in train_used])
     test_x = np.asarray(features(test))
+    dev_x = np.asarray(features(dev))
+    trees = fit_boosted(train_x, [p.stance for p in train_used], args.seed)
+    test_trees = trees.probabilities(test_x)
+
+    head = fit_head(head_inputs(dev_ce, trees.probabilities(dev_x), dev_x), dev_gold, args.head_c)
+    test_head = head.probabilities(head_inputs(test_ce, test_trees, test_x))
     linear = make_pipeline(
         StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=2000)
     )
@@ -468,11 +530,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cross_encoder": report(_argmax(test_ce)),
         "features_logistic": report([LABELS[int(i)] for i in linear.predict(test_x)]),
         "features_boosting": report([LABELS[int(i)] for i in boosted.predict(test_x)]),
+        "boosted_trees": report(_argmax(test_trees)),
         "rule_reader": report(rule),
         "head_ece_test": expected_calibration_error(test_head, test_gold),
         "cross_encoder_ece_test": expected_calibration_error(test_ce, test_gold),
     }
-    for name in ("head", "cross_encoder", "features_logistic", "features_boosting", "rule_reader"):
+    for name in (
+        "head",
+        "cross_encoder",
+        "boosted_trees",
+        "features_logistic",
+        "features_boosting",
+        "rule_reader",
+    ):
         summary = metrics[name]
         logger.info(
             "%-18s test macro-F1 related %.3f | related-only %.3f | balanced %.3f",
@@ -519,6 +589,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "loss_by_tenth": losses,
         },
         "head": head.to_dict(),
+        "boosted_trees": "stance.boost.json: 100 rounds of 15-leaf trees over the features,"
+        " fitted on the train pairs the features-only models read, classes balanced",
         "head_c": args.head_c,
         "temperature": temperature,
         "metrics": metrics,
@@ -544,7 +616,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     else:
         weights, card_path = save_artifact(network, spec, ARTIFACT_NAME, card, args.out_dir)
-    logger.info("wrote %s and %s", weights, card_path)
+    boosted_trees_path(card_path).write_text(json.dumps(trees.to_dict()) + "\n", encoding="utf-8")
+    logger.info("wrote %s, %s and %s", weights, card_path, boosted_trees_path(card_path))
     return 0
 
 

@@ -117,7 +117,19 @@ class ClaimOut(BaseModel):
     flagged: bool
     matches: list[MatchOut]
     suggestion: SuggestionOut | None
-    claimant: str | None = None
+    claimant: str | None = Field(
+        default=None,
+        description="Who makes the claim: a person, organisation or group named in the "
+        "article, or `the article` when the journalist asserts it.",
+    )
+    claimant_start: int | None = Field(
+        default=None,
+        description="Offset of the claimant's mention in the submitted text (for a pronoun, "
+        "of the named speaker it refers to); null when the claimant is the article.",
+    )
+    claimant_end: int | None = Field(
+        default=None, description="Offset just past the claimant's mention."
+    )
     sentence_start: int | None = None
     sentence_end: int | None = None
     stance: Stance | None = Field(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from claims_db.search import SearchBackend
 from models.pipeline import ArticleAnalysis, ClaimAnalysis, Pipeline
@@ -21,6 +22,7 @@ from service.analysis.schemas import (
 from service.config import Settings
 from service.errors import PayloadTooLargeError, UnprocessableError
 from service.factchecks.schemas import FactCheckOut, MatchWhy
+from service.reliability.deadline import Deadline
 from service.reliability.extract import ExtractedArticle, extract_article
 from service.triage import service as triage
 
@@ -70,6 +72,8 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
             else None
         ),
         claimant=claim.claimant,
+        claimant_start=claim.claimant_start,
+        claimant_end=claim.claimant_end,
         sentence_start=claim.sentence_start,
         sentence_end=claim.sentence_end,
         stance=claim.stance,
@@ -134,6 +138,10 @@ def to_response(
     )
 
 
+def _no_checkpoint(_stage: str) -> None:
+    return None
+
+
 def analyze_article(
     session: Session,
     pipeline: Pipeline,
@@ -146,6 +154,7 @@ def analyze_article(
     submitted_by_key_id: int | None = None,
     publisher: str | None = None,
     max_html_bytes: int | None = None,
+    checkpoint: Callable[[str], None] = _no_checkpoint,
 ) -> AnalyzeResponse:
     """Analyse one article against the current fact-check database.
 
@@ -153,6 +162,8 @@ def analyze_article(
     says ``store: false``, the analysis is stored and its claims queued for review, under
     ``publisher`` (the outlet's name; default: the URL's host). Sizes are checked before
     any work: sent html against ``max_html_bytes`` (default: the settings'), then the text.
+    ``checkpoint(stage)`` is called between stages and before the first write; it raises
+    to stop the work (a request's deadline).
     """
     if max_html_bytes is None and settings is not None:
         max_html_bytes = settings.max_html_bytes
@@ -161,14 +172,18 @@ def analyze_article(
     if request.published_at is None and extracted is not None and extracted.published:
         # The page's own date stands in when the request gives none (stored and echoed).
         request = request.model_copy(update={"published_at": extracted.published})
+    checkpoint("index sync")
     index.sync(session)
+    checkpoint("analysis")
     analysis = pipeline.analyze(
         text,
         index,
         published_at=_publication_date(request.published_at),
         language=request.language,
         max_age_days=request.max_age_days,
+        checkpoint=checkpoint,
     )
+    checkpoint("reviewer decisions")
     if settings is None:
         return to_response(request, analysis, extracted=extracted)
     model_name = pipeline.embedder.model_name
@@ -181,6 +196,7 @@ def analyze_article(
     )
     response = to_response(request, analysis, extracted=extracted)
     if request.store:
+        checkpoint("store")
         article = triage.store_analysis(
             session,
             settings,
@@ -194,4 +210,42 @@ def analyze_article(
             publisher=publisher,
         )
         response.article.id = article.id
+    return response
+
+
+def analyze_and_commit(
+    session_factory: sessionmaker[Session],
+    pipeline: Pipeline,
+    index: SearchBackend,
+    request: AnalyzeRequest,
+    *,
+    settings: Settings,
+    deadline: Deadline,
+    submitted_by: str | None = None,
+    submitted_by_key_id: int | None = None,
+) -> AnalyzeResponse:
+    """``analyze_article`` in a session of its own, committed if the deadline allows.
+
+    Everything happens in the calling thread, which owns the session from start to end:
+    past the deadline the work stops at its next checkpoint and rolls back and closes
+    its session here (``RequestTimeoutError``); nothing else ever touches it.
+    """
+    with session_factory() as session:
+        try:
+            response = analyze_article(
+                session,
+                pipeline,
+                index,
+                request,
+                max_chars=settings.max_text_chars,
+                settings=settings,
+                submitted_by=submitted_by,
+                submitted_by_key_id=submitted_by_key_id,
+                checkpoint=deadline.check,
+            )
+            deadline.begin_commit()
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
     return response

@@ -37,6 +37,7 @@ from service.factchecks.schemas import (
     ImportSummaryOut,
     SearchResponse,
 )
+from service.runtime import Runtime
 
 router = APIRouter(
     prefix="/v1/factchecks",
@@ -180,7 +181,7 @@ async def import_fact_checks(
                 raise PayloadTooLargeError(f"feed is over the {limit:,}-byte import limit")
             body.write(chunk)
         body.seek(0)
-        return await run_in_threadpool(
+        summary = await run_in_threadpool(
             service.import_feed,
             runtime.session_factory,
             runtime.pipeline.embedder,
@@ -189,3 +190,11 @@ async def import_fact_checks(
             columns=columns,
             actor=admin.name,
         )
+    # The index takes in what was imported now (not at the next search), so /readyz counts it.
+    await run_in_threadpool(_sync_index, runtime)
+    return summary
+
+
+def _sync_index(runtime: Runtime) -> None:
+    with runtime.session_factory() as session:
+        runtime.index.sync(session)

@@ -12,6 +12,12 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import problem
+from service.reliability.deadline import (
+    DEADLINE_KEY,
+    TIMEOUT_RETRY_AFTER_S,
+    Deadline,
+    RequestTimeoutError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -141,11 +147,16 @@ class BodyGuardMiddleware:
 
 
 class RequestTimeoutMiddleware:
-    """Answer 503 (with ``Retry-After``) when a request runs longer than ``timeout_s``.
+    """Answer 503 ``request_timeout`` (with ``Retry-After``) when a request runs past
+    ``timeout_s``, without ever cancelling its work.
 
-    The handler is cancelled; work already in a worker thread finishes there, but its
-    session is rolled back by the cancellation unless its commit had begun, and its late
-    output is discarded.
+    Each request gets a ``Deadline`` (``request.state.deadline``). At the limit the
+    deadline is declared passed and the client answered; the work goes on in its own task
+    and thread until its next deadline check, where it raises and rolls back its own
+    session, and its late output is dropped. Cancelling it instead would close its
+    session from the event loop's side while a worker thread was still inside it, and
+    leave its later writes in a transaction nobody ends. If the work had already begun to
+    commit, its own answer is awaited and sent: a 503 time-out means nothing was committed.
     """
 
     def __init__(self, app: ASGIApp, timeout_s: float, exempt_paths: Iterable[str] = ()) -> None:
@@ -153,9 +164,17 @@ class RequestTimeoutMiddleware:
         self.timeout_s = timeout_s
         # Bulk imports commit batch by batch and may rightly run for minutes.
         self.exempt_paths = frozenset(exempt_paths)
+        # Timed-out requests still running (a reference keeps their task alive).
+        self.overdue: set[asyncio.Future[Any]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt_paths:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        exempt = scope["path"] in self.exempt_paths
+        deadline = Deadline(None if exempt else self.timeout_s)
+        scope.setdefault("state", {})[DEADLINE_KEY] = deadline
+        if exempt:
             await self.app(scope, receive, send)
             return
         state = {"started": False, "timed_out": False}
@@ -171,14 +190,18 @@ class RequestTimeoutMiddleware:
         try:
             done, _ = await asyncio.wait({task}, timeout=self.timeout_s)
         except BaseException:
-            task.cancel()
+            # Shutting down: the work stops at its next check, in its own thread.
+            deadline.expire()
+            self._keep(task)
             raise
         if task in done:
             task.result()
             return
+        if not deadline.expire():
+            await task  # its commit had begun: its answer is the request's
+            return
         state["timed_out"] = True
-        task.cancel()
-        task.add_done_callback(_log_late_failure)
+        self._keep(task)
         logger.warning(
             "request timed out after %.1f s: %s %s", self.timeout_s, scope["method"], scope["path"]
         )
@@ -188,16 +211,21 @@ class RequestTimeoutMiddleware:
                 "Request timed out",
                 f"the request took longer than {self.timeout_s:g} s; retry later",
                 "request_timeout",
-                headers={"Retry-After": "5"},
+                headers={"Retry-After": str(TIMEOUT_RETRY_AFTER_S)},
             )
             await response(scope, receive, send)
+
+    def _keep(self, task: asyncio.Future[Any]) -> None:
+        self.overdue.add(task)
+        task.add_done_callback(self.overdue.discard)
+        task.add_done_callback(_log_late_failure)
 
 
 def _log_late_failure(task: asyncio.Future[Any]) -> None:
     if task.cancelled():
         return
     exc = task.exception()
-    if exc is not None:
+    if exc is not None and not isinstance(exc, RequestTimeoutError):
         logger.warning("timed-out request failed later: %s", type(exc).__name__)
 
 
@@ -220,8 +248,8 @@ _DOCS_PATHS = ("/docs",)
 _COMMON_HEADERS = {
     b"x-content-type-options": b"nosniff",
     b"x-frame-options": b"DENY",
-    # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` with
-    # form posts, which the cross-site guard must refuse.
+    # same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on the UI's
+    # own form posts, which the cross-site check must refuse.
     b"referrer-policy": b"same-origin",
     b"cross-origin-opener-policy": b"same-origin",
     b"permissions-policy": b"camera=(), microphone=(), geolocation=()",

@@ -155,7 +155,14 @@ class CrossSiteGuardMiddleware:
         origin = headers.get("origin")
         if site == "cross-site":
             return self._cross_site(f"a cross-site request (from {origin or 'another site'})")
-        if origin is not None and not self._origin_allowed(origin, scope, host, port):
+        # A browser that says the request comes from this very origin is believed even when
+        # a privacy setting made it send `Origin: null`.
+        vouched = site == "same-origin" and origin == "null"
+        if (
+            origin is not None
+            and not vouched
+            and not self._origin_allowed(origin, scope, host, port)
+        ):
             return self._cross_site(f"a request from origin {origin[:100]!r}")
         return self._media_refusal(scope["path"], headers)
 

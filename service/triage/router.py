@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from claims_db.triage_models import ItemKind, ItemStatus
 from claims_db.triage_repository import QueueFilter, QueueSort
@@ -116,6 +117,27 @@ def export_decisions(
 def get_item(*, session: SessionDep, reviewer: CurrentReviewer, item_id: RowId) -> QueueItemDetail:
     """An item with its occurrences, candidate fact-checks and audit trail."""
     return service.item_detail(session, item_id)
+
+
+@router.get(
+    "/queue/items/{item_id}/claimreview",
+    response_class=JSONResponse,
+    responses={
+        200: {
+            "description": "A ClaimReview JSON-LD node.",
+            "content": {"application/ld+json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def get_item_claim_review(
+    *, session: SessionDep, reviewer: CurrentReviewer, item_id: RowId
+) -> JSONResponse:
+    """The item's claim as a schema.org ClaimReview draft (JSON-LD): `claimReviewed`,
+    `itemReviewed.author` (the claimant), where it appeared and, once a fact-check is
+    confirmed, its rating."""
+    return JSONResponse(
+        service.item_claim_review(session, item_id), media_type="application/ld+json"
+    )
 
 
 @router.post("/queue/items/{item_id}/claim", response_model=QueueItemDetail)

@@ -74,6 +74,17 @@ class OccurrenceOut(BaseModel):
         default=None, description="The article's stance towards the matched fact-check's claim."
     )
     stance_confidence: float | None = None
+    claimant: str | None = Field(
+        default=None,
+        description="Who makes the claim in this article (`the article` when the journalist "
+        "asserts it); null for analyses stored before claimants were attributed.",
+    )
+    claimant_start: int | None = Field(
+        default=None, description="Offset of the claimant's mention in the article's text."
+    )
+    claimant_end: int | None = Field(
+        default=None, description="Offset just past the claimant's mention."
+    )
 
 
 class AuditEntryOut(BaseModel):

@@ -403,7 +403,10 @@ def _item_view(
         article = triage.get_article(session, first.article_id)
         article_title, article_id = article.title, article.id
         claim = next((c for c in article.claims if c.id == first.claim_id), None)
-        parts = highlight(article.text, [(first.start, first.end, "hl-claim", 0)])
+        spans = [(first.start, first.end, "hl-claim", 0)]
+        if first.claimant_start is not None and first.claimant_end is not None:
+            spans.append((first.claimant_start, first.claimant_end, "hl-claimant", 1))
+        parts = highlight(article.text, spans)
     return _page(
         request,
         "item.html",

@@ -34,7 +34,8 @@ def test_obvious_claims_are_check_worthy_and_opinion_is_not(
 
     hegseth = _one(claims, "an unrealistic objective")
     assert hegseth["check_worthy"] is True
-    assert hegseth["claimant"] == "US Defence Secretary Pete Hegseth"
+    assert hegseth["claimant"] == "Pete Hegseth"
+    assert example_text[hegseth["claimant_start"] : hegseth["claimant_end"]] == "Pete Hegseth"  # type: ignore[misc]
 
     pray = _one(claims, "pray in their own home")
     assert pray["text"].startswith("Scots were warned")  # type: ignore[attr-defined]
@@ -46,7 +47,12 @@ def test_obvious_claims_are_check_worthy_and_opinion_is_not(
 
 def test_a_sentence_reporting_two_claims_yields_both(client: TestClient, example_text: str) -> None:
     claims = _claims(client, example_text)
-    dannatt = [c for c in claims if c["claimant"] == "Lord Richard Dannatt"]
+    sentence_start = example_text.index("Former head of the British Army")
+    dannatt = [
+        c
+        for c in claims
+        if c["claimant"] == "Richard Dannatt" and c["sentence_start"] == sentence_start
+    ]
     assert [c["text"] for c in dannatt] == [
         "he thought the PM was ‘doing the right thing’",
         "doing the right thing comes at a price",

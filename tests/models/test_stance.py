@@ -5,9 +5,11 @@ from pathlib import Path
 import pytest
 
 from models.stance import (
+    FEATURE_NAMES,
     Stance,
     StanceModel,
     classify_stance,
+    prepare_inputs,
     select_sentences,
     text_sentences,
 )
@@ -78,6 +80,22 @@ def test_selection_reads_the_lead_then_the_most_related_within_the_budget() -> N
     assert select_sentences([0.1, 0.9, 0.2, 0.8, 0.3], words, budget_words=30) == [0, 1, 3]
     # A sentence too long for what is left is skipped for a shorter, less related one.
     assert select_sentences([0.1, 0.9, 0.8, 0.2], [10, 10, 25, 5], budget_words=25) == [0, 1, 3]
+
+
+def test_features_read_the_whole_text_and_news_style_corrections() -> None:
+    claim = "Japan halted its COVID-19 vaccine rollout and switched to ivermectin."
+    corrected = (
+        "Japan has given most adults two doses. A radio host falsely claimed that Japan "
+        "halted its vaccine rollout and switched to ivermectin. Japan has not approved it."
+    )
+    repeated = "Japan halted its vaccine rollout and switched to ivermectin, the report says."
+    first, second = prepare_inputs([(corrected, claim), (repeated, claim)], budget_words=70)
+    assert len(first.features) == len(second.features) == len(FEATURE_NAMES)
+    features = [dict(zip(FEATURE_NAMES, item.features, strict=True)) for item in (first, second)]
+    assert features[0]["near_news_debunk"] == 1.0
+    assert features[1]["near_news_debunk"] == 0.0
+    assert features[0]["text_negations"] > 0 == features[1]["text_negations"]
+    assert features[1]["lead_report_cues"] > 0
 
 
 def test_the_packaged_model_is_learned_and_calibrated(stance_model: StanceModel) -> None:

@@ -95,6 +95,8 @@ def test_response_contract_fields(client: TestClient, example_text: str) -> None
         "matches",
         "suggestion",
         "claimant",
+        "claimant_start",
+        "claimant_end",
         "sentence_start",
         "sentence_end",
         "stance",

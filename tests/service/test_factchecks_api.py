@@ -154,6 +154,7 @@ def test_import_endpoint(client: TestClient) -> None:
     assert (summary["inserted"], summary["rejected"], summary["skipped"]) == (3, 3, 1)
     assert "dataFeedElement[2].item: missing url" in summary["errors"]
     assert summary["skipped_reasons"] == {"MediaReview": 1}
+    assert client.get("/readyz").json()["fact_checks_indexed"] == 41 + 3  # not stale
     again = client.post("/v1/factchecks/import", content=feed, headers=JSON).json()
     assert (again["inserted"], again["unchanged"]) == (0, 3)
     assert _search(client, q="most aid to Ukraine of any country", limit=1)[0]["fact_check"][

@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -168,7 +169,8 @@ def _serve(database: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as sink:
         return subprocess.Popen(
             [str(CLAIMFLAG), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=_env(database),
+            # Six analyses really run at once (not five refused as busy) when it is killed.
+            env=_env(database, CLAIMFLAG_MAX_ANALYSES_IN_FLIGHT="6"),
             stdout=sink,
             stderr=sink,
         )
@@ -257,6 +259,112 @@ def test_kill_9_during_analyses_then_restart(
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
+
+
+@pytest.mark.slow
+def test_kill_9_during_resolves_loses_no_acknowledged_decision(
+    tmp_path: Path, seeded_template: Path
+) -> None:
+    from tests.service.test_triage_concurrency import _seed_items
+
+    database = tmp_path / "serve.db"
+    shutil.copy(seeded_template, database)
+    items = 400
+    _seed_items(Settings(database_path=database, _env_file=None), items)  # type: ignore[call-arg]
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    acknowledged: list[int] = []  # items whose resolve answered 200
+    handed: list[int] = []
+    lock = threading.Lock()
+
+    def review() -> None:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            while True:
+                try:
+                    taken = http.post("/v1/queue/next")
+                    if taken.status_code != 200:
+                        return
+                    item_id = taken.json()["id"]
+                    with lock:
+                        handed.append(item_id)
+                    done = http.post(
+                        f"/v1/queue/items/{item_id}/resolve",
+                        json={"resolution": "not_check_worthy", "note": "kill -9 run"},
+                    )
+                except httpx.HTTPError:
+                    return
+                if done.status_code == 200:
+                    with lock:
+                        acknowledged.append(item_id)
+
+    server = _serve(database, port, log)
+    try:
+        _wait_for(lambda: _ready(base), 120, f"the server to be ready ({log})")
+        reviewers = [threading.Thread(target=review) for _ in range(16)]
+        for reviewer in reviewers:
+            reviewer.start()
+        _wait_for(lambda: len(acknowledged) >= 20, 120, "some resolves to be acknowledged")
+        server.send_signal(signal.SIGKILL)
+        server.wait(30)
+        for reviewer in reviewers:
+            reviewer.join(60)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(30)
+    assert len(acknowledged) < items, "the queue was drained before the kill"
+    assert len(handed) == len(set(handed)), "an item was handed to two reviewers"
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        resolved = dict(
+            connection.execute(
+                "SELECT id, resolution FROM queue_items WHERE status = 'resolved'"
+            ).fetchall()
+        )
+    # Every decision a reviewer was told about is stored; none was recorded twice.
+    assert all(resolved.get(i) == "not_check_worthy" for i in acknowledged)
+    assert len(acknowledged) == len(set(acknowledged))
+
+
+@pytest.mark.slow
+def test_sigterm_lets_analyses_in_flight_finish(
+    tmp_path: Path, seeded_template: Path, example_text: str
+) -> None:
+    database = tmp_path / "serve.db"
+    shutil.copy(seeded_template, database)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    # Long enough (eight copies of the article) to be under way when the signal comes.
+    long_article = "\n\n".join(f"{example_text}\n\nUpdate {n}." for n in range(8))
+    server = _serve(database, port, log)
+    try:
+        _wait_for(lambda: _ready(base), 120, f"the server to be ready ({log})")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [
+                pool.submit(
+                    httpx.post,
+                    f"{base}/v1/analyze",
+                    json={"text": f"{long_article}\n\nCopy {n}."},
+                    timeout=120,
+                )
+                for n in range(2)
+            ]
+            time.sleep(1.0)  # let them get under way
+            server.send_signal(signal.SIGTERM)
+            responses = [f.result() for f in futures]
+        # uvicorn re-raises the signal once it has shut down gracefully.
+        assert server.wait(120) in (0, -signal.SIGTERM)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(30)
+    assert [r.status_code for r in responses] == [200, 200], [r.text[:300] for r in responses]
+    acknowledged = {r.json()["article"]["id"]: len(r.json()["claims"]) for r in responses}
+    with sqlite3.connect(database) as connection:
+        stored = stored_claim_counts(connection)
+    assert all(stored.get(i) == n for i, n in acknowledged.items()), (acknowledged, stored)
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(seeded_settings: Settings) -> None:
@@ -363,3 +471,60 @@ def test_kill_9_during_import_then_rerun(tmp_path: Path) -> None:
 
     stored, rerun_output = _kill_mid_run_then_rerun(command, env, database, expected, 2 * BATCH)
     assert f"{stored:,} unchanged" in rerun_output
+
+
+@pytest.mark.slow
+def test_kill_9_during_an_api_import_then_rerun(tmp_path: Path) -> None:
+    database = tmp_path / "api-import.db"
+    feed = _claimreview_feed(tmp_path / "snopes.claimreview.json", snopes_lines=1500)
+    upgrade(f"sqlite:///{database}")
+    with feed.open("rb") as stream:
+        items = [
+            i for i in read_feed(stream, FeedFormat.CLAIMREVIEW) if isinstance(i, FactCheckInput)
+        ]
+    expected = {(i.url, claim_key(i.claim)) for i in items}
+    body = feed.read_bytes()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+
+    def post_feed() -> httpx.Response | str:
+        try:
+            return httpx.post(f"{base}/v1/factchecks/import", content=body, timeout=600)
+        except httpx.HTTPError as exc:
+            return type(exc).__name__
+
+    server = _serve(database, port, log)
+    try:
+        _wait_for(lambda: _ready(base), 120, f"the server to be ready ({log})")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            cut = pool.submit(post_feed)
+            _wait_for(
+                lambda: _count(database, "SELECT count(*) FROM fact_checks") >= 2 * BATCH,
+                180,
+                "two committed batches",
+            )
+            server.send_signal(signal.SIGKILL)
+            server.wait(30)
+            assert isinstance(cut.result(), str), "the import should have been cut off"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(30)
+    stored = _assert_consistent(database)
+    assert 2 * BATCH <= stored < len(expected), "the kill should land mid-import"
+
+    server = _serve(database, port, log)
+    try:
+        _wait_for(lambda: _ready(base), 120, f"the restarted server to be ready ({log})")
+        rerun = post_feed()
+        assert isinstance(rerun, httpx.Response) and rerun.status_code == 200, rerun
+        assert rerun.json()["unchanged"] == stored
+        assert httpx.get(f"{base}/readyz").json()["fact_checks_indexed"] == len(expected)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(60)
+    assert _assert_consistent(database) == len(expected)
+    with sqlite3.connect(database) as connection:
+        keys = set(connection.execute("SELECT url, claim_key FROM fact_checks").fetchall())
+    assert keys == expected

@@ -257,6 +257,23 @@ def test_a_cross_site_text_plain_import_is_refused(client: TestClient) -> None:
     assert own.status_code == 200 and _count(client) == before + 3
 
 
+def test_a_null_origin_is_refused_unless_the_browser_vouches_for_the_same_origin(
+    client: TestClient,
+) -> None:
+    # Sandboxed frames and privacy redirects send `Origin: null`; so does a browser posting
+    # the UI's own form under a strict referrer policy, and then it says `same-origin`.
+    sandboxed = client.post("/v1/queue/next", headers={"origin": "null"})
+    assert sandboxed.status_code == 403 and sandboxed.json()["code"] == "cross_site_refused"
+    pretending = client.post(
+        "/v1/queue/next", headers={"origin": "null", "sec-fetch-site": "same-site"}
+    )
+    assert pretending.status_code == 403
+    own_form = client.post(
+        "/v1/queue/next", headers={"origin": "null", "sec-fetch-site": "same-origin"}
+    )
+    assert own_form.status_code in (200, 204)
+
+
 def test_json_endpoints_refuse_other_content_types(client: TestClient) -> None:
     for media in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
         response = client.post(

@@ -123,6 +123,36 @@ def test_a_recurring_claim_joins_its_item(client: TestClient, example_text: str)
     }
     assert all(PRAY in o["text"] for o in detail["occurrences"])
     assert detail["candidates"][0]["fact_check"]["publisher"].startswith("The Ferret")
+    # Who repeated it in the first article: Vance ("He cited … a false claim that …").
+    metro = detail["occurrences"][0]
+    assert metro["claimant"] == "JD Vance"
+    assert example_text[metro["claimant_start"] : metro["claimant_end"]] == "JD Vance"
+
+
+def test_an_item_exports_as_a_claim_review_with_its_claimant(
+    client: TestClient, example_text: str
+) -> None:
+    _analyze(client, example_text, url="https://metro.co.uk/a")
+    item = _pray_item(client)
+    response = client.get(f"/v1/queue/items/{item['id']}/claimreview")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/ld+json")
+    node = response.json()
+    assert node["@type"] == "ClaimReview"
+    assert node["claimReviewed"] == item["claim_text"]
+    assert node["itemReviewed"]["author"] == {"@type": "Thing", "name": "JD Vance"}
+    assert node["itemReviewed"]["appearance"] == [
+        {"@type": "CreativeWork", "url": "https://metro.co.uk/a"}
+    ]
+    assert "reviewRating" not in node, "no rating before a reviewer confirms a fact-check"
+    resolved = client.post(
+        f"/v1/queue/items/{item['id']}/resolve", json={"resolution": "confirmed_match"}
+    )
+    assert resolved.status_code == 200, resolved.text
+    node = client.get(f"/v1/queue/items/{item['id']}/claimreview").json()
+    assert node["reviewRating"]["alternateName"]
+    assert node["url"].startswith("http")
+    assert client.get("/v1/queue/items/999999/claimreview").status_code == 404
 
 
 def test_queue_filters_and_sorts(client: TestClient, example_text: str) -> None:
@@ -374,7 +404,18 @@ def test_priority_formula() -> None:
     assert priority(0.9, None, None, 1) < base
 
 
-def test_concurrent_submissions_of_one_claim_make_one_item(client: TestClient) -> None:
+def test_concurrent_submissions_of_one_claim_make_one_item(
+    seeded_settings: Settings, pipeline: Pipeline
+) -> None:
+    # Three analyses really run at once (the default bound would refuse two as busy).
+    with app_client(seeded_settings.model_copy(update={"max_analyses_in_flight": 3}), pipeline) as (
+        client,
+        _,
+    ):
+        _submit_three_at_once(client)
+
+
+def _submit_three_at_once(client: TestClient) -> None:
     start = threading.Barrier(3)
     statuses: list[int] = []
 

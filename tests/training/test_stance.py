@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 
-from models.stance import Stance
+from models.stance import LABELS, BoostedTrees, Stance
 from tests.conftest import DATA_DIR
-from training.stance import SPLIT_SHARES, load_fnc1, scores, split_by_topic
+from training.stance import SPLIT_SHARES, fit_boosted, load_fnc1, scores, split_by_topic
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +46,17 @@ def test_scores_on_a_known_confusion() -> None:
     assert table["per_class"]["reports"]["precision"] == 0.6667
     assert table["macro_f1_related"] == round((2 / 3 + 0.8 + 2 / 3) / 3, 4)
     assert table["confusion"][2] == [0, 0, 1, 1]
+
+
+def test_boosted_trees_export_predicts_what_scikit_learn_predicts() -> None:
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(400, 5))
+    # Each class is decided by one feature, so the trees have something to learn.
+    classes = np.argmax(features[:, :4] + 0.3 * rng.normal(size=(400, 4)), axis=1)
+    gold = [LABELS[int(c)] for c in classes]
+    trees = fit_boosted(features, gold, seed=1)  # raises if the export disagrees
+    again = BoostedTrees.from_dict(json.loads(json.dumps(trees.to_dict())))
+    probabilities = again.probabilities(features)
+    assert probabilities.shape == (400, len(LABELS))
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert np.mean(probabilities.argmax(axis=1) == classes) > 0.8
