@@ -13,7 +13,7 @@ import numpy.typing as npt
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from claims_db.models import FactCheckEmbedding
+from claims_db.models import FactCheck, FactCheckEmbedding
 from claims_db.triage_models import (
     ApiKey,
     Article,
@@ -115,6 +115,12 @@ class UiSessionRepository:
         return (row[0], row[1]) if row else None
 
 
+def like_pattern(term: str) -> str:
+    """A LIKE pattern finding ``term`` anywhere, its own ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 class ArticleRepository:
     """Stored analyses: articles with their claims."""
 
@@ -130,6 +136,72 @@ class ArticleRepository:
         return self.session.scalar(
             select(Article).where(Article.id == article_id).options(selectinload(Article.claims))
         )
+
+    def recent(self, limit: int, term: str | None = None) -> Sequence[Article]:
+        """The newest articles, or those whose title, URL or text contains ``term``."""
+        query = select(Article).options(selectinload(Article.claims))
+        if term:
+            pattern = like_pattern(term)
+            query = query.where(
+                or_(
+                    Article.title.ilike(pattern, escape="\\"),
+                    Article.url.ilike(pattern, escape="\\"),
+                    Article.text.ilike(pattern, escape="\\"),
+                )
+            )
+        return self.session.scalars(query.order_by(Article.id.desc()).limit(limit)).all()
+
+    def claims_containing(self, term: str, limit: int) -> Sequence[tuple[ArticleClaim, Article]]:
+        """Stored claims whose text contains ``term``, newest first, with their article."""
+        rows = self.session.execute(
+            select(ArticleClaim, Article)
+            .join(Article, Article.id == ArticleClaim.article_id)
+            .where(ArticleClaim.text.ilike(like_pattern(term), escape="\\"))
+            .order_by(ArticleClaim.id.desc())
+            .limit(limit)
+        ).all()
+        return [(claim, article) for claim, article in rows]
+
+    def fact_checks_containing(self, term: str, limit: int) -> Sequence[tuple[FactCheck, int]]:
+        """Fact-checks whose claim, publisher or URL contains ``term``, with how many stored
+        claims they were the top match of."""
+        pattern = like_pattern(term)
+        cited = (
+            select(func.count(ArticleClaim.id))
+            .where(ArticleClaim.top_fact_check_id == FactCheck.id)
+            .correlate(FactCheck)
+            .scalar_subquery()
+        )
+        rows = self.session.execute(
+            select(FactCheck, cited)
+            .where(
+                or_(
+                    FactCheck.claim.ilike(pattern, escape="\\"),
+                    FactCheck.publisher.ilike(pattern, escape="\\"),
+                    FactCheck.url.ilike(pattern, escape="\\"),
+                )
+            )
+            .order_by(cited.desc(), FactCheck.id.desc())
+            .limit(limit)
+        ).all()
+        return [(fact_check, int(count or 0)) for fact_check, count in rows]
+
+    def articles_citing(self, fact_check_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+        """By fact-check id: the (article id, title) of stored articles with a claim it matched."""
+        if not fact_check_ids:
+            return {}
+        rows = self.session.execute(
+            select(ArticleClaim.top_fact_check_id, Article.id, Article.title)
+            .join(Article, Article.id == ArticleClaim.article_id)
+            .where(ArticleClaim.top_fact_check_id.in_(fact_check_ids))
+            .distinct()
+            .order_by(Article.id.desc())
+        ).all()
+        found: dict[int, list[tuple[int, str]]] = {}
+        for fact_check_id, article_id, title in rows:
+            if fact_check_id is not None:
+                found.setdefault(fact_check_id, []).append((article_id, title or "Untitled"))
+        return found
 
 
 class QueueRepository:
@@ -324,6 +396,60 @@ class QueueRepository:
     def audit(self, item_id: int) -> Sequence[AuditEntry]:
         return self.session.scalars(
             select(AuditEntry).where(AuditEntry.item_id == item_id).order_by(AuditEntry.id)
+        ).all()
+
+    def resolved_between(
+        self, start: dt.datetime | None, end: dt.datetime | None, limit: int
+    ) -> Sequence[QueueItem]:
+        """Items resolved in ``[start, end)`` (either bound open), oldest decision first."""
+        query = select(QueueItem).where(QueueItem.status == ItemStatus.RESOLVED.value)
+        if start is not None:
+            query = query.where(QueueItem.resolved_at >= start)
+        if end is not None:
+            query = query.where(QueueItem.resolved_at < end)
+        return self.session.scalars(
+            query.order_by(QueueItem.resolved_at, QueueItem.id).limit(limit)
+        ).all()
+
+    def created_between(self, start: dt.datetime | None, end: dt.datetime | None) -> int:
+        """How many items were queued in ``[start, end)``."""
+        query = select(func.count(QueueItem.id))
+        if start is not None:
+            query = query.where(QueueItem.created_at >= start)
+        if end is not None:
+            query = query.where(QueueItem.created_at < end)
+        return int(self.session.scalar(query) or 0)
+
+    def suggestion_tiers(self, item_ids: Sequence[int]) -> dict[int, str]:
+        """By item: the tier of the top match of its first stored claim, when it had one."""
+        tiers: dict[int, str] = {}
+        if not item_ids:
+            return tiers
+        rows = self.session.execute(
+            select(ArticleClaim.queue_item_id, ArticleClaim.payload)
+            .where(ArticleClaim.queue_item_id.in_(item_ids))
+            .order_by(ArticleClaim.id)
+        ).all()
+        for item_id, payload in rows:
+            if item_id is None or item_id in tiers:
+                continue
+            matches = (payload or {}).get("matches") or []
+            if matches and matches[0].get("tier"):
+                tiers[item_id] = str(matches[0]["tier"])
+        return tiers
+
+    def latest_audit_with_note(self, note: str, action: str) -> Sequence[AuditEntry]:
+        """Entries of ``action`` noted ``note`` that are still the latest of their item."""
+        latest = (
+            select(func.max(AuditEntry.id))
+            .where(AuditEntry.item_id.is_not(None))
+            .group_by(AuditEntry.item_id)
+        )
+        return self.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.note == note, AuditEntry.action == action)
+            .where(AuditEntry.id.in_(latest))
+            .order_by(AuditEntry.id)
         ).all()
 
 

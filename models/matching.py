@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -17,6 +18,9 @@ from scipy import sparse
 
 from models.embedding import Vectors
 from models.verdicts import Verdict
+
+# bm25s sets its own logger to DEBUG on import; hand the level back to the application.
+logging.getLogger("bm25s").setLevel(logging.NOTSET)
 
 
 @dataclass(frozen=True, slots=True)

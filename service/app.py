@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.analysis.router import router as analysis_router
+from service.apidocs.router import install_api_docs
 from service.auth.router import router as auth_router
 from service.auth.service import check_auth_mode
 from service.config import Settings, get_settings
@@ -61,6 +62,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         version="0.1.0",
         summary="Flags check-worthy claims in articles and matches them to published fact-checks.",
         lifespan=lifespan,
+        # Served by install_api_docs from the installed bundle, never from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     resolved = runtime.settings if runtime else settings or get_settings()
@@ -74,6 +78,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(triage_router)
     app.include_router(auth_router)
     mount_ui(app)
+    install_api_docs(app)
     app.include_router(factchecks_admin_router)
     app.include_router(sources_router)
     app.include_router(feeds_router)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from claims_db.sync_models import FeedKind, ItemStatus, SourceKind
+from service import cli_tables as tables
 from service.config import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -101,9 +102,9 @@ def sources_list() -> None:
     """Sources with their schedule and latest run."""
     from service.sources.service import list_sources
 
-    table = Table(title="sources")
-    for column in ("id", "name", "kind", "target", "every", "next run", "last run", "result"):
-        table.add_column(column, overflow="fold")
+    table = tables.table(
+        "sources", "id", "name", "kind", "target", "every", "next run", "last run", "result"
+    )
     with _session_factory(_settings())() as session:
         for source in list_sources(session):
             run = source.last_run
@@ -114,7 +115,7 @@ def sources_list() -> None:
                 str(source.id),
                 source.name + ("" if source.enabled else " (paused)"),
                 source.kind.value,
-                source.url or source.query or "-",
+                tables.short_url(source.url) if source.url else source.query or "-",
                 f"{source.interval_minutes} min",
                 _when(source.next_run_at),
                 _when(source.last_run_at),
@@ -247,16 +248,16 @@ def feeds_list() -> None:
     """Monitored feeds with their schedule, latest poll and articles per status."""
     from service.monitoring.service import list_feeds
 
-    table = Table(title="monitored feeds")
-    for column in ("id", "name", "url", "every", "last poll", "result", "articles"):
-        table.add_column(column, overflow="fold")
+    table = tables.table(
+        "monitored feeds", "id", "name", "url", "every", "last poll", "result", "articles"
+    )
     with _session_factory(_settings())() as session:
         for feed in list_feeds(session):
             run = feed.last_run
             table.add_row(
                 str(feed.id),
                 feed.name + ("" if feed.enabled else " (paused)"),
-                feed.url,
+                tables.short_url(feed.url),
                 f"{feed.interval_minutes} min",
                 _when(feed.last_run_at),
                 f"{run.status.value}: {run.new_items} new" if run else "-",
@@ -275,9 +276,9 @@ def feeds_items(
     from service.errors import ClaimflagError
     from service.monitoring.service import find_feed, items
 
-    table = Table(title=f"articles of {name}")
-    for column in ("id", "status", "tries", "flagged", "title", "url", "error"):
-        table.add_column(column, overflow="fold")
+    table = tables.table(
+        f"articles of {name}", "id", "status", "tries", "flagged", "title", "url", "error"
+    )
     with _session_factory(_settings())() as session:
         try:
             found = items(session, find_feed(session, name).id, status, limit)
@@ -290,7 +291,7 @@ def feeds_items(
             str(item.attempts),
             "-" if item.flagged is None else str(item.flagged),
             item.title or "-",
-            item.url,
+            tables.short_url(item.url),
             item.error or "-",
         )
     console.print(table)

@@ -203,6 +203,26 @@ def _describe(errors: list[Any]) -> str:
     return "; ".join(parts)
 
 
+def describe_json_error(errors: list[Any], body: Any) -> str:
+    """Where a request's JSON broke (line and column) and what the API expects instead."""
+    error = next(e for e in errors if e.get("type") == "json_invalid")
+    reason = str((error.get("ctx") or {}).get("error") or "not valid JSON")
+    position = error.get("loc", ("body", None))[-1]
+    where = ""
+    if isinstance(position, int):
+        document = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        if isinstance(document, str):
+            line = document.count("\n", 0, position) + 1
+            column = position - (document.rfind("\n", 0, position) + 1) + 1
+            where = f" at line {line}, column {column} (character {position})"
+        else:
+            where = f" at character {position}"
+    return (
+        f"the body is not valid JSON: {reason}{where}. Send one JSON object, for example"
+        ' {"text": "the article text"}, with Content-Type: application/json'
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register handlers so no error leaves the service as anything but a problem body."""
 
@@ -216,7 +236,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
-            return problem(400, "Malformed JSON", _describe(errors), "invalid_json")
+            detail = describe_json_error(errors, exc.body)
+            return problem(400, "Malformed JSON", detail, "invalid_json")
         safe = [{k: v for k, v in e.items() if k in {"loc", "msg", "type"}} for e in errors]
         return problem(
             422, "Invalid request", _describe(errors), "validation_error", extra={"errors": safe}

@@ -54,6 +54,19 @@ class AnalyzeRequest(BaseModel):
             return value.replace(tzinfo=dt.UTC)
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _name_unknown_fields(cls, data: object) -> object:
+        # A misspelt field ("txt") is named, not left as a bare "send text or html".
+        if isinstance(data, dict) and "text" not in data and "html" not in data:
+            unknown = sorted(str(key)[:40] for key in data if key not in cls.model_fields)[:5]
+            if unknown:
+                raise ValueError(
+                    f"unknown field(s) {', '.join(unknown)}: send the article as `text` "
+                    '(for example {"text": "the article text"}) or a page as `html`'
+                )
+        return data
+
     @model_validator(mode="after")
     def _text_or_html(self) -> Self:
         if (self.text is None) == (self.html is None):

@@ -107,7 +107,10 @@ def article_text(
         validate_html(request.html, max_html_bytes)
     extracted = extract_article(request.html, request.url)
     if extracted is None:
-        raise UnprocessableError("no article text could be extracted from html")
+        raise UnprocessableError(
+            "no article text could be extracted from html (the page has only menus, links or"
+            " short lines); send the article itself as `text`"
+        )
     return extracted.text, extracted
 
 
@@ -166,6 +169,9 @@ def analyze_article(
         max_html_bytes = settings.max_html_bytes
     text, extracted = article_text(request, max_html_bytes)
     validate_text(text, max_chars)
+    if request.published_at is None and extracted is not None and extracted.published:
+        # The page's own date stands in when the request gives none (stored and echoed).
+        request = request.model_copy(update={"published_at": extracted.published})
     checkpoint("index sync")
     index.sync(session)
     checkpoint("analysis")

@@ -51,16 +51,19 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_auth_mode(settings: Settings) -> None:
-    """Refuse auth ``off`` unless bound to loopback, and say loudly when it is off."""
+def check_auth_mode(settings: Settings, *, announce: bool = True) -> None:
+    """Refuse auth ``off`` unless bound to loopback, and (``announce``) say when it is off."""
     if settings.auth is not AuthMode.OFF:
-        logger.info("authentication required: every API call needs a key")
+        if announce:
+            logger.info("authentication required: every API call needs a key")
         return
     if not is_loopback(settings.host):
         raise RuntimeError(
             f"CLAIMFLAG_AUTH=off is only allowed on a loopback address, not {settings.host}; "
             "set CLAIMFLAG_AUTH=required and create keys with `claimflag keys create`"
         )
+    if not announce:
+        return
     logger.warning(
         "authentication is OFF (CLAIMFLAG_AUTH=off): every caller acts as admin; "
         "allowed only because the service is bound to %s",

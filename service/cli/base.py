@@ -26,10 +26,17 @@ app.add_typer(models_app, name="models")
 console = Console()
 
 
+# Chatty below WARNING at every start ("Context impl SQLiteImpl", plugin set-up); the
+# service says itself when it upgrades the database. CLAIMFLAG_LOG_LEVEL=DEBUG shows them.
+QUIET_LOGGERS = ("alembic",)
+
+
 def _setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    level = settings.log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _session_factory() -> sessionmaker[Session]:

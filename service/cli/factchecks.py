@@ -158,6 +158,10 @@ def import_feed(
         console.print(f"  rejected {rejection}", highlight=False)
     if summary.rejected > show_errors:
         console.print(f"  … and {summary.rejected - show_errors:,} more rejected")
+    if summary.rejected and summary.rejected == summary.processed - summary.skipped:
+        # A script must be able to tell that nothing went in.
+        console.print(f"{file.name}: every record was rejected; nothing was imported")
+        raise typer.Exit(code=1)
 
 
 @app.command("export")

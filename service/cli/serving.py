@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
+from service import cli_tables as tables
 from service.cli.base import _session_factory, _setup_logging, app, console, models_app
 from service.cli.database import _upgrade_if_behind
 from service.cli.factchecks import seed
@@ -51,7 +52,8 @@ def serve(
         seed(with_datasets=False, if_empty=True)
     bind = host or settings.host
     try:
-        check_auth_mode(settings.model_copy(update={"host": bind}))
+        # Refuses before binding; the app's start says that auth is off (once).
+        check_auth_mode(settings.model_copy(update={"host": bind}), announce=False)
     except RuntimeError as exc:
         raise typer.BadParameter(str(exc)) from exc
     # The app (in this or worker processes) reads its settings afresh: tell it the bind address.
@@ -187,10 +189,10 @@ def analyze(
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
     claims = [c for c in response.claims if show_all or c.flagged]
-    table = Table(title=f"{file.name}: {len(claims)} of {len(response.claims)} claims shown")
     columns = ("claim", "worthiness", "verdict", "stance", "confidence", "similarity", "fact-check")
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    table = tables.table(
+        f"{file.name}: {len(claims)} of {len(response.claims)} claims shown", *columns
+    )
     for claim in claims:
         best = claim.matches[0] if claim.matches else None
         table.add_row(
@@ -200,7 +202,8 @@ def analyze(
             claim.stance.value if claim.stance else "-",
             f"{best.confidence:.2f}" if best else "-",
             f"{best.similarity:.2f}" if best else "-",
-            f"{best.fact_check.publisher}: {best.fact_check.rating}\n{best.fact_check.url}"
+            f"{best.fact_check.publisher}: {best.fact_check.rating}\n"
+            f"{tables.short_url(best.fact_check.url, 48)}"
             if best
             else "-",
         )

@@ -205,6 +205,8 @@ class CrossSiteGuardMiddleware:
         return (
             415,
             "Unsupported media type",
-            f"this endpoint takes {wanted}, not {media or 'a body without Content-Type'}",
+            f"this endpoint takes {wanted}, not {media or 'a body without Content-Type'}:"
+            f" send the body as JSON with the header Content-Type: {wanted.split(', ')[0]}"
+            ' (for /v1/analyze, {"text": "the article text"})',
             "unsupported_media_type",
         )

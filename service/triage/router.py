@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -18,7 +18,9 @@ from service.deps import (
     SessionDep,
     SettingsDep,
 )
+from service.errors import UnprocessableError
 from service.triage import service
+from service.triage.decisions import DecisionOut, as_csv, decisions
 from service.triage.schemas import (
     NoteRequest,
     QueueItemDetail,
@@ -35,7 +37,10 @@ def list_queue(
     *,
     session: SessionDep,
     reviewer: CurrentReviewer,
-    status_: Annotated[ItemStatus | None, Query(alias="status")] = None,
+    status_: Annotated[
+        ItemStatus | Literal["all"] | None,
+        Query(alias="status", description="One status, or `all` (the default) for any."),
+    ] = None,
     kind: ItemKind | None = None,
     verdict: str | None = None,
     publisher: str | None = None,
@@ -51,7 +56,7 @@ def list_queue(
 ) -> QueuePage:
     """Queue items matching the filters, highest priority first by default."""
     query = QueueFilter(
-        status=status_,
+        status=None if status_ == "all" else status_,
         kind=kind.value if kind else None,
         verdict=verdict,
         publisher=publisher,
@@ -75,6 +80,37 @@ def next_item(
     if item is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return service.item_detail(session, item.id)
+
+
+@router.get(
+    "/queue/decisions",
+    response_model=list[DecisionOut],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_decisions(
+    *,
+    session: SessionDep,
+    reviewer: CurrentReviewer,
+    from_: Annotated[
+        dt.date | None, Query(alias="from", description="First day (UTC) of decisions.")
+    ] = None,
+    to: Annotated[dt.date | None, Query(description="Last day (UTC), inclusive.")] = None,
+    format_: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
+) -> Response | list[DecisionOut]:
+    """Reviewers' decisions made in a date range, as JSON or CSV (oldest first)."""
+    if from_ is not None and to is not None and to < from_:
+        raise UnprocessableError(f"to ({to}) is before from ({from_})")
+    start = dt.datetime.combine(from_, dt.time(), dt.UTC) if from_ else None
+    end = dt.datetime.combine(to + dt.timedelta(days=1), dt.time(), dt.UTC) if to else None
+    rows = decisions(session, start, end)
+    if format_ == "csv":
+        name = f"decisions-{from_ or 'start'}-{to or 'now'}.csv"
+        return Response(
+            as_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return rows
 
 
 @router.get("/queue/items/{item_id}", response_model=QueueItemDetail)

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from claims_db.triage_models import ItemKind, ItemStatus, Resolution
@@ -36,12 +37,14 @@ from service.reliability.ratelimit import (
 )
 from service.security.csrf import csrf_token, set_csrf_cookie, verify_csrf
 from service.triage import service as triage
+from service.triage.bulk import MAX_BULK_ITEMS, is_bulk_token, resolve_many, undo_bulk
 
 logger = logging.getLogger(__name__)
 
 _HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=_HERE / "templates")
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
+fallback_router = APIRouter(prefix="/ui", include_in_schema=False)
 
 STANCE_HELP = {
     Stance.ASSERTS.value: "states the claim as true",
@@ -63,6 +66,8 @@ RESOLUTION_LABELS = {
 BANNERS = {
     "queue_clear": "Nothing is open: the queue is clear.",
     "resolved": "Item #{item} resolved: {resolution}.",
+    "bulk_done": "{count} items resolved: {resolution}; {skipped} skipped.",
+    "bulk_undone": "Undone: {count} items reopened; {skipped} changed since and left as they are.",
     "done": "Done.",
     "source_added": "Source {source} added; it runs shortly.",
     "feed_added": "Feed {feed} added; it is polled shortly.",
@@ -71,7 +76,10 @@ BANNERS = {
     "feed_poll": "Feed {feed} will be polled at the next tick.",
     "feed_removed": "Feed removed.",
 }
-ERROR_BANNERS = {"unknown_action": "Unknown action."}
+ERROR_BANNERS = {
+    "unknown_action": "Unknown action.",
+    "nothing_selected": "Select at least one item first.",
+}
 
 
 def banner(
@@ -86,6 +94,10 @@ def banner(
     item = query.get("item", "")
     if item.isdigit() and len(item) <= 10:
         values["item"] = item
+    for number in ("count", "skipped"):
+        raw = query.get(number, "")
+        if raw.isdigit() and len(raw) <= 6:
+            values[number] = raw
     resolution = query.get("resolution", "")
     if resolution in set(Resolution):
         values["resolution"] = RESOLUTION_LABELS[Resolution(resolution)]
@@ -149,6 +161,7 @@ def _page(
             "verdicts": list(Verdict),
             "stance_help": STANCE_HELP,
             "csrf_token": csrf_token(request),
+            "auth_off": _auth_off(request),
             **context,
         },
         status_code=status_code,
@@ -156,6 +169,12 @@ def _page(
     )
     set_csrf_cookie(request, response)
     return response
+
+
+def _auth_off(request: Request) -> bool:
+    """Whether everyone is the local admin (then there is no session to sign out of)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    return runtime is not None and runtime.settings.auth is AuthMode.OFF
 
 
 def _redirect(path: str, **params: str | int | None) -> RedirectResponse:
@@ -176,7 +195,7 @@ def _gate(request: Request, principal: Principal | None, role: Role) -> Response
             "error.html",
             principal,
             status_code=403,
-            message=f"This page needs the {role.value} role; your key is {principal.role.value}.",
+            problem=f"This page needs the {role.value} role; your key is {principal.role.value}.",
         )
     enforce_rate_limit(request, principal)
     return None
@@ -255,7 +274,8 @@ def queue_page(
         publisher=publisher or None,
         asserts_rated_false=bool(asserts_false),
     )
-    page = triage.list_queue(session, query, sort=sort, limit=200)
+    page = triage.list_queue(session, query, sort=sort, limit=MAX_BULK_ITEMS)
+    undo = request.query_params.get("bulk", "")
     return _page(
         request,
         "queue.html",
@@ -274,6 +294,56 @@ def queue_page(
         sorts=list(QueueSort),
         message=message,
         error=error,
+        undo_token=undo if is_bulk_token(undo) else None,
+        resolutions=RESOLUTION_LABELS,
+    )
+
+
+@router.post("/queue/bulk")
+def bulk_action(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    resolution: Annotated[str, Form()] = "",
+    item: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    """Resolve every ticked item at once; the banner offers to undo it."""
+    if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
+        return gate
+    assert principal is not None
+    if resolution not in set(Resolution):
+        return _redirect("/ui/queue", error="unknown_action")
+    if not item:
+        return _redirect("/ui/queue", error="nothing_selected")
+    outcome = resolve_many(session, item[:MAX_BULK_ITEMS], principal, Resolution(resolution))
+    for item_id, why in outcome.skipped:
+        logger.info("bulk %s skipped item %d: %s", outcome.token, item_id, why)
+    return _redirect(
+        "/ui/queue",
+        message="bulk_done",
+        count=len(outcome.done),
+        skipped=len(outcome.skipped),
+        resolution=resolution,
+        bulk=outcome.token if outcome.done else None,
+    )
+
+
+@router.post("/queue/undo")
+def bulk_undo(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    bulk: Annotated[str, Form()] = "",
+) -> Response:
+    """Reopen what the caller's last bulk action resolved (items changed since stay)."""
+    if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
+        return gate
+    assert principal is not None
+    if not is_bulk_token(bulk):
+        return _redirect("/ui/queue", error="unknown_action")
+    outcome = undo_bulk(session, bulk, principal)
+    return _redirect(
+        "/ui/queue", message="bulk_undone", count=len(outcome.done), skipped=len(outcome.skipped)
     )
 
 
@@ -317,14 +387,22 @@ def _item_view(
         item = triage.item_detail(session, item_id)
     except ClaimflagError as exc:
         return _page(
-            request, "error.html", principal, status_code=exc.status_code, message=exc.detail
+            request,
+            "error.html",
+            principal,
+            status_code=exc.status_code,
+            title="Not found" if exc.status_code == 404 else None,
+            problem=exc.detail,
         )
     parts: list[TextPart] = []
     article_title = None
+    article_id = None
+    claim = None
     if item.occurrences:
         first = item.occurrences[0]
         article = triage.get_article(session, first.article_id)
-        article_title = article.title
+        article_title, article_id = article.title, article.id
+        claim = next((c for c in article.claims if c.id == first.claim_id), None)
         spans = [(first.start, first.end, "hl-claim", 0)]
         if first.claimant_start is not None and first.claimant_end is not None:
             spans.append((first.claimant_start, first.claimant_end, "hl-claimant", 1))
@@ -336,6 +414,8 @@ def _item_view(
         item=item,
         parts=parts,
         article_title=article_title,
+        article_id=article_id,
+        claim=claim,
         resolutions=RESOLUTION_LABELS,
         message=message,
         error=error,
@@ -354,6 +434,7 @@ def item_action(
     resolution: Annotated[str | None, Form()] = None,
     fact_check_id: Annotated[int | None, Form()] = None,
     note: Annotated[str | None, Form()] = None,
+    advance: Annotated[str | None, Form()] = None,
 ) -> Response:
     if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
         return gate
@@ -364,7 +445,14 @@ def item_action(
             triage.resolve_item(
                 session, item_id, principal, chosen, fact_check_id=fact_check_id, note=note or None
             )
-            return _redirect("/ui/queue", message="resolved", item=item_id, resolution=chosen.value)
+            following = (
+                triage.next_item(session, principal, runtime.settings.queue_lease_seconds)
+                if advance
+                else None
+            )
+            # Auto-advance: straight to the next item (taken into review), else the queue.
+            target = f"/ui/items/{following.id}" if following is not None else "/ui/queue"
+            return _redirect(target, message="resolved", item=item_id, resolution=chosen.value)
         if action == "claim":
             triage.claim_item(session, item_id, principal, runtime.settings.queue_lease_seconds)
         elif action == "release":
@@ -387,7 +475,7 @@ def item_action(
 def analyze_form(request: Request, principal: PrincipalDep) -> Response:
     if (gate := _gate(request, principal, Role.SUBMITTER)) is not None:
         return gate
-    return _page(request, "analyze.html", principal, result=None, text="")
+    return _page(request, "analyze.html", principal, result=None, text="", form={})
 
 
 def _claim_css(claim: Any) -> str:
@@ -405,12 +493,21 @@ def analyze_submit(
     text: Annotated[str, Form()] = "",
     title: Annotated[str | None, Form()] = None,
     url: Annotated[str | None, Form()] = None,
+    published_at: Annotated[str | None, Form()] = None,
 ) -> Response:
     if (gate := _gate(request, principal, Role.SUBMITTER)) is not None:
         return gate
     assert principal is not None
+    form = {
+        "text": text,
+        "title": title or "",
+        "url": url or "",
+        "published_at": published_at or "",
+    }
     try:
-        body = AnalyzeRequest(text=text, title=title or None, url=url or None)
+        body = AnalyzeRequest(
+            text=text, title=title or None, url=url or None, published_at=published_at or None
+        )
         result: AnalyzeResponse = analyze_article(
             session,
             runtime.pipeline,
@@ -430,6 +527,18 @@ def analyze_submit(
             error=exc.detail,
             result=None,
             text=text,
+            form=form,
+        )
+    except ValidationError as exc:
+        return _page(
+            request,
+            "analyze.html",
+            principal,
+            status_code=422,
+            error="; ".join(str(e["msg"]) for e in exc.errors()[:3]),
+            result=None,
+            text=text,
+            form=form,
         )
     stored = triage.get_article(session, result.article.id) if result.article.id else None
     claims = stored.claims if stored else result.claims
@@ -446,4 +555,18 @@ def analyze_submit(
         claims=claims,
         parts=highlight(text, spans),
         text=text,
+        form=form,
+    )
+
+
+@fallback_router.get("/{rest:path}", response_class=HTMLResponse)
+def not_found_page(request: Request, principal: PrincipalDep, rest: str) -> Response:
+    """A 404 page (not a JSON problem) for a UI address that names nothing."""
+    return _page(
+        request,
+        "error.html",
+        principal,
+        status_code=404,
+        title="Not found",
+        problem="There is no page here. The queue lists every item.",
     )

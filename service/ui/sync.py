@@ -183,7 +183,7 @@ def source_page(
     try:
         source = sources.source_detail(session, source_id)
     except ClaimflagError as exc:
-        return _page(request, "error.html", principal, status_code=404, message=exc.detail)
+        return _page(request, "error.html", principal, status_code=404, problem=exc.detail)
     return _page(
         request, "source.html", principal, source=source, runs=sources.runs(session, source_id)
     )
@@ -198,7 +198,7 @@ def feed_page(
     try:
         feed = monitoring.feed_detail(session, feed_id)
     except ClaimflagError as exc:
-        return _page(request, "error.html", principal, status_code=404, message=exc.detail)
+        return _page(request, "error.html", principal, status_code=404, problem=exc.detail)
     return _page(
         request,
         "feed.html",

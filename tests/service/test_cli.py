@@ -121,3 +121,12 @@ def test_import_refuses_deeply_nested_json(cli_env: Path) -> None:
     result = runner.invoke(app, ["import", str(feed)])
     assert result.exit_code == 1
     assert "nests deeper than 64 levels" in result.output
+
+
+def test_an_import_that_rejects_every_record_fails(cli_env: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    feed = cli_env.parent / "bad.jsonl"
+    feed.write_text('{"claim": "no rating, no url"}\n{"claim": "nor here"}\n', encoding="utf-8")
+    result = runner.invoke(app, ["import", "--format", "jsonl", str(feed)])
+    assert result.exit_code == 1, result.output
+    assert "every record was rejected" in result.output
