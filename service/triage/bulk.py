@@ -65,6 +65,22 @@ def resolve_many(
     return outcome
 
 
+def take_many(
+    session: Session, item_ids: Sequence[int], principal: Principal, lease_seconds: int
+) -> BulkOutcome:
+    """Take each item into review for the caller (assign them to oneself); items someone
+    else holds or that are resolved are skipped with the reason."""
+    outcome = BulkOutcome(token=secrets.token_hex(8))
+    for item_id in dict.fromkeys(item_ids):
+        try:
+            triage.claim_item(session, item_id, principal, lease_seconds)
+        except ClaimflagError as exc:
+            outcome.skipped.append((item_id, exc.detail))
+        else:
+            outcome.done.append(item_id)
+    return outcome
+
+
 def undo_bulk(session: Session, token: str, principal: Principal) -> BulkOutcome:
     """Reopen the items the caller's bulk action ``token`` resolved, unless changed since."""
     outcome = BulkOutcome(token=token)

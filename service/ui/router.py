@@ -37,7 +37,13 @@ from service.reliability.ratelimit import (
 )
 from service.security.csrf import csrf_token, set_csrf_cookie, verify_csrf
 from service.triage import service as triage
-from service.triage.bulk import MAX_BULK_ITEMS, is_bulk_token, resolve_many, undo_bulk
+from service.triage.bulk import (
+    MAX_BULK_ITEMS,
+    is_bulk_token,
+    resolve_many,
+    take_many,
+    undo_bulk,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +73,10 @@ BANNERS = {
     "queue_clear": "Nothing is open: the queue is clear.",
     "resolved": "Item #{item} resolved: {resolution}.",
     "bulk_done": "{count} items resolved: {resolution}; {skipped} skipped.",
+    "bulk_taken": (
+        "{count} items taken into review by you; {skipped} skipped"
+        " (held by someone else or resolved)."
+    ),
     "bulk_undone": "Undone: {count} items reopened; {skipped} changed since and left as they are.",
     "done": "Done.",
     "source_added": "Source {source} added; it runs shortly.",
@@ -304,17 +314,29 @@ def bulk_action(
     request: Request,
     session: SessionDep,
     principal: PrincipalDep,
+    runtime: RuntimeDep,
     resolution: Annotated[str, Form()] = "",
     item: Annotated[list[int] | None, Form()] = None,
 ) -> Response:
-    """Resolve every ticked item at once; the banner offers to undo it."""
+    """Resolve every ticked item at once (the banner offers to undo it), or take them all
+    into review for oneself (``resolution=take``)."""
     if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
         return gate
     assert principal is not None
-    if resolution not in set(Resolution):
+    if resolution != "take" and resolution not in set(Resolution):
         return _redirect("/ui/queue", error="unknown_action")
     if not item:
         return _redirect("/ui/queue", error="nothing_selected")
+    if resolution == "take":
+        taken = take_many(
+            session, item[:MAX_BULK_ITEMS], principal, runtime.settings.queue_lease_seconds
+        )
+        return _redirect(
+            "/ui/queue",
+            message="bulk_taken",
+            count=len(taken.done),
+            skipped=len(taken.skipped),
+        )
     outcome = resolve_many(session, item[:MAX_BULK_ITEMS], principal, Resolution(resolution))
     for item_id, why in outcome.skipped:
         logger.info("bulk %s skipped item %d: %s", outcome.token, item_id, why)

@@ -223,6 +223,32 @@ def test_the_article_view_shows_claims_in_place(client: TestClient, example_text
     assert "No article contains it." in client.get("/ui/articles", params={"q": "%_%"}).text
 
 
+def test_bulk_take_into_review_assigns_the_items_to_oneself(
+    client: TestClient, example_text: str
+) -> None:
+    client.post("/v1/analyze", json={"text": example_text})
+    items = client.get("/v1/queue", params={"status": "open"}).json()["items"]
+    chosen = [i["id"] for i in items[:2]]
+    assert 'id="bulk-take"' in client.get("/ui/queue").text
+    # One of them is resolved first: it cannot be taken and is counted as skipped.
+    ui_post(client, f"/ui/items/{chosen[1]}/resolve", {"resolution": "not_check_worthy"})
+    taken = ui_post(
+        client,
+        "/ui/queue/bulk",
+        {"resolution": "take", "item": [str(i) for i in chosen]},
+        follow_redirects=False,
+    )
+    assert taken.status_code == 303
+    assert "count=1" in taken.headers["location"] and "skipped=1" in taken.headers["location"]
+    assert (
+        "1 items taken into review by you; 1 skipped" in client.get(taken.headers["location"]).text
+    )
+    first = client.get(f"/v1/queue/items/{chosen[0]}").json()
+    assert first["status"] == "in_review" and first["assignee"]
+    assert first["audit"][-1]["action"] == "claim"
+    assert client.get(f"/v1/queue/items/{chosen[1]}").json()["status"] == "resolved"
+
+
 def test_bulk_resolve_and_undo(client: TestClient, example_text: str) -> None:
     client.post("/v1/analyze", json={"text": example_text})
     items = client.get("/v1/queue", params={"status": "open"}).json()["items"]
