@@ -12,7 +12,7 @@ from service.security.csrf import verify_csrf
 from service.triage import service as triage
 from service.triage.articles import search_desk
 from service.triage.schemas import StoredClaimOut
-from service.ui.router import _gate, _page, highlight
+from service.ui.router import _gate, _page, _problem_page, highlight
 
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -43,14 +43,7 @@ def article_page(
     try:
         article = triage.get_article(session, article_id)
     except ClaimflagError as exc:
-        return _page(
-            request,
-            "error.html",
-            principal,
-            status_code=exc.status_code,
-            title="Not found",
-            problem=exc.detail,
-        )
+        return _problem_page(request, principal, exc)
     tiers = [claim_tier(c) for c in article.claims]
     # Flagged and matched claims win where sentences overlap, then check-worthy ones.
     rank = {"confirmed": 0, "likely": 1, "possible": 2, "worthy": 3, "plain": 4}

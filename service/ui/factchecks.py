@@ -23,7 +23,7 @@ from service.errors import ClaimflagError
 from service.factchecks import service as factchecks
 from service.factchecks.schemas import FactCheckCreate, FactCheckUpdate
 from service.security.csrf import verify_csrf
-from service.ui.router import _gate, _page, _redirect, banner
+from service.ui.router import _gate, _page, _problem_page, _redirect, banner
 
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -84,14 +84,7 @@ def _detail(
     try:
         detail = factchecks.get_fact_check(session, fact_check_id)
     except ClaimflagError as exc:
-        return _page(
-            request,
-            "error.html",
-            principal,
-            status_code=exc.status_code,
-            title="Not found",
-            problem=exc.detail,
-        )
+        return _problem_page(request, principal, exc)
     citing = ArticleRepository(session).articles_citing([fact_check_id]).get(fact_check_id, [])
     return _page(
         request,

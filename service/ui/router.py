@@ -181,6 +181,20 @@ def _page(
     return response
 
 
+def _problem_page(
+    request: Request, principal: Principal | None, exc: ClaimflagError
+) -> HTMLResponse:
+    """The error page for a refused lookup (404 "Not found", or the error's own status)."""
+    return _page(
+        request,
+        "error.html",
+        principal,
+        status_code=exc.status_code,
+        title="Not found" if exc.status_code == 404 else None,
+        problem=exc.detail,
+    )
+
+
 def _auth_off(request: Request) -> bool:
     """Whether everyone is the local admin (then there is no session to sign out of)."""
     runtime = getattr(request.app.state, "runtime", None)
@@ -408,14 +422,7 @@ def _item_view(
     try:
         item = triage.item_detail(session, item_id)
     except ClaimflagError as exc:
-        return _page(
-            request,
-            "error.html",
-            principal,
-            status_code=exc.status_code,
-            title="Not found" if exc.status_code == 404 else None,
-            problem=exc.detail,
-        )
+        return _problem_page(request, principal, exc)
     parts: list[TextPart] = []
     article_title = None
     article_id = None
