@@ -11,13 +11,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
+from evaluation.newsclaims import NoFactChecks
 from models.attribution import Attributor, needs_parse
 from models.checkworthiness import load_scorer
-from models.embedding import Embedder, Vectors
-from models.matching import Candidate, SearchFilter
+from models.embedding import Embedder
 from models.pipeline import Pipeline, claim_units
 from models.segmentation import SegmentKind, segment
 
@@ -27,18 +27,6 @@ EXAMPLE = (
     / "examples"
     / "metro-2025-02-17-starmer-paris.txt"
 )
-
-
-class _NoFactChecks:
-    def nearest(
-        self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
-    ) -> list[list[Candidate]]:
-        return [[] for _ in range(len(vectors))]
-
-    def lexical(
-        self, texts: Sequence[str], *, k: int, search_filter: SearchFilter | None = None
-    ) -> list[list[Candidate]]:
-        return [[] for _ in texts]
 
 
 def _median_ms(run: Callable[[], object], repeats: int) -> float:
@@ -63,7 +51,7 @@ def main() -> None:
     embedder, scorer = Embedder(), load_scorer()
     pipeline = Pipeline(embedder, scorer, attributor=with_parser)
     patterns_only = Pipeline(embedder, scorer, attributor=without)
-    source = _NoFactChecks()
+    source = NoFactChecks()
     rows = [
         (name, _median_ms(run, args.repeats))
         for name, run in [

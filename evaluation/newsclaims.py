@@ -118,7 +118,7 @@ def token_f1(predicted: str | None, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-class _NoFactChecks:
+class NoFactChecks:
     """A fact-check source with nothing in it."""
 
     def nearest(
@@ -148,7 +148,7 @@ def _overlapping(claims: list[ClaimAnalysis], sentence: Sentence) -> list[ClaimA
 
 def evaluate(pipeline: Pipeline, articles: list[Article]) -> list[SentenceResult]:
     """Analyse each article and read the score and claimant of each annotated sentence."""
-    source = _NoFactChecks()
+    source = NoFactChecks()
     results = []
     for article in articles:
         analysis = pipeline.analyze(article.text, source)

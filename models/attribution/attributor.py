@@ -4,7 +4,6 @@ sentences for quotes attributed later and pronouns.
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -53,8 +52,6 @@ from models.attribution.quotes import (
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Token
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

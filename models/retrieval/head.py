@@ -5,7 +5,6 @@ calibration of its score, loaded from ``models/artifacts/reranker.json``.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -15,9 +14,6 @@ import numpy as np
 import numpy.typing as npt
 
 from models.retrieval.features import FEATURE_NAMES
-
-logger = logging.getLogger(__name__)
-
 
 DEFAULT_ARTIFACT = "reranker.json"
 

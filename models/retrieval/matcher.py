@@ -5,7 +5,6 @@ the optional second stage, calibrated confidence and tiers, and verdict agreemen
 from __future__ import annotations
 
 import enum
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,8 +24,6 @@ from models.retrieval.features import CandidatePool, _pool, article_features
 from models.retrieval.head import Reranker, load_reranker
 from models.retrieval.profiles import OverlapSource
 from models.retrieval.query import clean_query
-
-logger = logging.getLogger(__name__)
 
 
 class Tier(enum.StrEnum):

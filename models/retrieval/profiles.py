@@ -4,7 +4,6 @@ fact-check, and the overlap table that counts what an article's queries share wi
 
 from __future__ import annotations
 
-import logging
 import re
 from array import array
 from collections.abc import Sequence
@@ -19,9 +18,6 @@ from models.matching import (
     FactCheckRecord,
     lexical_tokens,
 )
-
-logger = logging.getLogger(__name__)
-
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 

@@ -5,12 +5,8 @@
 from __future__ import annotations
 
 import html
-import logging
 import re
 from functools import lru_cache
-
-logger = logging.getLogger(__name__)
-
 
 _URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S*", re.IGNORECASE)
 

@@ -5,14 +5,11 @@
 from __future__ import annotations
 
 import enum
-import logging
 import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     pass
-
-logger = logging.getLogger(__name__)
 
 
 ARTIFACT_NAME = "stance"

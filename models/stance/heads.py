@@ -4,7 +4,6 @@ the features, and the boosted trees themselves (run in numpy from their JSON exp
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -15,9 +14,6 @@ if TYPE_CHECKING:
     pass
 from models.stance.cues import LABELS
 from models.stance.reading import FEATURE_NAMES
-
-logger = logging.getLogger(__name__)
-
 
 Matrix = npt.NDArray[np.float64]
 

@@ -5,7 +5,6 @@ within a word budget, and the hand-made features of the pair.
 from __future__ import annotations
 
 import itertools
-import logging
 import math
 import re
 from collections.abc import Sequence
@@ -31,8 +30,6 @@ from models.stance.cues import (
     Stance,
     classify_stance,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def text_sentences(text: str) -> list[tuple[int, int]]:

@@ -4,8 +4,6 @@ similar claim; a rejected one never is.
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 from sqlalchemy.orm import Session
 
@@ -19,9 +17,6 @@ from claims_db.triage_repository import (
 )
 from models.pipeline import ArticleAnalysis, ClaimAnalysis, Pipeline, Suggestion
 from models.retrieval import Match, Tier
-
-logger = logging.getLogger(__name__)
-
 
 REVIEWER_REASON = "Confirmed by a reviewer"
 

@@ -211,9 +211,9 @@ def _enqueue(
 ) -> None:
     vector = np.asarray(claim.vector, dtype=np.float32)
     debunking = getattr(claim, "stance", None) == "debunks"
-    best = claim.matches[0] if claim.flagged and claim.matches else None
-    if kind is ItemKind.POSSIBLE_MATCH:
-        best = _possible_match(claim, settings)
+    # The kind was chosen from the claim's best match: a suggested verdict and a possible
+    # match both carry it, a new claim has none worth keeping.
+    best = claim.matches[0] if kind is not ItemKind.NEW_CLAIM else None
     existing: QueueItem | None = None
     nearest = candidates.nearest(vector)
     if nearest is not None and nearest[1] >= settings.queue_dedup_threshold:

@@ -5,7 +5,6 @@ detail with its candidates, its ClaimReview draft, and stored articles.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -41,8 +40,6 @@ from service.triage.schemas import (
     StoredArticleOut,
     StoredClaimOut,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def _effective(item: QueueItem, now: dt.datetime) -> tuple[str, str | None, dt.datetime | None]:
