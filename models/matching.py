@@ -119,6 +119,22 @@ class FactCheckSource(Protocol):
         ...
 
 
+class MultilingualSource(Protocol):
+    """A ``FactCheckSource`` that also keeps the fact-checks' multilingual embeddings
+    (``models.encoders.multilingual``), searched for claims written in other languages and
+    for fact-checks written in other languages than the claim's."""
+
+    def nearest_multilingual(
+        self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[list[Candidate]]:
+        """Dense candidates in the multilingual space, as ``FactCheckSource.nearest``."""
+        ...
+
+    def multilingual_count(self) -> int:
+        """How many fact-checks have a multilingual embedding (0: the index is empty)."""
+        ...
+
+
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _STOPWORD_TEXT = """a about above after again against all am an and any are as at be because been
     before
