@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from models.embedding import Vectors
+from models.encoders.runtime import Floats as Vectors
 
 MULTILINGUAL_MODEL_NAME = "multilingual-e5-small+q4"
 MULTILINGUAL_DIM = 384
