@@ -11,9 +11,9 @@ four short cue lexicons, written by hand, not learned:
 - **hedge**: rumour, unconfirmed, supposedly, perhaps;
 - **negation**: not, no, never, none.
 
-A pair's features are the cue counts of its text (log(1 + n)) and whether the claim is a
-question; they mean the same in every language, so a logistic head fitted on English FNC-1
-pairs (with the English lexicon) reads a German text through the German one
+A pair's features are which cue sets occur in its text (and in its lead) and whether the
+claim is a question; they mean the same in every language, so a logistic head fitted on
+English FNC-1 pairs (with the English lexicon) reads a German text through the German one
 (``training/stance_crosslingual.py``; weights in ``models/artifacts/stance_crosslingual.json``).
 Without that artefact the rule reader answers: a debunk cue wins, then a report cue, else
 the text asserts.
@@ -24,7 +24,6 @@ Gujarati, Japanese) are matched as substrings; Latin and Cyrillic ones on word b
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -496,12 +495,14 @@ def cue_patterns(language: str) -> _Compiled:
     return _Compiled(*(re.compile(p, re.IGNORECASE) for p in compiled))
 
 
-def _count(pattern: re.Pattern[str], text: str) -> float:
-    return math.log1p(len(pattern.findall(text)))
+def _found(pattern: re.Pattern[str], text: str | None) -> float:
+    return float(bool(text) and pattern.search(text or "") is not None)
 
 
 def cue_features(text: str, claim: str, language: str, lead: str | None = None) -> list[float]:
-    """Values of ``CUE_FEATURES`` for a (text, claim) pair in ``language``.
+    """Values of ``CUE_FEATURES`` for a (text, claim) pair in ``language``: whether each cue
+    set occurs (presence rather than counts, so that a three-sentence passage and a 70-word
+    selection from a long FNC-1 body read alike), and whether the claim is a question.
 
     Args:
         text: What is read of the text.
@@ -511,11 +512,11 @@ def cue_features(text: str, claim: str, language: str, lead: str | None = None) 
     """
     patterns = cue_patterns(language)
     return [
-        _count(patterns.debunk, text),
-        _count(patterns.report, text),
-        _count(patterns.hedge, text),
-        _count(patterns.negation, text),
-        _count(patterns.debunk, lead) if lead else 0.0,
+        _found(patterns.debunk, text),
+        _found(patterns.report, text),
+        _found(patterns.hedge, text),
+        _found(patterns.negation, text),
+        _found(patterns.debunk, lead),
         float("?" in claim or "？" in claim),
     ]
 
