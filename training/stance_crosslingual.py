@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SPLIT_SEED)
     parser.add_argument("--discuss", type=int, default=3000, help="discuss pairs kept")
     parser.add_argument("--unrelated", type=int, default=2000, help="unrelated pairs kept")
-    parser.add_argument("--c", type=float, default=0.1, help="inverse L2 strength")
+    parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.monotonic()

@@ -11,12 +11,12 @@ four short cue lexicons, written by hand, not learned:
 - **hedge**: rumour, unconfirmed, supposedly, perhaps;
 - **negation**: not, no, never, none.
 
-A pair's features are which cue sets occur in its text (and in its lead) and whether the
-claim is a question; they mean the same in every language, so a logistic head fitted on
-English FNC-1 pairs (with the English lexicon) reads a German text through the German one
-(``training/stance_crosslingual.py``; weights in ``models/artifacts/stance_crosslingual.json``).
-Without that artefact the rule reader answers: a debunk cue wins, then a report cue, else
-the text asserts.
+A pair's features are which cue sets occur in its text (and in its lead), whether the claim
+is a question and whether the claim itself carries a debunking cue; they mean the same in
+every language, so a logistic head fitted on English FNC-1 pairs (read with the English
+lexicon) reads a German text through the German one (``training/stance_crosslingual.py``;
+weights in ``models/artifacts/stance_crosslingual.json``). Without that artefact the rule
+reader answers: a debunk cue wins, then a report or hedge cue, else the text asserts.
 
 Scripts without spaces between words or with combining vowel signs (Arabic, Devanagari,
 Gujarati, Japanese) are matched as substrings; Latin and Cyrillic ones on word boundaries.
@@ -40,7 +40,14 @@ CUE_FEATURES: tuple[str, ...] = (
     "negations",
     "lead_debunk_cues",
     "claim_question",
+    # The claim's own polarity: a text that calls a claim false agrees with a claim that
+    # says it is a hoax (FNC-1 has many such headlines) and debunks one that does not.
+    "claim_debunk_cues",
+    "debunk_cues_not_in_claim",
 )
+
+# The code under which ``cue_patterns`` gives every lexicon at once (ISO 639-2 "multiple").
+ANY_LANGUAGE = "mul"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +90,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"claim|claims|claimed|claiming",
             r"according\s+to",
             r"report\w*",
-            r"stated|states|announced|wrote|posted|tweeted",
+            r"stated|states|announced|wrote|posted|tweeted|warn\w*",
             r"alleg\w*",
             r"circulat\w*|shared|viral",
         ),
@@ -123,7 +130,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"behaupt\w*",
             r"laut|zufolge",
             r"bericht\w*",
-            r"erklärt\w*|schrieb|schreibt|teilte\s+mit",
+            r"erklärt\w*|schrieb|schreibt|teilte\s+mit|warnt\w*",
             r"soll|sollen|sollte|sollten",
             r"kursier\w*|verbreit\w*|geteilt",
             r"heißt\s+es",
@@ -139,7 +146,7 @@ LEXICONS: dict[str, Lexicon] = {
     "fr": Lexicon(
         debunk=(
             r"faux|fausse|fausses|faussement",
-            r"fake\s*news|infox|intox",
+            r"fake\w*|infox|intox",
             r"canular\w*",
             r"mythes?",
             r"mensonge\w*|mensong\w*",
@@ -152,7 +159,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"infond[ée]e?s?|sans\s+fondement",
             r"aucune?\s+(?:\w+\s+)?(?:preuve|[ée]l[ée]ment|trace)s?|rien\s+ne\s+prouve",
             r"fact[-\s]?check\w*|v[ée]rification\s+des\s+faits",
-            r"hors\s+(?:de\s+son\s+)?contexte|sorti\w*\s+de\s+son\s+contexte",
+            r"hors\s+(?:de\s+(?:son|leur)\s+)?contexte|sorti\w*\s+de\s+(?:son|leur)\s+contexte",
             r"manipul[ée]e?s?|d[ée]tourn[ée]e?s?",
             r"complot\w*",
             r"[àa]\s+tort|erron[ée]\w*",
@@ -179,7 +186,7 @@ LEXICONS: dict[str, Lexicon] = {
     "es": Lexicon(
         debunk=(
             r"falso|falsa|falsos|falsas|falsamente",
-            r"fake\s*news|noticias?\s+falsas?",
+            r"fake\w*|noticias?\s+falsas?",
             r"bulos?",
             r"mitos?",
             r"mentira\w*",
@@ -217,7 +224,7 @@ LEXICONS: dict[str, Lexicon] = {
     "pt": Lexicon(
         debunk=(
             r"falso|falsa|falsos|falsas|falsamente",
-            r"fake\s*news|not[íi]cias?\s+falsas?",
+            r"fake\w*|not[íi]cias?\s+falsas?",
             r"boatos?",
             r"farsa\w*",
             r"mitos?",
@@ -255,7 +262,7 @@ LEXICONS: dict[str, Lexicon] = {
     "it": Lexicon(
         debunk=(
             r"fals[oaie]|falsamente",
-            r"fake\s*news|notizi[ae]\s+fals[ae]",
+            r"fake\w*|notizi[ae]\s+fals[ae]",
             r"bufal[ae]",
             r"mit[oi]",
             r"menzogn\w*|bugi[ae]",
@@ -380,6 +387,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"كاذب|كذب|أكذوب",
             r"زائف|مزيف|مزور|مفبرك",
             r"غير\s+صحيح|ليس\s+صحيح|لا\s+صحة|عار\s+عن\s+الصحة|عارية\s+عن\s+الصحة",
+            r"أساس\s+من\s+الصحة",
             r"مضلل|تضليل",
             r"خراف",
             r"نفى|نفت|ينفي|تنفي|نفي",
@@ -417,7 +425,7 @@ LEXICONS: dict[str, Lexicon] = {
         ),
         report=(
             r"कहा|कहते|कहना|कहती",
-            r"दावा|दावे",
+            r"दावा|दावे|आरोप",
             r"के\s+अनुसार|मुताबिक",
             r"बताया|बताते",
             r"रिपोर्ट",
@@ -437,7 +445,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"ખંડન",
             r"ફેક્ટ\s*ચેક|હકીકત\s+તપાસ",
         ),
-        report=(r"કહ્યું|કહે", r"જણાવ્યું", r"દાવો|દાવા", r"મુજબ|અનુસાર", r"વાયરલ|શેર"),
+        report=(r"કહ્યું|કહે", r"જણાવ્યું", r"દાવો|દાવા|આરોપ", r"મુજબ|અનુસાર", r"વાયરલ|શેર"),
         hedge=(r"અફવા", r"કથિત", r"કદાચ"),
         negation=(r"નથી|નહીં|ના\s",),
         bounded=False,
@@ -502,22 +510,27 @@ def _found(pattern: re.Pattern[str], text: str | None) -> float:
 def cue_features(text: str, claim: str, language: str, lead: str | None = None) -> list[float]:
     """Values of ``CUE_FEATURES`` for a (text, claim) pair in ``language``: whether each cue
     set occurs (presence rather than counts, so that a three-sentence passage and a 70-word
-    selection from a long FNC-1 body read alike), and whether the claim is a question.
+    selection from a long FNC-1 body read alike), whether the claim is a question and
+    whether it carries a debunking cue itself (read with every lexicon).
 
     Args:
         text: What is read of the text.
-        claim: The claim (any language; only its question mark is read).
+        claim: The claim, in any language.
         language: ISO 639-1 code of ``text``.
         lead: The text's first sentence; None counts no lead cues.
     """
     patterns = cue_patterns(language)
+    debunk = _found(patterns.debunk, text)
+    claim_debunk = _found(cue_patterns(ANY_LANGUAGE).debunk, claim)
     return [
-        _found(patterns.debunk, text),
+        debunk,
         _found(patterns.report, text),
         _found(patterns.hedge, text),
         _found(patterns.negation, text),
         _found(patterns.debunk, lead),
         float("?" in claim or "？" in claim),
+        claim_debunk,
+        debunk * (1.0 - claim_debunk),
     ]
 
 
