@@ -13,6 +13,11 @@ and for the cue-word rule reader (its fallback):
 3. With ``--database`` (a seeded database, e.g. a copy of the full evaluation one): each
    excerpt through the whole analysis pipeline; for the claims whose top match is the
    expected fact-check, whether the stance the analysis reports is the annotated one.
+
+``--multilingual`` prints instead the stance on multilingual-dev by language: each excerpt's
+claim sentence with one sentence on each side (what the analysis reads) against its expected
+English fact-check's claim, read as the analysis reads a match (``related=True``), once as
+today (every pair read as English) and once with each pair's detected language.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ from typing import Any
 
 from claims_db.importers.datasets import curated_seed, default_datasets
 from claims_db.repository import FactCheckInput
+from models.language import detect_language
+from models.pipeline import STANCE_NEIGHBOURS
+from models.segmentation import SegmentKind, segment
 from models.stance import LABELS, Stance, StanceModel
 from training.stance import (
     DATA_DIR,
@@ -54,10 +62,7 @@ def fnc1_test(data_dir: Path, card: dict[str, Any]) -> list[StancePair]:
 
 def realworld_cases(data_dir: Path) -> list[dict[str, Any]]:
     """realworld-dev cases that repeat a fact-checked claim, with that claim's text."""
-    claims: dict[str, str] = {}
-    for item in [*curated_seed(), *default_datasets(data_dir)]:
-        if isinstance(item, FactCheckInput):
-            claims.setdefault(item.url, item.claim)
+    claims = _factcheck_claims(data_dir)
     cases = []
     with (data_dir / "realworld-dev" / "cases.jsonl").open(encoding="utf-8") as handle:
         for line in handle:
@@ -68,6 +73,107 @@ def realworld_cases(data_dir: Path) -> list[dict[str, Any]]:
                     raise LookupError(f"{case['id']}: no fact-check with url {url}")
                 cases.append({**case, "factcheck_claim": claims[url]})
     return cases
+
+
+def _factcheck_claims(data_dir: Path) -> dict[str, str]:
+    """Each fact-check's claim text by URL, as ``claimflag seed --with-datasets`` stores it."""
+    claims: dict[str, str] = {}
+    for item in [*curated_seed(), *default_datasets(data_dir)]:
+        if isinstance(item, FactCheckInput):
+            claims.setdefault(item.url, item.claim)
+    return claims
+
+
+def stance_passage(text: str, claim_sentence: str) -> str:
+    """What the analysis reads for a claim of ``text``: the segmented sentence holding most of
+    ``claim_sentence`` with ``STANCE_NEIGHBOURS`` sentences on each side (the claim sentence
+    alone when it is not found in the text)."""
+    start = text.find(claim_sentence)
+    if start < 0:
+        return claim_sentence
+    end = start + len(claim_sentence)
+    sentences = [s for s in segment(text) if s.kind is SegmentKind.SENTENCE]
+    overlaps = [min(end, s.end) - max(start, s.start) for s in sentences]
+    if not sentences or max(overlaps) <= 0:
+        return claim_sentence
+    at = overlaps.index(max(overlaps))
+    around = sentences[max(0, at - STANCE_NEIGHBOURS) : at + STANCE_NEIGHBOURS + 1]
+    return " ".join(s.text for s in around)
+
+
+def multilingual_cases(data_dir: Path) -> list[dict[str, Any]]:
+    """multilingual-dev cases with a stance: each with ``passage`` (what the analysis reads)
+    and ``factcheck_claim`` (its expected fact-check's claim, English)."""
+    claims = _factcheck_claims(data_dir)
+    cases = []
+    with (data_dir / "multilingual-dev" / "cases.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            case = json.loads(line)
+            url = case.get("expected_factcheck_url")
+            if not (url and case.get("stance")):
+                continue
+            found = [claims[u] for u in [url, *(case.get("also_accepted") or [])] if u in claims]
+            if not found:
+                raise LookupError(f"{case['id']}: no fact-check with url {url}")
+            passage = stance_passage(case["text"], case["claim_sentence"])
+            cases.append({**case, "factcheck_claim": found[0], "passage": passage})
+    return cases
+
+
+def evaluate_multilingual(
+    reader: StanceModel, cases: Sequence[dict[str, Any]], *, with_languages: bool = True
+) -> dict[str, dict[str, Any]]:
+    """Scores of each passage's stance towards its fact-check's claim, per language and over
+    all (key ``all``), read as the analysis reads a match (``related=True``).
+
+    Args:
+        reader: The stance model.
+        cases: From ``multilingual_cases``.
+        with_languages: Pass each passage's detected language (the transfer path for
+            non-English text); False reads every pair as English, as before issue 28.
+            Defaults to True.
+    """
+    pairs = [(c["passage"], c["factcheck_claim"]) for c in cases]
+    languages = [detect_language(c["passage"]) for c in cases] if with_languages else None
+    readings = reader.read_many(pairs, evidence=False, related=True, languages=languages)
+    gold = [Stance(c["stance"]) for c in cases]
+    predicted = [r.stance for r in readings]
+    groups: dict[str, list[int]] = {"all": list(range(len(cases)))}
+    for i, case in enumerate(cases):
+        groups.setdefault(case["lang"], []).append(i)
+    results: dict[str, dict[str, Any]] = {}
+    for name, members in groups.items():
+        table = scores([gold[i] for i in members], [predicted[i] for i in members])
+        table["wrong"] = [
+            f"{cases[i]['id']} ({cases[i]['lang']}): {gold[i].value} read as {predicted[i].value}"
+            for i in members
+            if predicted[i] is not gold[i]
+        ]
+        results[name] = table
+    if languages is not None:
+        results["all"]["misdetected"] = [
+            f"{c['id']}: {c['lang']} detected as {code}"
+            for c, code in zip(cases, languages, strict=True)
+            if code != c["lang"]
+        ]
+    return results
+
+
+def format_languages(title: str, results: dict[str, dict[str, Any]]) -> str:
+    """A markdown block: right / n per language and over all, then the overall confusion."""
+    lines = [f"**{title}**", "", "| language | right | accuracy |", "|---|---|---|"]
+    for name in sorted(results, key=lambda n: (n == "all", n)):
+        table = results[name]
+        right = sum(table["confusion"][i][i] for i in range(len(LABELS)))
+        label = "**all**" if name == "all" else name
+        lines.append(f"| {label} | {right}/{table['n']} | {table['accuracy']:.2f} |")
+    overall = results["all"]
+    lines.append("")
+    lines.append(format_table("all languages", overall))
+    lines.append("wrong: " + "; ".join(overall["wrong"]))
+    if overall.get("misdetected"):
+        lines.append("\nlanguage misdetected: " + "; ".join(overall["misdetected"]))
+    return "\n".join(lines) + "\n"
 
 
 def format_table(title: str, table: dict[str, Any]) -> str:
@@ -196,6 +302,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--skip-fnc1", action="store_true", help="real news only")
     parser.add_argument(
+        "--multilingual", action="store_true", help="only multilingual-dev, by language"
+    )
+    parser.add_argument(
         "--artifact-dir", type=Path, default=None, help="default: the packaged models/artifacts"
     )
     args = parser.parse_args(argv)
@@ -206,6 +315,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("the stance artefact is missing: nothing learned to evaluate")
         return 1
     seed = int(card["split"]["seed"])
+    if args.multilingual:
+        cases = multilingual_cases(args.data_dir)
+        print("## multilingual-dev: passage towards its expected fact-check's claim\n")
+        for title, with_languages in (
+            ("every pair read as English (before issue 28)", False),
+            ("each pair with its detected language", True),
+        ):
+            results = evaluate_multilingual(
+                readers["learned"], cases, with_languages=with_languages
+            )
+            print(format_languages(f"learned, {title}", results))
+        return 0
     if not args.skip_fnc1:
         pairs = fnc1_test(args.data_dir, card)
         fnc1 = evaluate_fnc1(readers, pairs, seed)

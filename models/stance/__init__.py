@@ -22,8 +22,9 @@ article once, and a second encode per article for the stance would cost more tha
 (the cross-encoder reads the meaning; the overlap only picks what it reads in long texts).
 
 The package: ``cues`` (labels and cue words, the rule reader), ``reading`` (sentence
-selection and features), ``heads`` (the calibrated head and the boosted trees) and
-``model`` (``StanceModel``). Imports only ``models``.
+selection and features), ``heads`` (the calibrated head and the boosted trees),
+``crosslingual`` (cue lexicons in 13 languages and the features its head reads, for
+non-English text) and ``model`` (``StanceModel``). Imports only ``models``.
 """
 
 from models.stance.cues import (

@@ -16,6 +16,14 @@ import numpy as np
 
 if TYPE_CHECKING:
     from models.encoders.cross_encoder import CrossEncoder
+from models.language import ENGLISH
+from models.stance.crosslingual import (
+    CROSSLINGUAL_ARTIFACT,
+    CUE_FEATURES,
+    cue_stance,
+    pair_features,
+    read_text,
+)
 from models.stance.cues import ARTIFACT_NAME, LABELS, Stance, classify_stance
 from models.stance.heads import HEAD_INPUTS, BoostedTrees, StanceHead, head_inputs
 from models.stance.reading import StanceInput, prepare_inputs
@@ -83,6 +91,16 @@ class StanceModel:
         self.head: StanceHead | None = None
         self.boosted: BoostedTrees | None = None
         self.budget_words = 70
+        self.crosslingual: StanceHead | None = None
+        crosslingual_path = artifact_paths(CROSSLINGUAL_ARTIFACT, directory)[1]
+        if crosslingual_path.exists():
+            head = json.loads(crosslingual_path.read_text(encoding="utf-8"))["card"]["head"]
+            self.crosslingual = StanceHead.from_dict(head)
+            if self.crosslingual.inputs != CUE_FEATURES:
+                raise ValueError(
+                    f"{crosslingual_path.name} was fitted on other features than this code"
+                    " computes; refit it: python -m training.stance_crosslingual"
+                )
         weights, card_path = artifact_paths(name, directory)
         if not (weights.exists() and card_path.exists()):
             logger.warning(
@@ -124,6 +142,7 @@ class StanceModel:
         *,
         evidence: bool = True,
         related: bool = False,
+        languages: Sequence[str | None] | None = None,
     ) -> list[StanceReading]:
         """Read many (text, claim) pairs in batched passes.
 
@@ -134,9 +153,19 @@ class StanceModel:
             related: The caller already knows the text speaks to the claim (a matched
                 fact-check): the probabilities are renormalised over asserts, reports and
                 debunks, and ``unrelated`` is never answered. Defaults to False.
+            languages: Each text's language (ISO 639-1). A pair whose text is not English
+                is read by the cross-lingual cue head (``models.stance.crosslingual``);
+                English pairs, pairs with None and every pair when ``languages`` is None
+                are read as English. Defaults to None.
         """
         if not pairs:
             return []
+        if languages is not None:
+            if len(languages) != len(pairs):
+                raise ValueError(f"{len(languages)} languages for {len(pairs)} pairs")
+            foreign = [i for i, code in enumerate(languages) if code and code != ENGLISH]
+            if foreign:
+                return self._read_mixed(pairs, languages, foreign, evidence, related)
         prepared = prepare_inputs(pairs, self.budget_words)
         if self.encoder is None or self.head is None or self.boosted is None:
             return [_rule_reading(item, related) for item in prepared]
@@ -160,6 +189,71 @@ class StanceModel:
             )
             for stance, row, sentence in zip(decided, probabilities, sentences, strict=True)
         ]
+
+    def _read_mixed(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        languages: Sequence[str | None],
+        foreign: list[int],
+        evidence: bool,
+        related: bool,
+    ) -> list[StanceReading]:
+        """English pairs through the English reader, the others through the cross-lingual one,
+        back in the order given."""
+        readings: list[StanceReading | None] = [None] * len(pairs)
+        english = [i for i in range(len(pairs)) if i not in set(foreign)]
+        for i, reading in zip(
+            english,
+            self.read_many([pairs[i] for i in english], evidence=evidence, related=related),
+            strict=True,
+        ):
+            readings[i] = reading
+        for i, reading in zip(
+            foreign,
+            self.read_crosslingual(
+                [pairs[i] for i in foreign], [str(languages[i]) for i in foreign], related
+            ),
+            strict=True,
+        ):
+            readings[i] = reading
+        return [r for r in readings if r is not None]
+
+    def read_crosslingual(
+        self, pairs: Sequence[tuple[str, str]], languages: Sequence[str], related: bool = False
+    ) -> list[StanceReading]:
+        """Read (text, claim) pairs in any language with the cue lexicons of
+        ``models.stance.crosslingual``: the head fitted on English FNC-1, or the cue rule
+        reader without its artefact.
+
+        Args:
+            pairs: (text, claim) pairs; the claim may be in another language than the text.
+            languages: Each text's language (ISO 639-1).
+            related: As in ``read_many``. Defaults to False.
+        """
+        prepared = prepare_inputs(pairs, self.budget_words)
+        found: list[StanceReading] = []
+        for item, language in zip(prepared, languages, strict=True):
+            if self.crosslingual is None:
+                stance = cue_stance(read_text(item, self.budget_words), language)
+                found.append(_flat_reading(stance, _cue_evidence(item, stance, language), related))
+                continue
+            features = pair_features(item, language, self.budget_words)
+            row = self.crosslingual.probabilities(np.asarray([features], dtype=np.float64))[0]
+            if related:
+                row[LABELS.index(Stance.UNRELATED)] = 0.0
+                row /= row.sum()
+            stance = LABELS[int(row.argmax())]
+            found.append(
+                StanceReading(
+                    stance=stance,
+                    confidence=round(float(row.max()), 4),
+                    probabilities={
+                        label: round(float(p), 4) for label, p in zip(LABELS, row, strict=True)
+                    },
+                    evidence=_cue_evidence(item, stance, language),
+                )
+            )
+        return found
 
     def _evidence(
         self, prepared: list[StanceInput], decided: list[Stance]
@@ -196,6 +290,35 @@ class StanceModel:
         return found
 
 
+def _cue_evidence(item: StanceInput, stance: Stance, language: str) -> Evidence | None:
+    """The first selected sentence the cue rule reader reads as ``stance``, else the most
+    related one."""
+    if not item.sentences:
+        return None
+    chosen = next(
+        (i for i in range(len(item.sentences)) if cue_stance(item.sentence(i), language) is stance),
+        max(item.selected or [0], key=lambda i: item.relatedness[i]),
+    )
+    start, end = item.sentences[chosen]
+    return Evidence(start, end, item.text[start:end])
+
+
+def _flat_reading(stance: Stance, evidence: Evidence | None, related: bool) -> StanceReading:
+    """A rule reader's answer: the flat ``_RULE_CONFIDENCE`` for ``stance``, the rest shared."""
+    others = len(LABELS) - (2 if related else 1)
+    rest = (1.0 - _RULE_CONFIDENCE) / others
+    probabilities = {label: _RULE_CONFIDENCE if label is stance else rest for label in LABELS}
+    if related:
+        probabilities[Stance.UNRELATED] = 0.0
+    return StanceReading(
+        stance=stance,
+        confidence=_RULE_CONFIDENCE,
+        probabilities=probabilities,
+        evidence=evidence,
+        learned=False,
+    )
+
+
 def _rule_reading(item: StanceInput, related: bool) -> StanceReading:
     """The rule reader's answer for a prepared pair: the first sentence with a debunking cue,
     else with a reporting cue, else the most related sentence decides."""
@@ -216,15 +339,4 @@ def _rule_reading(item: StanceInput, related: bool) -> StanceReading:
         stance = chosen[0]
         start, end = item.sentences[chosen[1]]
         evidence = Evidence(start, end, item.text[start:end])
-    others = len(LABELS) - (2 if related else 1)
-    rest = (1.0 - _RULE_CONFIDENCE) / others
-    probabilities = {label: _RULE_CONFIDENCE if label is stance else rest for label in LABELS}
-    if related:
-        probabilities[Stance.UNRELATED] = 0.0
-    return StanceReading(
-        stance=stance,
-        confidence=_RULE_CONFIDENCE,
-        probabilities=probabilities,
-        evidence=evidence,
-        learned=False,
-    )
+    return _flat_reading(stance, evidence, related)
