@@ -9,7 +9,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import bm25s
 import numpy as np
@@ -119,6 +119,7 @@ class FactCheckSource(Protocol):
         ...
 
 
+@runtime_checkable
 class MultilingualSource(Protocol):
     """A ``FactCheckSource`` that also keeps the fact-checks' multilingual embeddings
     (``models.encoders.multilingual``), searched for claims written in other languages and

@@ -15,8 +15,11 @@ from models.attribution import Attributor, Claimant, SentenceAttribution
 from models.checkworthiness import CheckWorthinessScorer
 from models.claims import ClaimSpan, extract_claim_spans
 from models.embedding import Embedder, Vectors
-from models.matching import FactCheckSource, SearchFilter
+from models.encoders.multilingual import MultilingualEncoder
+from models.language import ENGLISH, detect_language, sentence_language
+from models.matching import FactCheckSource, MultilingualSource, SearchFilter
 from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement
+from models.retrieval.crosslingual import CrossLingualMatcher, word_count
 from models.segmentation import Segment, SegmentKind, segment
 from models.stance import Stance, StanceModel
 from models.verdicts import Verdict
@@ -92,6 +95,8 @@ class ClaimAnalysis:
     stance: Stance | None = None
     stance_confidence: float | None = None
     agreement: Agreement | None = None
+    # ISO 639-1 code of the claim's sentence (``models.language.sentence_language``).
+    language: str = ENGLISH
 
     @property
     def triage_priority(self) -> float:
@@ -115,6 +120,8 @@ class ArticleAnalysis:
 
     claims: list[ClaimAnalysis]
     segments: list[Segment]
+    # ISO 639-1 code of the article as a whole (``models.language.detect_language``).
+    language: str = ENGLISH
 
     @property
     def sentence_count(self) -> int:
@@ -147,7 +154,7 @@ def default_attributor() -> Attributor:
 
 
 def claim_units(
-    text: str, attributor: Attributor | None = None
+    text: str, attributor: Attributor | None = None, *, english: bool = True
 ) -> tuple[list[Segment], list[ClaimUnit]]:
     """The article's segments and the texts the pipeline scores and matches: every prose
     sentence, each followed by the claim spans found inside it.
@@ -156,9 +163,14 @@ def claim_units(
     speech are the reported clauses the parse finds (one per coordinated "that" clause),
     each with its claimant; a pattern span that no parsed clause overlaps is kept, and the
     sentence's claimant (the article itself when no one else is named) goes to it.
+
+    Text in another language than English (``english=False``) yields its sentences alone:
+    the parser and the span patterns read English only.
     """
     segments = segment(text)
     sentences = [s for s in segments if s.kind is SegmentKind.SENTENCE]
+    if not english:
+        return segments, [ClaimUnit(s, s.text, s.start, s.end, None, False) for s in sentences]
     attributor = attributor or default_attributor()
     attributions = attributor.attribute(text, [(s.start, s.end) for s in sentences])
     units: list[ClaimUnit] = []
@@ -258,6 +270,10 @@ class Pipeline:
             threads and 68-73 ms with 1; the whole analysis 161 -> 111 ms.
         attributor: Finds each claim's claimant with a dependency parse. Defaults to
             ``default_attributor()`` (``Attributor(parse=False)`` for pattern claimants only).
+        multilingual: The multilingual encoder for claims in other languages than English;
+            None (the default) matches every claim as English.
+        crosslingual: Ranks those claims' fact-checks in the multilingual space. Defaults to
+            a ``CrossLingualMatcher`` with its tuned settings.
     """
 
     def __init__(
@@ -270,6 +286,8 @@ class Pipeline:
         stance: StanceModel | None = None,
         blas_threads: int | None = 1,
         attributor: Attributor | None = None,
+        multilingual: MultilingualEncoder | None = None,
+        crosslingual: CrossLingualMatcher | None = None,
     ) -> None:
         if blas_threads is not None:
             # Process-wide and lasting (threadpoolctl applies the limit when constructed).
@@ -280,6 +298,8 @@ class Pipeline:
         self.matcher = matcher or Matcher(self.settings.matcher_settings())
         self.stance_model = stance or StanceModel()
         self.attributor = attributor or default_attributor()
+        self.multilingual = multilingual
+        self.crosslingual = crosslingual or CrossLingualMatcher()
         # Threads for the lexical stage, which runs while the encoder does (started on
         # first use).
         self._lexical_pool = ThreadPoolExecutor(
@@ -308,8 +328,10 @@ class Pipeline:
             checkpoint: Called with the next stage's name between stages; raising stops
                 the analysis (a caller's deadline). Defaults to none.
         """
-        segments, units = claim_units(text, self.attributor)
+        article_language = detect_language(text)
+        segments, units = claim_units(text, self.attributor, english=article_language == ENGLISH)
         texts = [u.text for u in units]
+        languages = [sentence_language(u.sentence.text, article_language) for u in units]
         search_filter = self.search_filter(published_at, language, max_age_days)
         # Full-text search needs only the texts: it overlaps the encode (the encoder and a
         # database or numpy both release the GIL), so the article waits for the slower one.
@@ -327,16 +349,20 @@ class Pipeline:
         neighbours = self.matcher.rank(
             texts, vectors, source, search_filter, lexical=lexical.result()
         )
+        self._rank_other_languages(text, texts, languages, neighbours, source, search_filter)
         if checkpoint is not None:
             checkpoint("stance")
 
         claims: list[ClaimAnalysis] = []
         by_sentence: dict[int, int] = {}
-        for unit, score, candidates, vector in zip(units, scores, neighbours, vectors, strict=True):
+        for unit, score, candidates, vector, language in zip(
+            units, scores, neighbours, vectors, languages, strict=True
+        ):
             if not unit.is_span:
                 by_sentence[unit.sentence.start] = len(claims)
                 claims.append(self._claim(unit, float(score), candidates))
                 claims[-1].vector = vector
+                claims[-1].language = language
                 continue
             # A reported claim replaces its sentence as the claim to check; the sentence's
             # own matches still count, so keep the better confidence per fact-check.
@@ -345,13 +371,46 @@ class Pipeline:
             merged = _merge(candidates, whole.matches, self.settings.top_k)
             span_claim = self._claim(unit, max(float(score), whole.check_worthiness), merged)
             span_claim.vector = vector
+            span_claim.language = language
             if whole.sentence_start is None:
                 claims[index] = span_claim
             else:
                 claims.append(span_claim)
-        analysis = ArticleAnalysis(claims=claims, segments=segments)
+        analysis = ArticleAnalysis(claims=claims, segments=segments, language=article_language)
         self.read_stances(analysis)
         return analysis
+
+    def _rank_other_languages(
+        self,
+        text: str,
+        texts: list[str],
+        languages: list[str],
+        neighbours: list[list[Match]],
+        source: FactCheckSource,
+        search_filter: SearchFilter,
+    ) -> None:
+        """Replace the English matches of claims in other languages by cross-lingual ones
+        (in place), when there is a multilingual encoder and the source has that index."""
+        foreign = [i for i, language in enumerate(languages) if language != ENGLISH]
+        if (
+            not foreign
+            or self.multilingual is None
+            or not isinstance(source, MultilingualSource)
+            or not source.multilingual_count()
+        ):
+            return
+        encoder = self.multilingual
+        claims = [texts[i] for i in foreign]
+        ranked = self.crosslingual.rank(
+            claims,
+            encoder.encode(claims),
+            encoder.encode([text]),
+            source,
+            search_filter,
+            limit=self.settings.top_k,
+        )
+        for i, matches in zip(foreign, ranked, strict=True):
+            neighbours[i] = matches
 
     def read_stances(
         self, analysis: ArticleAnalysis, claims: list[ClaimAnalysis] | None = None
@@ -374,7 +433,9 @@ class Pipeline:
             around = sentences[max(0, at - STANCE_NEIGHBOURS) : at + STANCE_NEIGHBOURS + 1]
             pairs.append((" ".join(s.text for s in around), claim.matches[0].fact_check.claim))
         # The match already says the article speaks to the claim: only its stance is open.
-        readings = self.stance_model.read_many(pairs, evidence=False, related=True)
+        readings = self.stance_model.read_many(
+            pairs, evidence=False, related=True, languages=[c.language for c in matched]
+        )
         for claim in chosen:
             claim.stance = claim.stance_confidence = None
         for claim, reading in zip(matched, readings, strict=True):
@@ -419,7 +480,7 @@ class Pipeline:
 
     def suggest(self, text: str, matches: list[Match]) -> Suggestion | None:
         """Suggest the verdict of the best match when it is in the ``match`` tier."""
-        if not matches or len(text.split()) < self.settings.min_match_words:
+        if not matches or word_count(text) < self.settings.min_match_words:
             return None
         best = matches[0]
         if best.tier is None or not best.tier.suggests_verdict:

@@ -1,0 +1,204 @@
+"""Matching claims written in other languages than English (issue 28).
+
+The English first stage (``Matcher``) learned its features on English pairs: BM25 and word
+overlap say nothing when the claim is in Hindi and the fact-check in English, and MiniLM
+reads other languages poorly. Here a claim is searched in the multilingual space
+(multilingual-e5-small, ``models.encoders.multilingual``), and its candidates are ranked
+by a short, readable score:
+
+    score = cos(claim, fact-check) + article_weight * cos(article, fact-check)
+            + anchor_weight * min(shared anchors, 3)
+
+The article term says which of a sentence's near neighbours the whole excerpt is about
+(e5 compresses its cosine scale, so single sentences tie often); the anchors are what
+survives translation: numbers of two or more digits and names written in Latin capitals
+("Putin", "COVID-19", "WHO"). A candidate's key adds its margin over the best other
+candidate (a clear winner is more often right), and a logistic calibration turns the key
+into a confidence. The tiers of this language group have thresholds of their own, set
+from the precision measured on non-English text (docs/multilingual.md).
+
+The weights, the calibration and the thresholds were set on ``multilingual-dev`` (46
+excerpts, 12 languages): tuning, not training, and measured again on a held-back set.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from models.embedding import Vectors
+from models.matching import Candidate, FactCheckRecord, MultilingualSource, SearchFilter
+from models.retrieval.matcher import Match, Tier
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"\b[A-Z][A-Za-z]{2,}\b|\b[A-Z]{2,}\b")
+# Scripts written without spaces between words: their words are counted by characters.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+
+
+def anchors(text: str) -> frozenset[str]:
+    """Numbers (two digits or more, separators dropped) and Latin-capital names in ``text``."""
+    numbers = {n.replace(",", "").replace(".", "") for n in _NUMBER.findall(text)}
+    return frozenset({n for n in numbers if len(n) >= 2} | {w.lower() for w in _NAME.findall(text)})
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``; in Japanese, Chinese, Korean or Thai, about two characters each."""
+    unspaced = len(_UNSPACED.findall(text))
+    return len(text.split()) + unspaced // 2
+
+
+@dataclass(frozen=True, slots=True)
+class CrossLingualSettings:
+    """Depths, weights, calibration and tiers of the cross-lingual score (module docstring).
+
+    Attributes:
+        depth: Candidates fetched per claim in the multilingual space.
+        article_depth: Candidates fetched for the whole article (their similarity to the
+            article is the article term; others get the lowest one fetched).
+        article_weight: Weight of the article's similarity to the fact-check.
+        anchor_weight: Weight per shared anchor (at most three count).
+        margin_weight: Weight of a candidate's margin over the best other candidate.
+        slope: Calibration: confidence = sigmoid(slope * key + intercept).
+        intercept: See ``slope``.
+        min_similarity: Claim-to-fact-check cosine below which no verdict is suggested.
+        confirmed_threshold: Confidence of the ``confirmed`` tier in this language group.
+        match_threshold: Confidence from which a verdict is suggested (``likely``).
+        possible_threshold: Confidence from which a match is shown as ``possible``.
+        min_match_words: Claims with fewer words never suggest a verdict.
+        limit: Most matches per claim.
+    """
+
+    depth: int = 50
+    article_depth: int = 300
+    article_weight: float = 0.5
+    anchor_weight: float = 0.01
+    margin_weight: float = 1.0
+    slope: float = 17.44
+    intercept: float = -23.36
+    min_similarity: float = 0.80
+    confirmed_threshold: float = 0.90
+    match_threshold: float = 0.45
+    possible_threshold: float = 0.15
+    min_match_words: int = 4
+    limit: int = 5
+
+    def confidence(self, key: float) -> float:
+        """The calibrated probability that a candidate with ``key`` is the right one."""
+        return 1.0 / (1.0 + math.exp(-(self.slope * key + self.intercept)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    record: FactCheckRecord
+    similarity: float
+    score: float
+
+
+class CrossLingualMatcher:
+    """Ranks fact-checks for claims in any language in the multilingual space.
+
+    Args:
+        settings: Depths, weights, calibration and tiers. Defaults to
+            ``CrossLingualSettings()``.
+    """
+
+    def __init__(self, settings: CrossLingualSettings | None = None) -> None:
+        self.settings = settings or CrossLingualSettings()
+
+    def rank(
+        self,
+        texts: Sequence[str],
+        vectors: Vectors,
+        article: Vectors,
+        source: MultilingualSource,
+        search_filter: SearchFilter | None = None,
+        *,
+        limit: int | None = None,
+        keep_all: bool = False,
+    ) -> list[list[Match]]:
+        """Calibrated matches per claim, best first.
+
+        Args:
+            texts: The claims as written.
+            vectors: Their multilingual vectors (``MultilingualEncoder``), one row each.
+            article: The multilingual vector of the article they come from (one row).
+            source: A backend keeping the multilingual index.
+            search_filter: Restrictions on the fact-checks admitted.
+            limit: Most matches per claim. Defaults to ``settings.limit``.
+            keep_all: Keep matches below the possible tier (for evaluation).
+        """
+        if not len(texts):
+            return []
+        settings = self.settings
+        limit = settings.limit if limit is None else limit
+        found = source.nearest_multilingual(vectors, k=settings.depth, search_filter=search_filter)
+        around = source.nearest_multilingual(
+            article.reshape(1, -1), k=settings.article_depth, search_filter=search_filter
+        )[0]
+        article_sim = {c.fact_check.id: c.similarity for c in around}
+        floor = min(article_sim.values(), default=0.0)
+        return [
+            self._rank_one(text, candidates, article_sim, floor, limit, keep_all)
+            for text, candidates in zip(texts, found, strict=True)
+        ]
+
+    def _rank_one(
+        self,
+        text: str,
+        candidates: list[Candidate],
+        article_sim: dict[int, float],
+        floor: float,
+        limit: int,
+        keep_all: bool,
+    ) -> list[Match]:
+        settings = self.settings
+        query_anchors = anchors(text)
+        scored: list[_Scored] = []
+        for candidate in candidates:
+            record = candidate.fact_check
+            shared = len(query_anchors & anchors(record.claim)) if query_anchors else 0
+            score = (
+                candidate.similarity
+                + settings.article_weight * article_sim.get(record.id, floor)
+                + settings.anchor_weight * min(shared, 3)
+            )
+            scored.append(_Scored(record, candidate.similarity, score))
+        scored.sort(key=lambda s: (-s.score, -s.similarity))
+        short = word_count(text) < settings.min_match_words
+        matches: list[Match] = []
+        for position, item in enumerate(scored[:limit]):
+            # Margin over the best other candidate: positive for the first only.
+            other = scored[1].score if position == 0 and len(scored) > 1 else scored[0].score
+            if position == 0 and len(scored) == 1:
+                other = item.score
+            key = item.score + settings.margin_weight * (item.score - other)
+            confidence = settings.confidence(key)
+            tier = self._tier(confidence, item.similarity, short)
+            if tier is None and not keep_all:
+                continue
+            matches.append(
+                Match(
+                    fact_check=item.record,
+                    similarity=round(item.similarity, 4),
+                    lexical_score=0.0,
+                    score=round(key, 4),
+                    confidence=round(confidence, 4),
+                    tier=tier,
+                )
+            )
+        return matches
+
+    def _tier(self, confidence: float, similarity: float, short: bool) -> Tier | None:
+        settings = self.settings
+        if confidence < settings.possible_threshold:
+            return None
+        if short or similarity < settings.min_similarity:
+            return Tier.POSSIBLE
+        if confidence >= settings.confirmed_threshold:
+            return Tier.CONFIRMED
+        if confidence >= settings.match_threshold:
+            return Tier.LIKELY
+        return Tier.POSSIBLE
