@@ -11,6 +11,7 @@ them up; on PostgreSQL it gets an HNSW graph (cosine) with the parameters migrat
 gave the embeddings' graph. The table starts empty: ``claimflag backfill-multilingual``
 fills it for the fact-checks already stored, imports fill it for new ones.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -18,8 +19,8 @@ from alembic import op
 
 import claims_db.base
 
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -41,17 +42,17 @@ def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.create_table(
         _TABLE,
-        sa.Column('fact_check_id', sa.Integer(), nullable=False),
-        sa.Column('model_name', sa.String(length=128), nullable=False),
-        sa.Column('vector', claims_db.base.EmbeddingVector(384), nullable=False),
-        sa.Column('created_at', claims_db.base.UTCDateTime(), nullable=False),
+        sa.Column("fact_check_id", sa.Integer(), nullable=False),
+        sa.Column("model_name", sa.String(length=128), nullable=False),
+        sa.Column("vector", claims_db.base.EmbeddingVector(384), nullable=False),
+        sa.Column("created_at", claims_db.base.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ['fact_check_id'],
-            ['fact_checks.id'],
-            name=op.f(f'fk_{_TABLE}_fact_check_id_fact_checks'),
-            ondelete='CASCADE',
+            ["fact_check_id"],
+            ["fact_checks.id"],
+            name=op.f(f"fk_{_TABLE}_fact_check_id_fact_checks"),
+            ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint('fact_check_id', name=op.f(f'pk_{_TABLE}')),
+        sa.PrimaryKeyConstraint("fact_check_id", name=op.f(f"pk_{_TABLE}")),
     )
     if dialect == "sqlite":
         for name, body in _SQLITE_TRIGGERS.items():
