@@ -285,7 +285,14 @@ class FactCheckIndex:
             )
             if with_vector.shape[0]:
                 self._multilingual.upsert(with_vector, multilingual_vectors)
-        by_id = dict(self._texts.records)
+        known = self._texts.records
+        if all(known.get(i) is None for i in gone.tolist()) and all(
+            known.get(r.id) == r for r in records
+        ):
+            # Only vectors changed (a multilingual backfill commits batch after batch):
+            # the texts, and so the BM25 index, are the same.
+            return
+        by_id = dict(known)
         for fact_check_id in gone.tolist():
             by_id.pop(fact_check_id, None)
         by_id.update({r.id: r for r in records})

@@ -260,6 +260,28 @@ def test_both_backends_find_the_nearest_multilingual_vector_honour_filters_and_f
         assert len(hits) == 2
 
 
+def test_a_backfill_batch_reaches_a_running_index_without_rebuilding_its_texts(
+    session_factory: sessionmaker[Session],
+) -> None:
+    ids = _store_english_vectors(session_factory, 4)
+    index = FactCheckIndex(MODEL, multilingual_model=MULTILINGUAL)
+    with session_factory() as session:
+        index.sync(session)
+    texts = index._texts
+    assert index.multilingual_count() == 0
+    backfill_multilingual(session_factory, FakeMultilingual(), batch_size=2)
+    with session_factory() as session:
+        assert index.sync(session) is True
+    assert index.multilingual_count() == 4
+    assert index._texts is texts  # the BM25 index was not rebuilt for vectors alone
+    with session_factory.begin() as session:
+        FactCheckRepository(session).update(session.get_one(FactCheck, ids[0]), {"claim": "new"})
+    with session_factory() as session:
+        index.sync(session)
+    assert index._texts is not texts
+    assert index.lexical(["new"], k=1)[0][0].fact_check.id == ids[0]
+
+
 def test_an_index_without_a_multilingual_model_keeps_todays_behaviour(
     session_factory: sessionmaker[Session],
 ) -> None:
