@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Protocol
 
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from claims_db.repository import (
     FactCheckRepository,
     UpsertOutcome,
 )
-from models.embedding import Embedder
+from models.embedding import Embedder, Vectors
 from models.retrieval import lexical_profile, read_lexical_profile
 
 # Rejections kept with their reasons; beyond this only the count grows (memory stays flat).
@@ -26,6 +27,15 @@ MAX_ERRORS_KEPT = 1000
 
 # Change-log entries kept after an import (see FactCheckRepository.prune_changes).
 CHANGE_LOG_KEEP = 100_000
+
+
+class ClaimEncoder(Protocol):
+    """An encoder of a second embedding space (``models.encoders.MultilingualEncoder``)."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    def encode(self, texts: Sequence[str]) -> Vectors: ...
 
 
 @dataclass(slots=True)
@@ -51,8 +61,19 @@ class IngestSummary:
             self.errors.append(str(rejection))
 
 
-def embed_pending(session: Session, embedder: Embedder, batch_size: int = 512) -> int:
-    """Embed every fact-check lacking a current embedding; returns how many were embedded."""
+def embed_pending(
+    session: Session,
+    embedder: Embedder,
+    batch_size: int = 512,
+    *,
+    multilingual: ClaimEncoder | None = None,
+) -> int:
+    """Embed every fact-check lacking a current embedding; returns how many were embedded.
+
+    With ``multilingual`` the same fact-checks (new or changed) get their multilingual
+    vector too; without it any multilingual vector they hold is dropped, as it may describe
+    an older claim (``backfill_multilingual`` makes it again).
+    """
     repository = FactCheckRepository(session)
     done = 0
     while True:
@@ -60,8 +81,13 @@ def embed_pending(session: Session, embedder: Embedder, batch_size: int = 512) -
         if not rows:
             return done
         claims = [row.claim for row in rows]
+        ids = [row.id for row in rows]
         vectors = embedder.encode(claims)
-        repository.store_embeddings(embedder.model_name, [row.id for row in rows], vectors, claims)
+        repository.store_embeddings(embedder.model_name, ids, vectors, claims)
+        if multilingual is not None:
+            repository.store_multilingual(multilingual.model_name, ids, multilingual.encode(claims))
+        else:
+            repository.delete_multilingual(ids)
         done += len(rows)
 
 
@@ -73,6 +99,7 @@ def ingest(
     batch_size: int = 256,
     on_batch: Callable[[int], object] | None = None,
     actor: str | None = None,
+    multilingual: ClaimEncoder | None = None,
 ) -> IngestSummary:
     """Upsert fact-checks and embed them, committing one batch at a time.
 
@@ -88,6 +115,9 @@ def ingest(
         batch_size: Items per transaction. Defaults to 256.
         on_batch: Called with the number of items after each batch (a progress bar).
         actor: Recorded in the history of records whose rating changes.
+        multilingual: Also writes the multilingual vector of each new or changed claim, in
+            the same transaction. Defaults to None: no multilingual vectors are written
+            (and those of changed claims are dropped; see ``embed_pending``).
     """
     summary = IngestSummary()
     iterator = iter(items)
@@ -109,7 +139,7 @@ def ingest(
                     summary.updated += 1
                 else:
                     summary.unchanged += 1
-            embed_pending(session, embedder)
+            embed_pending(session, embedder, multilingual=multilingual)
         if on_batch:
             on_batch(len(batch))
     with session_factory() as session, session.begin():
@@ -146,6 +176,45 @@ def reembed_all(
             )
             after_id = rows[-1].id
         done += len(rows)
+        if on_batch:
+            on_batch(len(rows))
+
+
+def backfill_multilingual(
+    session_factory: Callable[[], Session],
+    encoder: ClaimEncoder,
+    *,
+    batch_size: int = 256,
+    on_batch: Callable[[int], object] | None = None,
+) -> int:
+    """Give every fact-check lacking one a current multilingual vector, a batch per commit.
+
+    Walks the fact-checks lacking a vector (``missing_multilingual``) in id order. Each
+    batch is read, encoded outside any transaction (seconds of CPU), and written in a short
+    transaction of its own, so the service's writes go on meanwhile and an interrupted run
+    loses at most one batch: the next run starts with what is still missing. Fact-checks
+    deleted while their batch was encoded are skipped. Returns how many vectors were
+    written.
+    """
+    after_id = 0
+    done = 0
+    while True:
+        with session_factory() as session:
+            rows = FactCheckRepository(session).missing_multilingual(
+                encoder.model_name, after_id=after_id, limit=batch_size
+            )
+        if not rows:
+            return done
+        vectors = encoder.encode([claim for _, claim in rows])
+        with session_factory() as session, session.begin():
+            repository = FactCheckRepository(session)
+            present = repository.existing_ids(fact_check_id for fact_check_id, _ in rows)
+            keep = [i for i, (fact_check_id, _) in enumerate(rows) if fact_check_id in present]
+            repository.store_multilingual(
+                encoder.model_name, [rows[i][0] for i in keep], vectors[keep]
+            )
+        after_id = rows[-1][0]
+        done += len(keep)
         if on_batch:
             on_batch(len(rows))
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from claims_db.base import Base, EmbeddingVector, UTCDateTime, utcnow
 
 EMBEDDING_DIM = 384
+MULTILINGUAL_EMBEDDING_DIM = 384
 _SPACE = re.compile(r"\s+")
 
 
@@ -106,6 +107,26 @@ class FactCheckEmbedding(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     fact_check: Mapped[FactCheck] = relationship(back_populates="embeddings", lazy="raise")
+
+
+class FactCheckMultilingualEmbedding(Base):
+    """A fact-check claim's vector in the multilingual space (``models.encoders.multilingual``).
+
+    One per fact-check, beside its English-model embedding: searched for claims in other
+    languages. ``model_name`` says which encoder made it; ``created_at`` older than the
+    fact-check's ``updated_at`` means the claim changed since and the vector is stale.
+    """
+
+    __tablename__ = "fact_check_multilingual_embeddings"
+
+    fact_check_id: Mapped[int] = mapped_column(
+        ForeignKey("fact_checks.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_name: Mapped[str] = mapped_column(String(128))
+    vector: Mapped[np.ndarray[Any, np.dtype[np.float32]]] = mapped_column(
+        EmbeddingVector(MULTILINGUAL_EMBEDDING_DIM)
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class FactCheckProfile(Base):

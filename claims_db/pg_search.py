@@ -37,6 +37,9 @@ SIZE_ESTIMATE_SECONDS = 60.0
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
 HNSW_INDEX = "ix_fact_check_embeddings_vector_hnsw"
+# The multilingual vectors' graph (migration 0012), built with the same parameters.
+MULTILINGUAL_TABLE = "fact_check_multilingual_embeddings"
+MULTILINGUAL_HNSW_INDEX = "ix_fact_check_multilingual_embeddings_vector_hnsw"
 # Most rows a lexical query's candidate lexemes may match (see ``lexical``); measured by
 # bench/bench_pg_matching.py for matching quality and latency.
 DEFAULT_LEXICAL_BUDGET = 300
@@ -106,6 +109,8 @@ class PgFactCheckSource:
         lexical_budget: Most rows the candidate lexemes of one lexical query may match.
             Defaults to ``DEFAULT_LEXICAL_BUDGET``.
         parallel: Connections an article's dense queries are spread over. Defaults to 2.
+        multilingual_model: Multilingual vectors stored under this model name are searched
+            by ``nearest_multilingual``. Defaults to None: it finds nothing.
     """
 
     approximate = True
@@ -118,9 +123,11 @@ class PgFactCheckSource:
         ef_search: int | None = None,
         lexical_budget: int = DEFAULT_LEXICAL_BUDGET,
         parallel: int = 2,
+        multilingual_model: str | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.model_name = model_name
+        self.multilingual_model = multilingual_model
         self.ef_search = ef_search
         self.lexical_budget = lexical_budget
         self.parallel = parallel
@@ -131,6 +138,17 @@ class PgFactCheckSource:
             count = session.scalar(
                 text("SELECT count(*) FROM fact_check_embeddings WHERE model_name = :model"),
                 {"model": self.model_name},
+            )
+        return int(count or 0)
+
+    def multilingual_count(self) -> int:
+        """How many fact-checks have a multilingual vector under ``multilingual_model``."""
+        if self.multilingual_model is None:
+            return 0
+        with self.session_factory() as session:
+            count = session.scalar(
+                text(f"SELECT count(*) FROM {MULTILINGUAL_TABLE} WHERE model_name = :model"),
+                {"model": self.multilingual_model},
             )
         return int(count or 0)
 
@@ -180,14 +198,35 @@ class PgFactCheckSource:
         An article's queries are split over ``parallel`` connections, so PostgreSQL walks
         the graph for them on that many cores at once.
         """
+        return self._split(vectors, k, search_filter, "fact_check_embeddings", self.model_name)
+
+    def nearest_multilingual(
+        self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[list[Candidate]]:
+        """As ``nearest``, over the multilingual vectors and their HNSW index (migration
+        0012); no candidates without a ``multilingual_model``."""
+        if self.multilingual_model is None:
+            return [[] for _ in range(vectors.shape[0])]
+        return self._split(vectors, k, search_filter, MULTILINGUAL_TABLE, self.multilingual_model)
+
+    def _split(
+        self,
+        vectors: Vectors,
+        k: int,
+        search_filter: SearchFilter | None,
+        table: str,
+        model_name: str,
+    ) -> list[list[Candidate]]:
         if vectors.shape[0] == 0:
             return []
         beam = self.beam()
         chunk = max(_MIN_CHUNK, -(-vectors.shape[0] // max(1, self.parallel)))
         if vectors.shape[0] <= chunk:
-            return self._nearest(vectors, k, search_filter, beam)
+            return self._nearest(vectors, k, search_filter, beam, table, model_name)
         parts = [vectors[start : start + chunk] for start in range(0, vectors.shape[0], chunk)]
-        answers = _POOL.map(lambda part: self._nearest(part, k, search_filter, beam), parts)
+        answers = _POOL.map(
+            lambda part: self._nearest(part, k, search_filter, beam, table, model_name), parts
+        )
         return [row for answer in answers for row in answer]
 
     def beam(self) -> int:
@@ -211,7 +250,13 @@ class PgFactCheckSource:
         return scaled_ef_search(self._size_estimate[1], PG_EF_SEARCH_ANCHORS)
 
     def _nearest(
-        self, vectors: Vectors, k: int, search_filter: SearchFilter | None, beam: int
+        self,
+        vectors: Vectors,
+        k: int,
+        search_filter: SearchFilter | None,
+        beam: int,
+        table: str,
+        model_name: str,
     ) -> list[list[Candidate]]:
         conditions, parameters = _filter_sql(search_filter)
         # The fact-check row is joined only when a filter needs its columns: otherwise
@@ -222,13 +267,13 @@ class PgFactCheckSource:
             "FROM unnest(CAST(:queries AS vector[])) WITH ORDINALITY AS q(v, ord) "
             "CROSS JOIN LATERAL ("
             "  SELECT e.fact_check_id AS id, e.vector <=> q.v AS distance"
-            f"  FROM fact_check_embeddings e{joined}"
+            f"  FROM {table} e{joined}"
             f"  WHERE e.model_name = :model{conditions}"
             "  ORDER BY e.vector <=> q.v LIMIT :k"
             ") AS hit "
             "ORDER BY q.ord, hit.distance"
         )
-        parameters |= {"queries": list(vectors), "model": self.model_name, "k": k}
+        parameters |= {"queries": list(vectors), "model": model_name, "k": k}
         with self.session_factory() as session, session.begin():
             _send_vectors_in_binary(session)
             session.execute(text(f"SET LOCAL hnsw.ef_search = {min(max(beam, k), 1000)}"))
@@ -289,13 +334,26 @@ class PgFactCheckSource:
             return self._collect(session, rows, len(texts))
 
 
+# Each HNSW graph (index name, table): the embeddings' and the multilingual vectors'.
+_GRAPHS = ((HNSW_INDEX, "fact_check_embeddings"), (MULTILINGUAL_HNSW_INDEX, MULTILINGUAL_TABLE))
+
+
 def hnsw_index_ddl(
-    m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION, *, concurrently: bool = False
+    m: int = HNSW_M,
+    ef_construction: int = HNSW_EF_CONSTRUCTION,
+    *,
+    concurrently: bool = False,
+    index: str = HNSW_INDEX,
 ) -> str:
-    """``CREATE INDEX`` for the embeddings' HNSW graph (cosine), as migration 0006 builds it."""
+    """``CREATE INDEX`` for an HNSW graph (cosine), as migrations 0006 and 0012 build them.
+
+    ``index`` names the graph: ``HNSW_INDEX`` (the embeddings', the default) or
+    ``MULTILINGUAL_HNSW_INDEX``.
+    """
+    table = dict(_GRAPHS)[index]
     how = " CONCURRENTLY" if concurrently else ""
     return (
-        f"CREATE INDEX{how} {HNSW_INDEX} ON fact_check_embeddings USING hnsw "
+        f"CREATE INDEX{how} {index} ON {table} USING hnsw "
         f"(vector vector_cosine_ops) WITH (m = {int(m)}, ef_construction = {int(ef_construction)})"
     )
 
@@ -310,34 +368,38 @@ class IndexState(StrEnum):
     MISSING = "missing"
 
 
-def vector_index_state(engine: Engine) -> IndexState | None:
-    """Whether the HNSW graph is there and usable; None on databases other than PostgreSQL."""
+def vector_index_state(engine: Engine, index: str = HNSW_INDEX) -> IndexState | None:
+    """Whether an HNSW graph (default: the embeddings') is there and usable; None on
+    databases other than PostgreSQL."""
     if engine.dialect.name != "postgresql":
         return None
     with engine.connect() as connection:
         valid = connection.scalar(
             text("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(:name)"),
-            {"name": HNSW_INDEX},
+            {"name": index},
         )
     if valid is None:
         return IndexState.MISSING
     return IndexState.VALID if valid else IndexState.INVALID
 
 
-def drop_vector_index(engine: Engine) -> None:
-    """Drop the HNSW graph (PostgreSQL; elsewhere a no-op); searches go on by table scan.
+def drop_vector_index(engine: Engine, indexes: Sequence[str] | None = None) -> None:
+    """Drop the HNSW graphs (PostgreSQL; elsewhere a no-op); searches go on by table scan.
 
-    ``DROP INDEX CONCURRENTLY`` waits for the searches using the graph to end instead of
-    blocking new ones.
+    ``indexes`` defaults to both, the embeddings' and the multilingual vectors'. ``DROP
+    INDEX CONCURRENTLY`` waits for the searches using a graph to end instead of blocking
+    new ones.
     """
     if engine.dialect.name != "postgresql":
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {HNSW_INDEX}"))
+        for index in indexes if indexes is not None else dict(_GRAPHS):
+            connection.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {index}"))
 
 
 def build_vector_index(engine: Engine, *, maintenance_work_mem: str | None = None) -> bool:
-    """Build the HNSW graph unless a valid one is there (PostgreSQL; elsewhere a no-op).
+    """Build each HNSW graph (the embeddings', the multilingual vectors') unless a valid one
+    is there (PostgreSQL; elsewhere a no-op).
 
     An invalid graph left by an interrupted build is dropped first. The build runs
     ``CONCURRENTLY``, so searches and writes go on meanwhile (searches by table scan until
@@ -345,32 +407,35 @@ def build_vector_index(engine: Engine, *, maintenance_work_mem: str | None = Non
     about 2.5 kB per fact-check, or the build spills to disk and takes far longer. Returns
     whether a graph was built.
     """
-    state = vector_index_state(engine)
-    if state is None or state is IndexState.VALID:
-        return False
-    if state is IndexState.INVALID:
-        drop_vector_index(engine)
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        if maintenance_work_mem:
-            connection.execute(
-                text("SELECT set_config('maintenance_work_mem', :value, false)"),
-                {"value": maintenance_work_mem},
-            )
-        try:
-            connection.execute(text(hnsw_index_ddl(concurrently=True)))
-        finally:
-            # The connection goes back to the pool: later work on it gets the server's value.
-            connection.execute(text("RESET maintenance_work_mem"))
-        # The planner should know the table's new size before it picks plans around the graph.
-        connection.execute(text("ANALYZE fact_check_embeddings"))
-    return True
+    built = False
+    for index, table in _GRAPHS:
+        state = vector_index_state(engine, index)
+        if state is None or state is IndexState.VALID:
+            continue
+        if state is IndexState.INVALID:
+            drop_vector_index(engine, [index])
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if maintenance_work_mem:
+                connection.execute(
+                    text("SELECT set_config('maintenance_work_mem', :value, false)"),
+                    {"value": maintenance_work_mem},
+                )
+            try:
+                connection.execute(text(hnsw_index_ddl(concurrently=True, index=index)))
+            finally:
+                # The connection goes back to the pool: later work on it gets the server's.
+                connection.execute(text("RESET maintenance_work_mem"))
+            # The planner should know the table's new size before it picks plans around it.
+            connection.execute(text(f"ANALYZE {table}"))
+        built = True
+    return built
 
 
 @contextmanager
 def vector_index_dropped(
     engine: Engine, *, maintenance_work_mem: str | None = None
 ) -> Iterator[None]:
-    """Bulk loads on PostgreSQL: no HNSW graph during the block, one built after it.
+    """Bulk loads on PostgreSQL: no HNSW graphs during the block, each built once after it.
 
     Rows inserted one at a time into the graph are most of an import's database time
     (README, Benchmarks: 149 rows/s into an m 32 graph against 36,000 into the bare
@@ -402,7 +467,7 @@ def refresh_text_statistics(session: Session) -> None:
     session.execute(text("REFRESH MATERIALIZED VIEW fact_check_text_stats"))
     session.execute(
         text(
-            "ANALYZE fact_checks, fact_check_embeddings, fact_check_profiles, fact_check_lexemes,"
-            " fact_check_text_stats"
+            "ANALYZE fact_checks, fact_check_embeddings, fact_check_multilingual_embeddings,"
+            " fact_check_profiles, fact_check_lexemes, fact_check_text_stats"
         )
     )

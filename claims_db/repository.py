@@ -20,10 +20,12 @@ from claims_db.models import (
     FactCheck,
     FactCheckChange,
     FactCheckEmbedding,
+    FactCheckMultilingualEmbedding,
     FactCheckProfile,
     FactCheckRevision,
     claim_key,
 )
+from models.language import detect_language
 from models.matching import FactCheckRecord
 from models.retrieval import lexical_profile
 from models.verdicts import Verdict, normalize_rating
@@ -48,7 +50,8 @@ class FactCheckInput:
     claimant: str | None = None
     publisher_site: str | None = None
     review_date: dt.date | None = None
-    language: str = "en"
+    # None: detected from the claim when written (``models.language.detect_language``).
+    language: str | None = None
     source: str | None = None
     verdict: Verdict | None = None
     claim_date: dt.date | None = None
@@ -148,6 +151,17 @@ def _insert_for(session: Session) -> Any:
     return sqlite_insert
 
 
+def _current_multilingual(model_name: str) -> Select[Any]:
+    """The fact-check's multilingual vector under ``model_name``, made since its last change
+    (correlated with ``FactCheck``)."""
+    return (
+        select(FactCheckMultilingualEmbedding.fact_check_id)
+        .where(FactCheckMultilingualEmbedding.fact_check_id == FactCheck.id)
+        .where(FactCheckMultilingualEmbedding.model_name == model_name)
+        .where(FactCheckMultilingualEmbedding.created_at >= FactCheck.updated_at)
+    )
+
+
 class FactCheckRepository:
     """Reads and writes fact-checks within the caller's session; it flushes, never commits."""
 
@@ -189,7 +203,7 @@ class FactCheckRepository:
             "publisher": item.publisher,
             "publisher_site": item.publisher_site,
             "review_date": item.review_date,
-            "language": item.language,
+            "language": item.language or detect_language(item.claim),
             "claim_date": item.claim_date,
         }
         if row is None:
@@ -425,6 +439,115 @@ class FactCheckRepository:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         vectors = np.stack([r[1] for r in rows]).astype(np.float32, copy=False)
         return ids, vectors
+
+    def missing_multilingual(
+        self, model_name: str, *, after_id: int = 0, limit: int | None = None
+    ) -> list[tuple[int, str]]:
+        """(id, claim) of fact-checks above ``after_id`` lacking a current multilingual vector.
+
+        Lacking: none stored, one by another model, or one older than the fact-check's last
+        change. By id, at most ``limit``: a backfill walks them in keyset batches and, when
+        interrupted, starts again where the committed batches end.
+        """
+        query = (
+            select(FactCheck.id, FactCheck.claim)
+            .where(FactCheck.id > after_id, ~_current_multilingual(model_name).exists())
+            .order_by(FactCheck.id)
+        )
+        if limit:
+            query = query.limit(limit)
+        return [(int(row.id), str(row.claim)) for row in self.session.execute(query)]
+
+    def missing_multilingual_count(self, model_name: str) -> int:
+        """How many fact-checks lack a current multilingual vector (``missing_multilingual``)."""
+        query = select(func.count(FactCheck.id)).where(~_current_multilingual(model_name).exists())
+        return int(self.session.scalar(query) or 0)
+
+    def store_multilingual(
+        self, model_name: str, ids: Sequence[int], vectors: npt.NDArray[np.float32]
+    ) -> None:
+        """Write (or overwrite) the multilingual vectors of ``ids`` under ``model_name``."""
+        self.session.flush()  # the fact-checks first (foreign key)
+        if not len(ids):
+            return
+        now = utcnow()
+        statement = _insert_for(self.session)(FactCheckMultilingualEmbedding)
+        statement = statement.on_conflict_do_update(
+            index_elements=["fact_check_id"],
+            set_={
+                "model_name": statement.excluded.model_name,
+                "vector": statement.excluded.vector,
+                "created_at": statement.excluded.created_at,
+            },
+        )
+        self.session.execute(
+            statement,
+            [
+                {
+                    "fact_check_id": int(fact_check_id),
+                    "model_name": model_name,
+                    "vector": vector,
+                    "created_at": now,
+                }
+                for fact_check_id, vector in zip(ids, vectors, strict=True)
+            ],
+        )
+
+    def delete_multilingual(self, ids: Sequence[int]) -> None:
+        """Drop the multilingual vectors of ``ids`` (their claims changed; backfills redo them)."""
+        if not len(ids):
+            return
+        self.session.execute(
+            delete(FactCheckMultilingualEmbedding).where(
+                FactCheckMultilingualEmbedding.fact_check_id.in_([int(i) for i in ids])
+            )
+        )
+
+    def multilingual_count(self, model_name: str) -> int:
+        """Fact-checks with a multilingual vector under ``model_name``."""
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(FactCheckMultilingualEmbedding)
+                .where(FactCheckMultilingualEmbedding.model_name == model_name)
+            )
+            or 0
+        )
+
+    def multilingual_matrix(
+        self, model_name: str, ids: Sequence[int] | None = None
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Ids and multilingual vectors under ``model_name`` of ``ids`` (default: all), by id.
+
+        Ids without such a vector are left out.
+        """
+        query = (
+            select(
+                FactCheckMultilingualEmbedding.fact_check_id, FactCheckMultilingualEmbedding.vector
+            )
+            .where(FactCheckMultilingualEmbedding.model_name == model_name)
+            .order_by(FactCheckMultilingualEmbedding.fact_check_id)
+        )
+        chunks: list[Sequence[int] | None] = [None]
+        if ids is not None:
+            chunks = [ids[i : i + 10_000] for i in range(0, len(ids), 10_000)]
+        found_ids: list[int] = []
+        vectors: list[npt.NDArray[np.float32]] = []
+        for chunk in chunks:
+            bounded = (
+                query
+                if chunk is None
+                else query.where(FactCheckMultilingualEmbedding.fact_check_id.in_(list(chunk)))
+            )
+            for fact_check_id, vector in self.session.execute(bounded):
+                found_ids.append(int(fact_check_id))
+                vectors.append(vector)
+        if not vectors:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        return (
+            np.asarray(found_ids, dtype=np.int64),
+            np.stack(vectors).astype(np.float32, copy=False),
+        )
 
     def change_window(self) -> tuple[int, int]:
         """Lowest and highest sequence number in the change log (0, 0 when empty)."""

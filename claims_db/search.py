@@ -94,6 +94,10 @@ class FactCheckIndex:
             ``models.ann.DEFAULT_ANN_THRESHOLD``.
         graph_dir: Where the HNSW graph is saved and read back at the next full load
             (``AdaptiveIndex.persistent``); None builds it in memory every time.
+        multilingual_model: Also keep a dense index of the multilingual vectors stored
+            under this model name (``fact_check_multilingual_embeddings``), searched by
+            ``nearest_multilingual``. Defaults to None: no second index.
+        multilingual_dimension: Width of the multilingual vectors. Defaults to 384.
     """
 
     def __init__(
@@ -102,11 +106,20 @@ class FactCheckIndex:
         dimension: int = 384,
         ann_threshold: int = DEFAULT_ANN_THRESHOLD,
         graph_dir: Path | None = None,
+        *,
+        multilingual_model: str | None = None,
+        multilingual_dimension: int = 384,
     ) -> None:
         self.model_name = model_name
+        self.multilingual_model = multilingual_model
         self.ann_threshold = ann_threshold
         self.graph_dir = graph_dir
         self._dense = AdaptiveIndex(dimension, threshold=ann_threshold)
+        self._multilingual: AdaptiveIndex | None = (
+            AdaptiveIndex(multilingual_dimension, threshold=ann_threshold)
+            if multilingual_model is not None
+            else None
+        )
         self._texts = _Texts(LexicalIndex(), {})
         self._seq: int | None = None
         self._reload_lock = threading.Lock()
@@ -139,7 +152,18 @@ class FactCheckIndex:
             if self._seq is None or low > self._seq + 1 or high < self._seq:
                 records, vectors = repository.searchable(self.model_name)
                 ids = np.fromiter((r.id for r in records), dtype=np.int64, count=len(records))
-                self.load(records, ids, vectors)
+                multilingual_ids, multilingual_vectors = (
+                    repository.multilingual_matrix(self.multilingual_model)
+                    if self.multilingual_model is not None
+                    else (None, None)
+                )
+                self.load(
+                    records,
+                    ids,
+                    vectors,
+                    multilingual_ids=multilingual_ids,
+                    multilingual_vectors=multilingual_vectors,
+                )
             else:
                 self._apply(repository, repository.changed_since(self._seq, high))
             self._seq = high
@@ -150,29 +174,51 @@ class FactCheckIndex:
         records: Sequence[FactCheckRecord],
         ids: npt.NDArray[np.int64],
         vectors: Vectors,
+        *,
+        multilingual_ids: npt.NDArray[np.int64] | None = None,
+        multilingual_vectors: Vectors | None = None,
     ) -> None:
         """Replace the contents: ``records`` for lookup and BM25, ``vectors[i]`` for ``ids[i]``.
 
-        ``sync`` calls this with the database's rows; evaluations call it directly.
+        ``multilingual_vectors[i]`` is the multilingual vector of ``multilingual_ids[i]``
+        (ignored without a ``multilingual_model``; None leaves that index empty). ``sync``
+        calls this with the database's rows; evaluations call it directly.
         """
-        dimension = self._dense.dimension
-        vectors = vectors.reshape(ids.shape[0], dimension)
-        if self.graph_dir is not None and ids.shape[0]:
-            dense = AdaptiveIndex.persistent(
-                self.graph_dir / self.model_name, ids, vectors, threshold=self.ann_threshold
-            )
-        else:
-            dense = AdaptiveIndex(dimension, threshold=self.ann_threshold)
-            if ids.shape[0]:
-                dense.upsert(ids, vectors)
+        dense = self._dense_index(self._dense.dimension, self.model_name, ids, vectors)
         self._dense = dense
+        multilingual = self._multilingual
+        if multilingual is not None and self.multilingual_model is not None:
+            if multilingual_ids is None or multilingual_vectors is None:
+                multilingual_ids = np.zeros(0, dtype=np.int64)
+                multilingual_vectors = np.zeros((0, multilingual.dimension), dtype=np.float32)
+            self._multilingual = multilingual = self._dense_index(
+                multilingual.dimension,
+                self.multilingual_model,
+                multilingual_ids,
+                multilingual_vectors,
+            )
         self._install_records({r.id: r for r in records})
         logger.info(
-            "fact-check index loaded: %d vectors (%s), %d texts",
+            "fact-check index loaded: %d vectors (%s), %d texts%s",
             ids.shape[0],
             "HNSW" if dense.approximate else "exact",
             len(self._texts.records),
+            f", {len(multilingual)} multilingual vectors" if multilingual is not None else "",
         )
+
+    def _dense_index(
+        self, dimension: int, model_name: str, ids: npt.NDArray[np.int64], vectors: Vectors
+    ) -> AdaptiveIndex:
+        """A dense index holding ``vectors[i]`` for ``ids[i]`` (its graph under ``graph_dir``)."""
+        vectors = vectors.reshape(ids.shape[0], dimension)
+        if self.graph_dir is not None and ids.shape[0]:
+            return AdaptiveIndex.persistent(
+                self.graph_dir / model_name, ids, vectors, threshold=self.ann_threshold
+            )
+        dense = AdaptiveIndex(dimension, threshold=self.ann_threshold)
+        if ids.shape[0]:
+            dense.upsert(ids, vectors)
+        return dense
 
     def _install_records(
         self, by_id: dict[int, FactCheckRecord], *, in_background: bool = False
@@ -230,7 +276,23 @@ class FactCheckIndex:
         self._dense.remove(gone)
         if records:
             self._dense.upsert(present, vectors)
-        by_id = dict(self._texts.records)
+        if self._multilingual is not None and self.multilingual_model is not None:
+            with_vector, multilingual_vectors = repository.multilingual_matrix(
+                self.multilingual_model, changed
+            )
+            self._multilingual.remove(
+                np.array(sorted(set(changed) - set(with_vector.tolist())), dtype=np.int64)
+            )
+            if with_vector.shape[0]:
+                self._multilingual.upsert(with_vector, multilingual_vectors)
+        known = self._texts.records
+        if all(known.get(i) is None for i in gone.tolist()) and all(
+            known.get(r.id) == r for r in records
+        ):
+            # Only vectors changed (a multilingual backfill commits batch after batch):
+            # the texts, and so the BM25 index, are the same.
+            return
+        by_id = dict(known)
         for fact_check_id in gone.tolist():
             by_id.pop(fact_check_id, None)
         by_id.update({r.id: r for r in records})
@@ -241,9 +303,30 @@ class FactCheckIndex:
         self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
     ) -> list[list[Candidate]]:
         """For each query vector, up to ``k`` admitted fact-checks, most similar first."""
+        return self._nearest_in(self._dense, vectors, k, search_filter)
+
+    def nearest_multilingual(
+        self, vectors: Vectors, *, k: int, search_filter: SearchFilter | None = None
+    ) -> list[list[Candidate]]:
+        """As ``nearest``, in the multilingual space (no candidates without that index)."""
+        if self._multilingual is None:
+            return [[] for _ in range(vectors.shape[0])]
+        return self._nearest_in(self._multilingual, vectors, k, search_filter)
+
+    def multilingual_count(self) -> int:
+        """How many fact-checks the multilingual index holds (0 without one)."""
+        return len(self._multilingual) if self._multilingual is not None else 0
+
+    def _nearest_in(
+        self,
+        dense: AdaptiveIndex,
+        vectors: Vectors,
+        k: int,
+        search_filter: SearchFilter | None,
+    ) -> list[list[Candidate]]:
         restricted = search_filter is not None and search_filter != SearchFilter()
         depth = k * _FILTER_OVERFETCH if restricted else k
-        ids, scores = self._dense.search(vectors, depth)
+        ids, scores = dense.search(vectors, depth)
         records = self._texts.records
         results: list[list[Candidate]] = []
         for row_ids, row_scores in zip(ids, scores, strict=True):

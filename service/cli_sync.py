@@ -134,7 +134,7 @@ def sources_run(
     """Sync a source now, in this process, and print the run's summary."""
     from claims_db.embedding_space import EmbeddingSpaceMismatchError, require_embedding_space
     from service.errors import ClaimflagError
-    from service.runtime import build_embedder, expected_embedding_key
+    from service.runtime import build_embedder, build_multilingual_encoder, expected_embedding_key
     from service.sources.service import find_source, run_source
 
     settings = _settings()
@@ -148,7 +148,15 @@ def sources_run(
         except EmbeddingSpaceMismatchError as error:
             raise _fail(str(error)) from error
     embedder = build_embedder(settings)
-    run = run_source(session_factory, embedder, settings, source_id, trigger="cli", full=full)
+    run = run_source(
+        session_factory,
+        embedder,
+        settings,
+        source_id,
+        trigger="cli",
+        full=full,
+        multilingual=build_multilingual_encoder(settings),
+    )
     if run is None:
         raise _fail(f"source {name} is being synced by another process")
     console.print(

@@ -90,6 +90,14 @@ class Settings(BaseSettings):
             " the worker processes (no oversubscription between workers)."
         ),
     )
+    multilingual: bool = Field(
+        default=True,
+        description=(
+            "Load the multilingual encoder (multilingual-e5-small) and keep the fact-checks'"
+            " multilingual index: imports, seeds and syncs write each new claim's vector,"
+            " `claimflag backfill-multilingual` the rest."
+        ),
+    )
     workers: int = Field(default=1, ge=1, description="Worker processes of `claimflag serve`.")
     blas_threads: int = Field(
         default=1,

@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from claims_db.search import SearchBackend
+from models.encoders.multilingual import MultilingualEncoder
 from models.pipeline import Pipeline
 from models.stance import StanceModel
 from service.auth.schemas import Principal, Role
@@ -65,6 +66,10 @@ def get_stance_model(runtime: RuntimeDep) -> StanceModel:
     return runtime.pipeline.stance_model
 
 
+def get_multilingual(runtime: RuntimeDep) -> MultilingualEncoder | None:
+    return runtime.multilingual
+
+
 def get_index(runtime: RuntimeDep) -> SearchBackend:
     return runtime.index
 
@@ -77,6 +82,8 @@ def get_app_settings(runtime: RuntimeDep) -> Settings:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 IndexDep = Annotated[SearchBackend, Depends(get_index)]
+# The multilingual encoder, None when CLAIMFLAG_MULTILINGUAL is off.
+MultilingualDep = Annotated[MultilingualEncoder | None, Depends(get_multilingual)]
 StanceDep = Annotated[StanceModel, Depends(get_stance_model)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 # A row id in a path: positive and within a 32-bit INTEGER (PostgreSQL's id columns), so

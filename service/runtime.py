@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -18,6 +19,7 @@ from claims_db.pg_search import IndexState, PgFactCheckSource, vector_index_stat
 from claims_db.search import FactCheckIndex, SearchBackend
 from models.checkworthiness import load_scorer
 from models.embedding import DEFAULT_MODEL_NAME, Embedder, embedding_key, resolve_precision
+from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
 from models.pipeline import MatchingSettings, Pipeline
 from models.reranking import load_cross_reranker
 from models.retrieval import Matcher
@@ -39,6 +41,8 @@ class Runtime:
     pipeline: Pipeline
     index: SearchBackend
     webhooks: WebhookDispatcher | None = None
+    # The multilingual encoder (CLAIMFLAG_MULTILINGUAL), shared by writes and searches.
+    multilingual: MultilingualEncoder | None = None
     # The last write failure until a later write succeeds (for /readyz).
     writes: WriteHealth = field(default_factory=WriteHealth)
 
@@ -52,6 +56,23 @@ def build_embedder(settings: Settings) -> Embedder:
         cache_dir=settings.encoder_dir,
         threads=settings.resolved_encoder_threads,
     )
+
+
+def build_multilingual_encoder(settings: Settings) -> MultilingualEncoder | None:
+    """The process's multilingual encoder on the MiniLM encoder's thread count, warmed up;
+    None when ``CLAIMFLAG_MULTILINGUAL`` is off."""
+    if not settings.multilingual:
+        return None
+    return _shared_multilingual_encoder(settings.resolved_encoder_threads)
+
+
+@functools.cache
+def _shared_multilingual_encoder(threads: int) -> MultilingualEncoder:
+    # One per process: its engine's thread count is fixed by the first one made anyway,
+    # and its first encode pays about a second of page faults (warm-up) only once.
+    encoder = MultilingualEncoder(threads=threads)
+    encoder.warm_up()
+    return encoder
 
 
 def expected_embedding_key(settings: Settings) -> str:
@@ -113,25 +134,38 @@ def build_search_backend(
     session_factory: sessionmaker[Session],
     pipeline: Pipeline,
 ) -> SearchBackend:
-    """pgvector search inside PostgreSQL; elsewhere an in-memory index kept in step."""
+    """pgvector search inside PostgreSQL; elsewhere an in-memory index kept in step.
+
+    With ``CLAIMFLAG_MULTILINGUAL`` either also searches the multilingual vectors.
+    """
     model_name = pipeline.embedder.model_name
+    multilingual_model = MULTILINGUAL_MODEL_NAME if settings.multilingual else None
     if engine.dialect.name == "postgresql":
         return PgFactCheckSource(
             session_factory,
             model_name,
             ef_search=settings.pg_ef_search,
             lexical_budget=settings.pg_lexical_budget,
+            multilingual_model=multilingual_model,
         )
     return FactCheckIndex(
         model_name,
         pipeline.embedder.dimension,
         ann_threshold=settings.ann_threshold,
         graph_dir=settings.resolved_graph_dir,
+        multilingual_model=multilingual_model,
     )
 
 
-def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runtime:
-    """Connect to the database and load the model and index.
+def build_runtime(
+    settings: Settings,
+    pipeline: Pipeline | None = None,
+    multilingual: MultilingualEncoder | None = None,
+) -> Runtime:
+    """Connect to the database and load the models and index.
+
+    ``pipeline`` and ``multilingual``, when given, are used instead of loading them (the
+    multilingual encoder only with ``CLAIMFLAG_MULTILINGUAL`` on).
 
     Raises:
         DatabaseNotMigratedError: The schema is behind the code.
@@ -155,6 +189,10 @@ def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runti
         )
     session_factory = make_session_factory(engine)
     pipeline = pipeline or build_pipeline(settings)
+    if settings.multilingual:
+        multilingual = multilingual or build_multilingual_encoder(settings)
+    else:
+        multilingual = None
     with session_factory() as session:
         require_embedding_space(session, pipeline.embedder.model_name)
     index = build_search_backend(settings, engine, session_factory, pipeline)
@@ -171,7 +209,9 @@ def build_runtime(settings: Settings, pipeline: Pipeline | None = None) -> Runti
         )
         webhooks.attach(session_factory)
     logger.info("ready: %d fact-checks indexed from %s", len(index), engine.url.render_as_string())
-    runtime = Runtime(settings, engine, session_factory, pipeline, index, webhooks)
+    runtime = Runtime(
+        settings, engine, session_factory, pipeline, index, webhooks, multilingual=multilingual
+    )
     runtime.writes.watch(session_factory)
     return runtime
 

@@ -144,7 +144,7 @@ def claimreview_item(node: dict[str, Any], location: str, source: str | None) ->
         "claimant": name_of(reviewed.get("author")),
         "review_date": node.get("datePublished"),
         "claim_date": claim_date,
-        "language": _language(node.get("inLanguage")) or "en",
+        "language": _language(node.get("inLanguage")) or None,
         **rating,
     }
     return validate(fields, location, source)
@@ -180,7 +180,7 @@ def google_items(claim: Any, location: str, source: str | None) -> Iterator[Impo
             "publisher_site": publisher.get("site"),
             "review_date": review.get("reviewDate"),
             "rating": review.get("textualRating"),
-            "language": review.get("languageCode") or "en",
+            "language": review.get("languageCode") or None,
         }
         yield validate(fields, where, source)
 

@@ -56,7 +56,7 @@ def curated_seed() -> Iterator[FactCheckInput]:
             claimant=record.get("claimant"),
             publisher_site=record.get("publisher_site") or site_of(record["url"]),
             review_date=parse_loose_date(record.get("review_date")),
-            language=record.get("language") or "en",
+            language=record.get("language") or None,
             source="curated-2025",
         )
 

@@ -103,7 +103,8 @@ class FactCheckFields(BaseModel):
     claimant: OptionalText = Field(default=None, max_length=5_000)
     review_date: LooseDate = None
     claim_date: LooseDate = None
-    language: Annotated[str, BeforeValidator(_text)] = Field(default="en", max_length=16)
+    # None: the claim's language is detected when it is written.
+    language: OptionalText = Field(default=None, max_length=16)
     verdict: Verdict | None = Field(default=None, strict=False)
 
     @model_validator(mode="after")
@@ -125,7 +126,7 @@ class FactCheckFields(BaseModel):
             claimant=self.claimant,
             publisher_site=self.publisher_site,
             review_date=self.review_date,
-            language=self.language or "en",
+            language=self.language or None,
             source=source,
             verdict=self.verdict,
             claim_date=self.claim_date,

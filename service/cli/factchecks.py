@@ -44,7 +44,7 @@ def seed(
     from claims_db.importers.datasets import DATASETS, curated_seed
     from claims_db.ingest import ingest
     from claims_db.repository import FactCheckRepository
-    from service.runtime import build_embedder
+    from service.runtime import build_embedder, build_multilingual_encoder
 
     settings = get_settings()
     _setup_logging(settings)
@@ -56,6 +56,7 @@ def seed(
         return
     _require_embedding_space(session_factory)
     embedder = build_embedder(settings)
+    multilingual = build_multilingual_encoder(settings)
     sources: list[tuple[str, Iterable[ImportItem]]] = [("curated seed", curated_seed())]
     if with_datasets:
         if not settings.data_dir.is_dir():
@@ -64,7 +65,9 @@ def seed(
     started = time.perf_counter()
     for name, items in sources:
         with tqdm(desc=name, unit=" records") as bar:
-            summary = ingest(session_factory, embedder, items, on_batch=bar.update)
+            summary = ingest(
+                session_factory, embedder, items, on_batch=bar.update, multilingual=multilingual
+            )
         _print_summary(name, summary)
     with session_factory() as session:
         total = FactCheckRepository(session).count()
@@ -110,7 +113,7 @@ def import_feed(
     from claims_db.importers.nesting import JsonTooDeepError
     from claims_db.ingest import ingest
     from claims_db.pg_search import vector_index_dropped
-    from service.runtime import build_embedder
+    from service.runtime import build_embedder, build_multilingual_encoder
 
     settings = get_settings()
     _setup_logging(settings)
@@ -131,6 +134,7 @@ def import_feed(
             raise typer.BadParameter(f"--map {pair!r} is not FIELD=COLUMN")
         columns[field.strip()] = name.strip()
     embedder = build_embedder(settings)
+    multilingual = build_multilingual_encoder(settings)
     with file.open("rb") as stream:
         if feed_format is FeedFormat.AUTO:
             feed_format = detect_format(stream.read(64 * 1024))
@@ -149,7 +153,9 @@ def import_feed(
                 bar.update(stream.tell() - bar.n)
 
             with index_dropped:
-                summary = ingest(session_factory, embedder, items, on_batch=advance)
+                summary = ingest(
+                    session_factory, embedder, items, on_batch=advance, multilingual=multilingual
+                )
                 bar.update(total - bar.n)
                 if bulk:
                     console.print("building the vector index …")
@@ -162,6 +168,50 @@ def import_feed(
         # A script must be able to tell that nothing went in.
         console.print(f"{file.name}: every record was rejected; nothing was imported")
         raise typer.Exit(code=1)
+
+
+@app.command("backfill-multilingual")
+def backfill_multilingual_command(
+    batch_size: Annotated[int, typer.Option(min=1, help="Claims encoded per commit.")] = 256,
+) -> None:
+    """Give every fact-check lacking one its multilingual vector (resumable).
+
+    Each batch is committed on its own: an interrupted run loses at most one batch, and
+    running the command again carries on with what is still missing. The service keeps
+    serving meanwhile; its indexes take the new vectors in as they are committed.
+    """
+    from claims_db.ingest import backfill_multilingual
+    from claims_db.repository import FactCheckRepository
+    from models.encoders.multilingual import MultilingualEncoder
+
+    settings = get_settings()
+    _setup_logging(settings)
+    session_factory = _session_factory()
+    encoder = MultilingualEncoder(threads=settings.resolved_encoder_threads)
+    with session_factory() as session:
+        missing = FactCheckRepository(session).missing_multilingual_count(encoder.model_name)
+    started = time.perf_counter()
+    try:
+        with tqdm(total=missing, desc=f"embedding ({encoder.model_name})", unit=" claims") as bar:
+            done = backfill_multilingual(
+                session_factory, encoder, batch_size=batch_size, on_batch=bar.update
+            )
+    except Exception as error:
+        console.print(
+            f"[red]backfill stopped: {type(error).__name__}: {error}[/red]; the batches "
+            "committed so far are kept: run the command again to go on"
+        )
+        raise typer.Exit(1) from error
+    elapsed = time.perf_counter() - started
+    with session_factory() as session:
+        repository = FactCheckRepository(session)
+        stored = repository.multilingual_count(encoder.model_name)
+        total = repository.count()
+    console.print(
+        f"{done:,} multilingual vectors written in {elapsed:.1f} s "
+        f"({done / max(elapsed, 1e-9):,.1f} claims/s); {stored:,} of {total:,} fact-checks "
+        "have one"
+    )
 
 
 @app.command("export")

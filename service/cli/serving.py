@@ -82,10 +82,13 @@ def reindex(
     """Re-embed every fact-check with the configured model and runtime (after a change).
 
     Embeddings made by any other encoder or format are deleted once every fact-check has
-    one from this one, so the database holds one kind of vector again.
+    one from this one, so the database holds one kind of vector again. Multilingual vectors
+    do not depend on this encoder and are kept (``claimflag backfill-multilingual`` makes
+    the missing ones).
     """
     from claims_db.ingest import reembed_all
     from claims_db.repository import FactCheckRepository
+    from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME
     from service.runtime import build_embedder
 
     settings = get_settings()
@@ -98,13 +101,20 @@ def reindex(
     with tqdm(total=total, desc=f"embedding ({embedder.model_name})", unit=" claims") as bar:
         done = reembed_all(session_factory, embedder, batch_size=batch_size, on_batch=bar.update)
     with session_factory.begin() as session:
-        dropped = FactCheckRepository(session).delete_embeddings_except(embedder.model_name)
+        repository = FactCheckRepository(session)
+        dropped = repository.delete_embeddings_except(embedder.model_name)
+        lacking = repository.missing_multilingual_count(MULTILINGUAL_MODEL_NAME)
     elapsed = time.perf_counter() - started
     console.print(
         f"{done:,} fact-checks re-embedded with {embedder.model_name} ({embedder.label}) in "
         f"{elapsed:.1f} s ({done / max(elapsed, 1e-9):,.0f} claims/s); "
         f"{dropped:,} embeddings by other encoders deleted"
     )
+    if settings.multilingual and lacking:
+        console.print(
+            f"{lacking:,} fact-checks lack a multilingual vector: "
+            "run `claimflag backfill-multilingual`"
+        )
 
 
 @models_app.command("export")

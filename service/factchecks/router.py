@@ -21,6 +21,7 @@ from service.deps import (
     AdminOnly,
     CurrentAdmin,
     IndexDep,
+    MultilingualDep,
     PipelineDep,
     RowId,
     RuntimeDep,
@@ -110,10 +111,17 @@ def get_fact_check(*, session: SessionDep, fact_check_id: RowId) -> FactCheckDet
 
 @admin_router.post("", response_model=FactCheckDetail, status_code=status.HTTP_201_CREATED)
 def create_fact_check(
-    *, session: SessionDep, pipeline: PipelineDep, admin: CurrentAdmin, body: FactCheckCreate
+    *,
+    session: SessionDep,
+    pipeline: PipelineDep,
+    multilingual: MultilingualDep,
+    admin: CurrentAdmin,
+    body: FactCheckCreate,
 ) -> FactCheckDetail:
     """Add a fact-check; it is searchable as soon as this returns."""
-    return service.create_fact_check(session, pipeline.embedder, body, actor=admin.name)
+    return service.create_fact_check(
+        session, pipeline.embedder, body, actor=admin.name, multilingual=multilingual
+    )
 
 
 @admin_router.patch("/{fact_check_id}", response_model=FactCheckDetail)
@@ -121,13 +129,14 @@ def update_fact_check(
     *,
     session: SessionDep,
     pipeline: PipelineDep,
+    multilingual: MultilingualDep,
     admin: CurrentAdmin,
     fact_check_id: RowId,
     body: FactCheckUpdate,
 ) -> FactCheckDetail:
     """Change a fact-check; a changed rating is kept in its history (with who changed it)."""
     return service.update_fact_check(
-        session, pipeline.embedder, fact_check_id, body, actor=admin.name
+        session, pipeline.embedder, fact_check_id, body, actor=admin.name, multilingual=multilingual
     )
 
 
@@ -189,6 +198,7 @@ async def import_fact_checks(
             format,
             columns=columns,
             actor=admin.name,
+            multilingual=runtime.multilingual,
         )
     # The index takes in what was imported now (not at the next search), so /readyz counts it.
     await run_in_threadpool(_sync_index, runtime)

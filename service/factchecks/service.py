@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from claims_db.importers.feeds import FeedFormat, detect_format, read_feed
 from claims_db.importers.nesting import JsonTooDeepError
 from claims_db.importers.records import site_of
-from claims_db.ingest import embed_pending, ingest
+from claims_db.ingest import ClaimEncoder, embed_pending, ingest
 from claims_db.models import FactCheck
 from claims_db.repository import (
     FactCheckFilter,
@@ -82,9 +82,15 @@ def get_fact_check(session: Session, fact_check_id: int) -> FactCheckDetail:
 
 
 def create_fact_check(
-    session: Session, embedder: Embedder, body: FactCheckCreate, *, actor: str | None = None
+    session: Session,
+    embedder: Embedder,
+    body: FactCheckCreate,
+    *,
+    actor: str | None = None,
+    multilingual: ClaimEncoder | None = None,
 ) -> FactCheckDetail:
-    """Add a fact-check and embed it; ``ConflictError`` if its url and claim exist."""
+    """Add a fact-check and embed it (with ``multilingual`` in that space too);
+    ``ConflictError`` if its url and claim exist."""
     repository = FactCheckRepository(session)
     existing = repository.find(body.url, body.claim)
     if existing is not None:
@@ -105,7 +111,7 @@ def create_fact_check(
         ),
         actor=actor,
     )
-    embed_pending(session, embedder)
+    embed_pending(session, embedder, multilingual=multilingual)
     return _detail(repository, row)
 
 
@@ -116,10 +122,12 @@ def update_fact_check(
     body: FactCheckUpdate,
     *,
     actor: str | None = None,
+    multilingual: ClaimEncoder | None = None,
 ) -> FactCheckDetail:
     """Change a fact-check; a new rating keeps the old one in its history.
 
-    A new rating without a verdict re-derives the verdict from the rating.
+    A new rating without a verdict re-derives the verdict from the rating. The change is
+    embedded again (with ``multilingual`` in that space too).
     """
     repository = FactCheckRepository(session)
     row = _existing(repository, fact_check_id)
@@ -135,7 +143,7 @@ def update_fact_check(
         if clash is not None and clash.id != row.id:
             raise ConflictError(f"fact-check {clash.id} already has this url and claim")
     repository.update(row, changes, actor=actor, source="api")
-    embed_pending(session, embedder)
+    embed_pending(session, embedder, multilingual=multilingual)
     return _detail(repository, row)
 
 
@@ -247,6 +255,7 @@ def import_feed(
     columns: Mapping[str, str] | None = None,
     source: str = "import",
     actor: str | None = None,
+    multilingual: ClaimEncoder | None = None,
 ) -> ImportSummaryOut:
     """Import a feed, committing batch by batch as the CLI does (whole batches survive)."""
     if feed_format is FeedFormat.AUTO:
@@ -258,7 +267,7 @@ def import_feed(
         raise JsonTooDeepProblem(str(error)) from error
     except ValueError as error:
         raise UnprocessableError(str(error)) from error
-    summary = ingest(session_factory, embedder, items, actor=actor)
+    summary = ingest(session_factory, embedder, items, actor=actor, multilingual=multilingual)
     logger.info(
         "import (%s): %d inserted, %d updated, %d unchanged, %d rejected, %d skipped",
         feed_format.value,

@@ -39,6 +39,7 @@ class Worker:
             runtime.settings,
             source_id,
             trigger=trigger,
+            multilingual=runtime.multilingual,
         )
 
     def poll_feed(self, feed_id: int, trigger: str = "schedule") -> list[int]:

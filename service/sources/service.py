@@ -27,7 +27,7 @@ from claims_db.importers.nesting import check_json_depth
 from claims_db.importers.pages import DocumentError, PageItem, read_document
 from claims_db.importers.records import ImportItem
 from claims_db.importers.sitemaps import SitemapEntry, read_sitemap
-from claims_db.ingest import MAX_ERRORS_KEPT, IngestSummary, ingest
+from claims_db.ingest import MAX_ERRORS_KEPT, ClaimEncoder, IngestSummary, ingest
 from claims_db.repository import FactCheckInput
 from claims_db.run_lock import run_lock
 from claims_db.sync_models import RunStatus, Source, SourceDocument, SourceKind, SourceRun
@@ -193,6 +193,7 @@ class _Run:
     fetcher: Fetcher
     documents: dict[str, SourceDocument]
     full: bool
+    multilingual: ClaimEncoder | None = None
     progress: _Progress = field(default_factory=_Progress)
     done: list[tuple[str, Fetched | None, str | None]] = field(default_factory=list)
     failed: int = 0
@@ -246,7 +247,13 @@ class _Run:
 
     def import_items(self, items: Iterable[PageItem]) -> None:
         """Ingest every item (fetching lazily), then store the documents' validators."""
-        summary = ingest(self.session_factory, self.embedder, self.observe(items), actor=self.actor)
+        summary = ingest(
+            self.session_factory,
+            self.embedder,
+            self.observe(items),
+            actor=self.actor,
+            multilingual=self.multilingual,
+        )
         self.progress.absorb(summary)
         self.remember_done()
 
@@ -413,6 +420,7 @@ def run_source(
     *,
     trigger: str = "schedule",
     full: bool = False,
+    multilingual: ClaimEncoder | None = None,
 ) -> SourceRunOut | None:
     """Run one sync of a source and record it; None when another run of it is live.
 
@@ -423,6 +431,7 @@ def run_source(
         source_id: The source.
         trigger: Recorded on the run (``schedule``, ``manual``, ``cli``).
         full: Ignore validators and the review-date cursor: fetch and read everything.
+        multilingual: Also writes new and changed claims' multilingual vectors.
     """
     engine = session_factory.kw["bind"]
     with run_lock(engine, f"source:{source_id}") as taken:
@@ -439,7 +448,9 @@ def run_source(
         started = time.perf_counter()
         status, error = RunStatus.SUCCEEDED, None
         with Fetcher.from_settings(settings) as fetcher:
-            run = _Run(source, session_factory, embedder, settings, fetcher, documents, full)
+            run = _Run(
+                source, session_factory, embedder, settings, fetcher, documents, full, multilingual
+            )
             try:
                 SYNCS[SourceKind(source.kind)](run)
             except _RunFailed as failure:

@@ -137,7 +137,11 @@ def factcheck_add(
             review_date=review_date or None,
         )
         created = factchecks.create_fact_check(
-            session, runtime.pipeline.embedder, body, actor=principal.name
+            session,
+            runtime.pipeline.embedder,
+            body,
+            actor=principal.name,
+            multilingual=runtime.multilingual,
         )
     except ValidationError as exc:
         return _list(request, session, principal, "", error=_problem(exc), status_code=422)
@@ -179,6 +183,7 @@ def factcheck_correct(
                 fact_check_id,
                 FactCheckUpdate.model_validate(changes),
                 actor=principal.name,
+                multilingual=runtime.multilingual,
             )
     except (ValidationError, ValueError) as exc:
         detail = _problem(exc) if isinstance(exc, ValidationError) else str(exc)

@@ -1,0 +1,137 @@
+"""The service keeps the multilingual index: writes fill it, the backfill command completes it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from claims_db.db import make_engine, make_session_factory
+from claims_db.models import FactCheck, FactCheckMultilingualEmbedding
+from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
+from models.pipeline import Pipeline
+from service.cli import app
+from service.config import Settings, get_settings
+from service.runtime import Runtime
+from tests.claims_db.feeds import FEEDS
+from tests.service.triage_helpers import app_client
+
+runner = CliRunner()
+
+NEW = {
+    "claim": "The city council banned cycling on every bridge in Glasgow.",
+    "rating": "False",
+    "publisher": "Example Fact Desk",
+    "url": "https://factdesk.example/2025/03/bridges/",
+}
+
+
+def _counts(url: str) -> tuple[int, int]:
+    """Fact-checks, and multilingual vectors under the real encoder's name."""
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            checks = session.scalar(select(func.count()).select_from(FactCheck))
+            vectors = session.scalar(
+                select(func.count())
+                .select_from(FactCheckMultilingualEmbedding)
+                .where(FactCheckMultilingualEmbedding.model_name == MULTILINGUAL_MODEL_NAME)
+            )
+    finally:
+        engine.dispose()
+    return int(checks or 0), int(vectors or 0)
+
+
+@pytest.fixture
+def cli_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, empty_database_url: str
+) -> Iterator[str]:
+    monkeypatch.setenv("CLAIMFLAG_DATABASE_PATH", str(tmp_path / "cli.db"))
+    if empty_database_url.startswith("postgresql"):
+        monkeypatch.setenv("CLAIMFLAG_DATABASE_URL", empty_database_url)
+    get_settings.cache_clear()
+    yield get_settings().resolved_database_url
+    get_settings.cache_clear()
+
+
+def test_backfill_command_fills_what_a_seed_without_the_encoder_left_out(
+    cli_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    monkeypatch.setenv("CLAIMFLAG_MULTILINGUAL", "false")
+    get_settings.cache_clear()
+    seeded = runner.invoke(app, ["seed"])
+    assert seeded.exit_code == 0, seeded.output
+    assert _counts(cli_env) == (41, 0)
+
+    def broken(self: MultilingualEncoder, texts: object) -> np.ndarray:
+        raise RuntimeError("out of memory")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(MultilingualEncoder, "encode", broken)
+        failed = runner.invoke(app, ["backfill-multilingual", "--batch-size", "16"])
+    assert failed.exit_code == 1
+    assert "backfill stopped: RuntimeError: out of memory" in failed.output
+
+    done = runner.invoke(app, ["backfill-multilingual", "--batch-size", "16"])
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.output.split())
+    assert "41 multilingual vectors written" in said
+    assert "41 of 41 fact-checks have one" in said
+    assert _counts(cli_env) == (41, 41)
+    again = runner.invoke(app, ["backfill-multilingual"])
+    assert "0 multilingual vectors written" in again.output
+
+    # With the setting on (its default) an import writes both spaces.
+    monkeypatch.delenv("CLAIMFLAG_MULTILINGUAL")
+    get_settings.cache_clear()
+    imported = runner.invoke(app, ["import", str(FEEDS / "datafeed.json")])
+    assert imported.exit_code == 0, imported.output
+    assert "3 inserted" in imported.output
+    assert _counts(cli_env) == (44, 44)
+
+
+@pytest.fixture
+def served(seeded_settings: Settings, pipeline: Pipeline) -> Iterator[tuple[TestClient, Runtime]]:
+    with app_client(seeded_settings, pipeline) as pair:
+        yield pair
+
+
+def test_api_writes_fill_the_multilingual_index(served: tuple[TestClient, Runtime]) -> None:
+    client, runtime = served
+    assert runtime.multilingual is not None
+    created = client.post("/v1/factchecks", json=NEW)
+    assert created.status_code == 201, created.text
+    fact_check_id = created.json()["id"]
+    imported = client.post(
+        "/v1/factchecks/import",
+        content=(FEEDS / "datafeed.json").read_bytes(),
+        headers={"content-type": "application/json"},
+    )
+    assert imported.json()["inserted"] == 3
+    with runtime.session_factory() as session:
+        runtime.index.sync(session)
+    # The seeded fact-checks have none yet (no backfill ran); the four written here do.
+    assert runtime.index.multilingual_count() == 4  # type: ignore[attr-defined]
+    query = runtime.multilingual.encode(
+        ["El ayuntamiento prohibió ir en bicicleta por todos los puentes de Glasgow."]
+    )
+    [hits] = runtime.index.nearest_multilingual(query, k=1)  # type: ignore[attr-defined]
+    assert hits[0].fact_check.id == fact_check_id
+    assert _counts(runtime.settings.resolved_database_url) == (45, 4)
+
+
+def test_the_setting_off_keeps_the_service_as_before(
+    seeded_settings: Settings, pipeline: Pipeline
+) -> None:
+    settings = seeded_settings.model_copy(update={"multilingual": False})
+    with app_client(settings, pipeline) as (client, runtime):
+        assert runtime.multilingual is None
+        assert client.post("/v1/factchecks", json=NEW).status_code == 201
+        assert runtime.index.multilingual_count() == 0  # type: ignore[attr-defined]
+    assert _counts(settings.resolved_database_url) == (42, 0)
