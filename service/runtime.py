@@ -190,9 +190,11 @@ def build_runtime(
     session_factory = make_session_factory(engine)
     pipeline = pipeline or build_pipeline(settings)
     if settings.multilingual:
-        multilingual = multilingual or build_multilingual_encoder(settings)
+        multilingual = multilingual or pipeline.multilingual or build_multilingual_encoder(settings)
+        # Claims in other languages are matched in the multilingual space.
+        pipeline.multilingual = multilingual
     else:
-        multilingual = None
+        multilingual = pipeline.multilingual = None
     with session_factory() as session:
         require_embedding_space(session, pipeline.embedder.model_name)
     index = build_search_backend(settings, engine, session_factory, pipeline)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from claims_db.db import make_engine, make_session_factory
 from claims_db.importers.datasets import curated_seed, default_datasets
-from claims_db.ingest import ingest
+from claims_db.ingest import ClaimEncoder, backfill_multilingual, ingest
 from claims_db.migrate import upgrade
 from claims_db.models import FactCheckEmbedding
 from claims_db.repository import FactCheckRepository
@@ -55,11 +55,26 @@ def cached_encode(embedder: Embedder, texts: Sequence[str], name: str) -> Vector
     return vectors
 
 
-def full_database(embedder: Embedder, data_dir: Path, path: Path = DEFAULT_DATABASE) -> str:
+def full_database(
+    embedder: Embedder,
+    data_dir: Path,
+    path: Path = DEFAULT_DATABASE,
+    multilingual: ClaimEncoder | None = None,
+) -> str:
     """URL of the full database at ``path`` (curated seed + every dataset of ``data_dir``),
-    built and seeded first when missing. A build cut off midway is started again."""
+    built and seeded first when missing. A build cut off midway is started again.
+
+    With ``multilingual``, the multilingual index is filled too: while building, or for a
+    database built without it, by migrating it and backfilling what is missing."""
     url = f"sqlite:///{path}"
     if path.exists():
+        if multilingual is not None:
+            upgrade(url)
+            engine = make_engine(url)
+            written = backfill_multilingual(make_session_factory(engine), multilingual)
+            engine.dispose()
+            if written:
+                logger.info("backfilled %d multilingual vectors in %s", written, path)
         return url
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -72,6 +87,7 @@ def full_database(embedder: Embedder, data_dir: Path, path: Path = DEFAULT_DATAB
         make_session_factory(engine),
         embedder,
         itertools.chain(curated_seed(), default_datasets(data_dir)),
+        multilingual=multilingual,
     )
     engine.dispose()
     partial.rename(path)

@@ -1,0 +1,166 @@
+"""Claims in other languages: real news excerpts in 12 languages against the full database.
+
+Run ``python -m evaluation.multilingual`` (``--cases`` another JSON Lines file of the same
+shape, ``--database`` a built database, ``--verbose`` for every case). Each excerpt of
+``multilingual-dev/cases.jsonl`` goes through ``Pipeline.analyze`` exactly as ``POST
+/v1/analyze`` runs it, with the multilingual encoder and index on. Per language it prints
+flagged top-1 (a flagged claim's first match is the expected fact-check or another review
+of the same claim), top-5 (an accepted fact-check among the first five matches of any
+claim, whatever the tier), negatives flagged and the stance read on the right flags; then
+the tiers' precision and a reliability table of the first match's confidence for the
+non-English claims. The database is ``claimflag seed --with-datasets`` with the
+CheckThat! 2022 verified claims (built under ``.cache/`` on first use, its multilingual
+index backfilled when missing). Evaluation only: nothing here may be trained on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from claims_db.db import make_engine, make_session_factory
+from claims_db.search import FactCheckIndex
+from evaluation.matching_news import (
+    NewsCase,
+    ReliabilityPoint,
+    build_pipeline,
+    load_cases,
+    reliability,
+)
+from models.embedding import Embedder
+from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
+from models.language import ENGLISH
+from models.pipeline import Pipeline
+from models.retrieval import Tier
+from training.data import DEFAULT_DATA_DIR, DEFAULT_DATABASE, full_database
+
+logger = logging.getLogger(__name__)
+
+TOP_K = 5
+
+
+@dataclass(slots=True)
+class CaseOutcome:
+    """What the analysis did with one excerpt."""
+
+    case: NewsCase
+    detected: str
+    flagged: bool
+    right_flag: bool
+    in_top5: bool
+    stance: str | None
+    # Each non-English claim's first match: its confidence, tier and whether it was right.
+    firsts: list[tuple[float, Tier | None, bool]]
+
+
+def evaluate_case(pipeline: Pipeline, index: FactCheckIndex, case: NewsCase) -> CaseOutcome:
+    """Analyse one excerpt as the service would, and read off the measures."""
+    analysis = pipeline.analyze(case.text, index)
+    flagged = [c for c in analysis.claims if c.flagged]
+    right = [c for c in flagged if c.matches[0].fact_check.url in case.accepted]
+    in_top5 = any(
+        m.fact_check.url in case.accepted for c in analysis.claims for m in c.matches[:TOP_K]
+    )
+    firsts = [
+        (c.matches[0].confidence, c.matches[0].tier, c.matches[0].fact_check.url in case.accepted)
+        for c in analysis.claims
+        if c.matches and c.language != ENGLISH
+    ]
+    return CaseOutcome(
+        case=case,
+        detected=analysis.language,
+        flagged=bool(flagged),
+        right_flag=bool(right),
+        in_top5=in_top5,
+        stance=right[0].stance.value if right and right[0].stance else None,
+        firsts=firsts,
+    )
+
+
+def print_report(outcomes: Sequence[CaseOutcome], *, verbose: bool) -> None:
+    """Markdown tables: per language, the tiers' precision and the reliability table."""
+    by_language: dict[str, list[CaseOutcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_language[outcome.case.language].append(outcome)
+    print(
+        "\n| language | positives | flagged top-1 | top-5 | negatives flagged | stance right "
+        "| language detected |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    rows = [*sorted(by_language.items()), ("all", list(outcomes))]
+    for language, group in rows:
+        positives = [o for o in group if o.case.positive]
+        negatives = [o for o in group if not o.case.positive]
+        right = sum(o.right_flag for o in positives)
+        top5 = sum(o.in_top5 for o in positives)
+        stance = sum(o.stance == o.case.stance for o in positives if o.right_flag)
+        detected = sum(o.detected == o.case.language for o in group)
+        print(
+            f"| {language} | {len(positives)} | {right} | {top5} | "
+            f"{sum(o.flagged for o in negatives)} / {len(negatives)} | {stance} / {right} | "
+            f"{detected} / {len(group)} |"
+        )
+    positives = [o for o in outcomes if o.case.positive]
+    print("\nStance on every positive whose expected fact-check was flagged first:")
+    print(f"{sum(o.stance == o.case.stance for o in positives if o.right_flag)} right")
+
+    print("\n| tier (non-English first matches) | shown | precision |")
+    print("|---|---|---|")
+    for tier in Tier:
+        shown = [right for o in outcomes for _, t, right in o.firsts if t is tier]
+        precision = f"{sum(shown) / len(shown):.3f}" if shown else "-"
+        print(f"| {tier.value} | {len(shown)} | {precision} |")
+
+    points = [ReliabilityPoint(c, right) for o in outcomes for c, _, right in o.firsts]
+    rows_, error = reliability(points)
+    print("\nReliability of the first match's confidence, non-English claims:\n")
+    print("| confidence | n | mean confidence | precision |")
+    print("|---|---|---|---|")
+    for row in rows_:
+        if row.count:
+            print(
+                f"| [{row.low:.2f}, {row.high:.2f}{']' if row.high >= 1 else ')'} | {row.count} "
+                f"| {row.mean_confidence:.3f} | {row.precision:.3f} |"
+            )
+    print(f"\nExpected calibration error: {error:.3f} over {len(points)} claims")
+
+    print("\n| case | language | positive | flagged | right first | top-5 | stance (expected) |")
+    print("|---|---|---|---|---|---|---|")
+    for o in outcomes:
+        missed = (o.case.positive and not o.right_flag) or (not o.case.positive and o.flagged)
+        if missed or verbose:
+            print(
+                f"| {o.case.id} | {o.case.language} | {o.case.positive} | {o.flagged} | "
+                f"{o.right_flag} | {o.in_top5} | {o.stance or '-'} ({o.case.stance or '-'}) |"
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--cases", type=Path, default=None, help="default: multilingual-dev")
+    parser.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
+    parser.add_argument("--verbose", action="store_true", help="list every case")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    embedder = Embedder()
+    encoder = MultilingualEncoder()
+    url = full_database(embedder, args.data_dir, args.database, multilingual=encoder)
+    index = FactCheckIndex(
+        embedder.model_name, embedder.dimension, multilingual_model=MULTILINGUAL_MODEL_NAME
+    )
+    with make_session_factory(make_engine(url))() as session:
+        index.sync(session)
+    pipeline = build_pipeline(embedder)
+    pipeline.multilingual = encoder
+    cases = load_cases(args.cases or args.data_dir / "multilingual-dev" / "cases.jsonl")
+    print_report([evaluate_case(pipeline, index, case) for case in cases], verbose=args.verbose)
+
+
+if __name__ == "__main__":
+    main()
