@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 # Sentences read on each side of a matched claim's sentence for its stance.
 STANCE_NEIGHBOURS = 1
+# English claims per article looked up among fact-checks in other languages (each costs a
+# multilingual encode, about 12 ms on two cores).
+REVERSE_CLAIMS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,7 +352,9 @@ class Pipeline:
         neighbours = self.matcher.rank(
             texts, vectors, source, search_filter, lexical=lexical.result()
         )
-        self._rank_other_languages(text, texts, languages, neighbours, source, search_filter)
+        self._rank_other_languages(
+            text, texts, languages, neighbours, source, search_filter, [float(x) for x in scores]
+        )
         if checkpoint is not None:
             checkpoint("stance")
 
@@ -388,29 +393,53 @@ class Pipeline:
         neighbours: list[list[Match]],
         source: FactCheckSource,
         search_filter: SearchFilter,
+        scores: list[float],
     ) -> None:
-        """Replace the English matches of claims in other languages by cross-lingual ones
-        (in place), when there is a multilingual encoder and the source has that index."""
-        foreign = [i for i, language in enumerate(languages) if language != ENGLISH]
+        """Match across languages in the multilingual space (in place), when there is a
+        multilingual encoder and the source keeps that index.
+
+        Claims in other languages than English get cross-lingual matches instead of the
+        English ones. English claims worth checking that found no verdict-suggesting match
+        (at most ``REVERSE_CLAIMS`` per article) are looked up among fact-checks written in
+        other languages: "the reverse direction", scored on the claim alone (its own vector
+        stands in for the article's, which would cost a long encode).
+        """
         if (
-            not foreign
-            or self.multilingual is None
+            self.multilingual is None
             or not isinstance(source, MultilingualSource)
             or not source.multilingual_count()
         ):
             return
         encoder = self.multilingual
-        claims = [texts[i] for i in foreign]
-        ranked = self.crosslingual.rank(
-            claims,
-            encoder.encode(claims),
-            encoder.encode([text]),
-            source,
-            search_filter,
-            limit=self.settings.top_k,
-        )
-        for i, matches in zip(foreign, ranked, strict=True):
-            neighbours[i] = matches
+        foreign = [i for i, language in enumerate(languages) if language != ENGLISH]
+        if foreign:
+            claims = [texts[i] for i in foreign]
+            ranked = self.crosslingual.rank(
+                claims,
+                encoder.encode(claims),
+                encoder.encode([text]),
+                source,
+                search_filter,
+                limit=self.settings.top_k,
+            )
+            for i, matches in zip(foreign, ranked, strict=True):
+                neighbours[i] = matches
+        reverse = [
+            i
+            for i, language in enumerate(languages)
+            if language == ENGLISH
+            and scores[i] >= self.scorer.threshold
+            and not any(m.tier is not None and m.tier.suggests_verdict for m in neighbours[i])
+        ]
+        reverse = sorted(reverse, key=lambda i: -scores[i])[:REVERSE_CLAIMS]
+        for i in sorted(reverse):
+            vector = encoder.encode([texts[i]])
+            found = self.crosslingual.rank(
+                [texts[i]], vector, vector, source, search_filter, limit=self.settings.top_k
+            )[0]
+            other = [m for m in found if m.fact_check.language != ENGLISH]
+            if other:
+                neighbours[i] = _merge(other, neighbours[i], self.settings.top_k)
 
     def read_stances(
         self, analysis: ArticleAnalysis, claims: list[ClaimAnalysis] | None = None
