@@ -1,0 +1,167 @@
+"""Cross-lingual matching (issue 28): claims in other languages, and the reverse direction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from claims_db.search import FactCheckIndex
+from models.checkworthiness import load_scorer
+from models.embedding import Embedder
+from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
+from models.matching import FactCheckRecord
+from models.pipeline import Pipeline
+from models.retrieval.crosslingual import CrossLingualMatcher, anchors, word_count
+from models.stance import Stance
+from models.verdicts import Verdict
+
+
+def _record(
+    id: int, claim: str, language: str = "en", verdict: Verdict = Verdict.FALSE
+) -> FactCheckRecord:
+    return FactCheckRecord(
+        id=id,
+        claim=claim,
+        rating="False",
+        verdict=verdict,
+        publisher="Example Checks",
+        url=f"https://checks.example/{id}",
+        review_date=dt.date(2024, 5, 1),
+        language=language,
+    )
+
+
+RECORDS = [
+    _record(1, "Russia released more than 500 lions onto its streets to keep people indoors."),
+    _record(2, "A child died in Germany from wearing a face mask."),
+    _record(3, "Drinking hot water with lemon cures COVID-19."),
+    _record(4, "Greta Thunberg said the world would end on June 21, 2023."),
+    _record(5, "En China se están fabricando huevos artificiales para el consumo humano.", "es"),
+    _record(6, "The city council spent four million pounds on a bridge that was never built."),
+]
+
+
+@pytest.fixture(scope="module")
+def multilingual() -> MultilingualEncoder:
+    return MultilingualEncoder()
+
+
+@pytest.fixture(scope="module")
+def index(embedder: Embedder, multilingual: MultilingualEncoder) -> FactCheckIndex:
+    ids = np.array([r.id for r in RECORDS], dtype=np.int64)
+    claims = [r.claim for r in RECORDS]
+    index = FactCheckIndex(
+        embedder.model_name, embedder.dimension, multilingual_model=MULTILINGUAL_MODEL_NAME
+    )
+    index.load(
+        RECORDS,
+        ids,
+        embedder.encode(claims),
+        multilingual_ids=ids,
+        multilingual_vectors=multilingual.encode(claims),
+    )
+    return index
+
+
+@pytest.fixture(scope="module")
+def multilingual_pipeline(embedder: Embedder, multilingual: MultilingualEncoder) -> Pipeline:
+    return Pipeline(embedder, load_scorer(), multilingual=multilingual)
+
+
+def test_anchors_keep_numbers_and_latin_names() -> None:
+    found = anchors("Путин: Putin a libéré 500 lions, selon la WHO (1.000 morts)")
+    assert {"putin", "500", "who", "1000"} <= found
+    assert "lions" not in found
+
+
+def test_word_count_counts_unspaced_scripts_by_characters() -> None:
+    assert word_count("Dicen que es falso") == 4
+    # Twelve Japanese characters and no spaces: about six words, not one.
+    assert word_count("ロシアがライオンを放ったという") >= 6
+
+
+def test_spanish_article_is_flagged_with_the_english_fact_check(
+    multilingual_pipeline: Pipeline, index: FactCheckIndex
+) -> None:
+    text = (
+        "Circula en redes sociales un mensaje según el cual Rusia soltó más de 500 leones "
+        "en sus calles para obligar a la población a quedarse en casa durante la pandemia. "
+        "La imagen que lo acompaña fue tomada en Johannesburgo en 2016."
+    )
+    analysis = multilingual_pipeline.analyze(text, index)
+    assert analysis.language == "es"
+    flagged = [c for c in analysis.claims if c.flagged]
+    assert flagged, [(c.text, c.matches) for c in analysis.claims]
+    assert flagged[0].language == "es"
+    assert flagged[0].matches[0].fact_check.id == 1
+    assert flagged[0].suggestion is not None
+    assert flagged[0].suggestion.verdict is Verdict.FALSE
+
+
+def test_german_debunk_is_read_as_debunking(
+    multilingual_pipeline: Pipeline, index: FactCheckIndex
+) -> None:
+    text = (
+        "In sozialen Netzwerken wird behauptet, ein Kind sei in Deutschland am Tragen einer "
+        "Maske gestorben. Diese Behauptung ist falsch: Die Obduktion fand keinen Zusammenhang "
+        "mit der Maske."
+    )
+    analysis = multilingual_pipeline.analyze(text, index)
+    flagged = [c for c in analysis.claims if c.flagged]
+    assert flagged and flagged[0].matches[0].fact_check.id == 2
+    assert flagged[0].stance is Stance.DEBUNKS
+
+
+def test_english_claim_finds_a_fact_check_written_in_spanish(
+    multilingual_pipeline: Pipeline, index: FactCheckIndex
+) -> None:
+    text = (
+        "Posts shared thousands of times claim that factories in China are manufacturing "
+        "artificial eggs for people to eat."
+    )
+    analysis = multilingual_pipeline.analyze(text, index)
+    assert analysis.language == "en"
+    found = [m for c in analysis.claims for m in c.matches if m.fact_check.id == 5]
+    assert found, [(c.text, c.matches) for c in analysis.claims]
+    assert found[0].fact_check.language == "es"
+    # Found in the multilingual space, it is trusted enough to suggest the verdict.
+    assert found[0].tier is not None and found[0].tier.suggests_verdict
+
+
+def test_english_claims_keep_their_english_matches(
+    multilingual_pipeline: Pipeline, pipeline: Pipeline, index: FactCheckIndex
+) -> None:
+    text = (
+        "Opposition leaders repeated a false claim that the city council spent £4 million on "
+        "a bridge that was never built."
+    )
+    with_encoder = multilingual_pipeline.analyze(text, index)
+    without = pipeline.analyze(text, index)
+    assert [(c.text, [m.fact_check.id for m in c.matches]) for c in with_encoder.claims] == [
+        (c.text, [m.fact_check.id for m in c.matches]) for c in without.claims
+    ]
+    assert any(c.flagged and c.matches[0].fact_check.id == 6 for c in with_encoder.claims)
+
+
+def test_unrelated_claim_in_another_language_is_not_flagged(
+    multilingual_pipeline: Pipeline, index: FactCheckIndex
+) -> None:
+    text = (
+        "Le conseil municipal a voté mardi soir le budget de la piscine olympique, "
+        "qui ouvrira ses portes au printemps prochain après trois ans de travaux."
+    )
+    analysis = multilingual_pipeline.analyze(text, index)
+    assert analysis.language == "fr"
+    assert not [c for c in analysis.claims if c.flagged]
+
+
+def test_matcher_ranks_by_claim_article_and_anchors(
+    multilingual: MultilingualEncoder, index: FactCheckIndex
+) -> None:
+    claims = ["Greta Thunberg sagte, die Welt gehe am 21. Juni 2023 unter."]
+    vectors = multilingual.encode(claims)
+    ranked = CrossLingualMatcher().rank(claims, vectors, vectors, index, keep_all=True)
+    assert ranked[0][0].fact_check.id == 4
+    assert ranked[0][0].confidence > ranked[0][1].confidence
