@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
 from models.attribution import Attributor, Claimant, SentenceAttribution
 from models.checkworthiness import CheckWorthinessScorer
+from models.checkworthiness_multilingual import (
+    MultilingualCheckWorthiness,
+    default_multilingual_scorer,
+)
 from models.claims import ClaimSpan, extract_claim_spans
 from models.embedding import Embedder, Vectors
+from models.encoders.multilingual import MultilingualEncoder
+from models.language import ENGLISH, detect_language, sentence_language
 from models.matching import FactCheckSource, SearchFilter
 from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement
 from models.segmentation import Segment, SegmentKind, segment
@@ -22,6 +30,8 @@ from models.stance import Stance, StanceModel
 from models.verdicts import Verdict
 
 logger = logging.getLogger(__name__)
+
+Vector = npt.NDArray[np.float32]
 
 # Sentences read on each side of a matched claim's sentence for its stance.
 STANCE_NEIGHBOURS = 1
@@ -92,6 +102,8 @@ class ClaimAnalysis:
     stance: Stance | None = None
     stance_confidence: float | None = None
     agreement: Agreement | None = None
+    # ISO 639-1: the claim's sentence's own language when clear, else its article's.
+    language: str | None = None
 
     @property
     def triage_priority(self) -> float:
@@ -115,6 +127,8 @@ class ArticleAnalysis:
 
     claims: list[ClaimAnalysis]
     segments: list[Segment]
+    # ISO 639-1, detected from the whole text (English when unsure).
+    language: str = ENGLISH
 
     @property
     def sentence_count(self) -> int:
@@ -147,7 +161,7 @@ def default_attributor() -> Attributor:
 
 
 def claim_units(
-    text: str, attributor: Attributor | None = None
+    text: str, attributor: Attributor | None = None, language: str | None = None
 ) -> tuple[list[Segment], list[ClaimUnit]]:
     """The article's segments and the texts the pipeline scores and matches: every prose
     sentence, each followed by the claim spans found inside it.
@@ -156,8 +170,9 @@ def claim_units(
     speech are the reported clauses the parse finds (one per coordinated "that" clause),
     each with its claimant; a pattern span that no parsed clause overlaps is kept, and the
     sentence's claimant (the article itself when no one else is named) goes to it.
+    ``language`` (the article's) chooses the sentence splitter; default: detected.
     """
-    segments = segment(text)
+    segments = segment(text, language)
     sentences = [s for s in segments if s.kind is SegmentKind.SENTENCE]
     attributor = attributor or default_attributor()
     attributions = attributor.attribute(text, [(s.start, s.end) for s in sentences])
@@ -258,6 +273,11 @@ class Pipeline:
             threads and 68-73 ms with 1; the whole analysis 161 -> 111 ms.
         attributor: Finds each claim's claimant with a dependency parse. Defaults to
             ``default_attributor()`` (``Attributor(parse=False)`` for pattern claimants only).
+        multilingual: The multilingual encoder; with it, claims not in English take their
+            check-worthiness from ``multilingual_checkworthiness``. Defaults to None
+            (every claim scored by ``scorer``, as for English).
+        multilingual_checkworthiness: The head on multilingual-e5 rows. Defaults to the
+            packaged one when ``multilingual`` is given.
     """
 
     def __init__(
@@ -270,6 +290,8 @@ class Pipeline:
         stance: StanceModel | None = None,
         blas_threads: int | None = 1,
         attributor: Attributor | None = None,
+        multilingual: MultilingualEncoder | None = None,
+        multilingual_checkworthiness: MultilingualCheckWorthiness | None = None,
     ) -> None:
         if blas_threads is not None:
             # Process-wide and lasting (threadpoolctl applies the limit when constructed).
@@ -280,6 +302,10 @@ class Pipeline:
         self.matcher = matcher or Matcher(self.settings.matcher_settings())
         self.stance_model = stance or StanceModel()
         self.attributor = attributor or default_attributor()
+        self.multilingual = multilingual
+        self.multilingual_checkworthiness = multilingual_checkworthiness or (
+            default_multilingual_scorer() if multilingual is not None else None
+        )
         # Threads for the lexical stage, which runs while the encoder does (started on
         # first use).
         self._lexical_pool = ThreadPoolExecutor(
@@ -308,7 +334,8 @@ class Pipeline:
             checkpoint: Called with the next stage's name between stages; raising stops
                 the analysis (a caller's deadline). Defaults to none.
         """
-        segments, units = claim_units(text, self.attributor)
+        article_language = detect_language(text)
+        segments, units = claim_units(text, self.attributor, article_language)
         texts = [u.text for u in units]
         search_filter = self.search_filter(published_at, language, max_age_days)
         # Full-text search needs only the texts: it overlaps the encode (the encoder and a
@@ -349,9 +376,48 @@ class Pipeline:
                 claims[index] = span_claim
             else:
                 claims.append(span_claim)
-        analysis = ArticleAnalysis(claims=claims, segments=segments)
+        analysis = ArticleAnalysis(claims=claims, segments=segments, language=article_language)
+        self.assign_languages(analysis)
         self.read_stances(analysis)
         return analysis
+
+    def assign_languages(
+        self, analysis: ArticleAnalysis, e5_rows: Mapping[str, Vector] | None = None
+    ) -> None:
+        """Set each claim's language; with a multilingual encoder, rescore the claims not in
+        English with the multilingual head (the English head reads English only).
+
+        A claim inside a sentence (a reported clause) keeps the better of its own score and
+        its sentence's, as English claims do.
+
+        Args:
+            analysis: The analysed article; its ``language`` is the article's.
+            e5_rows: Multilingual-e5 rows already computed, by text; the others are encoded.
+        """
+        sentences = {s.start: s for s in analysis.segments if s.kind is SegmentKind.SENTENCE}
+
+        def sentence_of(claim: ClaimAnalysis) -> str:
+            start = claim.start if claim.sentence_start is None else claim.sentence_start
+            found = sentences.get(start)
+            return found.text if found is not None else claim.text
+
+        for claim in analysis.claims:
+            claim.language = sentence_language(sentence_of(claim), analysis.language)
+        head = self.multilingual_checkworthiness
+        foreign = [c for c in analysis.claims if c.language != ENGLISH]
+        if self.multilingual is None or head is None or not foreign:
+            return
+        texts = sorted({t for c in foreign for t in (c.text, sentence_of(c))})
+        known = dict(e5_rows or {})
+        missing = [t for t in texts if t not in known]
+        if missing:
+            known.update(zip(missing, self.multilingual.encode(missing), strict=True))
+        scores = head.score(texts, np.vstack([known[t] for t in texts]))
+        by_text = dict(zip(texts, (float(s) for s in scores), strict=True))
+        for claim in foreign:
+            score = max(by_text[claim.text], by_text[sentence_of(claim)])
+            claim.check_worthiness = round(score, 4)
+            claim.check_worthy = score >= head.threshold
 
     def read_stances(
         self, analysis: ArticleAnalysis, claims: list[ClaimAnalysis] | None = None
