@@ -5,19 +5,32 @@ It reports precision, recall, F1 and average precision of the check-worthy class
 debate-held-out ClaimBuster splits and the CheckThat! dev tweets, at the shipped threshold.
 ``--baselines`` adds a logistic regression on the MiniLM embedding alone (threshold chosen
 on the same dev sets) and the rule scorer, for comparison.
+
+``--multilingual`` instead scores the ``claim_sentence`` of every multilingual-dev case
+with the multilingual head (each is a claim and should score as worth checking) and prints
+the share above its threshold per language, with the share of the cases' other sentences
+above it for context (those are unlabelled: many are claims too).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from models.checkworthiness import ARTIFACT_PATH, HeadScorer, RuleScorer
+from models.segmentation import SegmentKind, segment
+
+if TYPE_CHECKING:
+    from models.checkworthiness_multilingual import MultilingualCheckWorthiness
+    from models.encoders.multilingual import MultilingualEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +103,83 @@ def format_table(results: dict[str, Metrics], threshold: float, title: str = "he
     return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class LanguageRow:
+    """The multilingual head on one language's multilingual-dev cases."""
+
+    cases: int
+    claims_above: int
+    mean_claim_score: float
+    other_sentences: int
+    others_above: int
+
+    @property
+    def claim_fraction(self) -> float:
+        """Share of the claim sentences at or above the threshold."""
+        return self.claims_above / max(self.cases, 1)
+
+    def as_dict(self) -> dict[str, float]:
+        """The row rounded to four places, for the JSON card."""
+        row = {k: round(float(v), 4) for k, v in asdict(self).items()}
+        return {**row, "claim_fraction": round(self.claim_fraction, 4)}
+
+
+def multilingual_results(
+    scorer: MultilingualCheckWorthiness, encoder: MultilingualEncoder, data_dir: Path
+) -> dict[str, LanguageRow]:
+    """Per language (and ``all``), how many multilingual-dev claim sentences ``scorer``
+    puts at or above its threshold, and how many of the cases' other sentences."""
+    path = data_dir / "multilingual-dev" / "cases.jsonl"
+    cases = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    claims = [str(c["claim_sentence"]).strip() for c in cases]
+    others = [
+        [
+            s.text
+            for s in segment(str(c["text"]))
+            if s.kind is SegmentKind.SENTENCE and s.text not in claim and claim not in s.text
+        ]
+        for c, claim in zip(cases, claims, strict=True)
+    ]
+    claim_scores = scorer.score(claims, encoder.encode(claims))
+    flat = [t for group in others for t in group]
+    other_scores = scorer.score(flat, encoder.encode(flat)) if flat else np.zeros(0)
+    by_language: dict[str, list[tuple[float, list[float]]]] = defaultdict(list)
+    at = 0
+    for case, score, group in zip(cases, claim_scores, others, strict=True):
+        own = [float(x) for x in other_scores[at : at + len(group)]]
+        at += len(group)
+        by_language[str(case["lang"])].append((float(score), own))
+        by_language["all"].append((float(score), own))
+    threshold = scorer.threshold
+    return {
+        language: LanguageRow(
+            cases=len(rows),
+            claims_above=sum(score >= threshold for score, _ in rows),
+            mean_claim_score=float(np.mean([score for score, _ in rows])),
+            other_sentences=sum(len(own) for _, own in rows),
+            others_above=sum(x >= threshold for _, own in rows for x in own),
+        )
+        for language, rows in sorted(by_language.items(), key=lambda kv: (kv[0] == "all", kv[0]))
+    }
+
+
+def format_multilingual_table(results: dict[str, LanguageRow], threshold: float) -> str:
+    """A Markdown table of ``multilingual_results``."""
+    lines = [
+        f"multilingual head on multilingual-dev claim sentences (threshold {threshold:.2f})",
+        "",
+        "| language | claim sentences | at or above threshold | share | mean score "
+        "| other sentences | of them above |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for language, row in results.items():
+        lines.append(
+            f"| {language} | {row.cases} | {row.claims_above} | {row.claim_fraction:.2f} "
+            f"| {row.mean_claim_score:.2f} | {row.other_sentences} | {row.others_above} |"
+        )
+    return "\n".join(lines)
+
+
 def _baselines(splits: object, design: object) -> None:
     from sklearn.linear_model import LogisticRegression
 
@@ -141,6 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=None)
     parser.add_argument("--baselines", action="store_true")
     parser.add_argument(
+        "--multilingual",
+        action="store_true",
+        help="the multilingual head on the multilingual-dev claim sentences, per language",
+    )
+    parser.add_argument(
         "--runtime",
         default=RuntimeKind.ONNX.value,
         choices=[kind.value for kind in RuntimeKind],
@@ -152,6 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
+    if args.multilingual:
+        from models.checkworthiness_multilingual import MultilingualCheckWorthiness
+        from models.encoders.multilingual import MultilingualEncoder
+
+        scorer_ml = MultilingualCheckWorthiness.from_file(threshold=args.threshold)
+        rows = multilingual_results(scorer_ml, MultilingualEncoder(), args.data_dir)
+        print(format_multilingual_table(rows, scorer_ml.threshold))
+        return 0
     splits = load_splits(args.data_dir)
     embedder = Embedder(runtime=args.runtime, precision=Precision(args.precision))
 

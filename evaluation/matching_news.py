@@ -28,6 +28,7 @@ from claims_db.db import make_engine, make_session_factory
 from claims_db.search import FactCheckIndex
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
+from models.encoders.multilingual import MultilingualEncoder
 from models.pipeline import ClaimAnalysis, MatchingSettings, Pipeline, claim_units
 from models.reranking import load_cross_reranker
 from models.retrieval import Match, Matcher, Tier
@@ -302,17 +303,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--reranker-dir", type=Path, default=None, help="re-ranker artefact dir")
     parser.add_argument("--rerank-depth", type=int, default=4, help="0: first stage only")
     parser.add_argument("--rerank-gate", type=float, default=0.02)
+    parser.add_argument(
+        "--english-only", action="store_true", help="without the multilingual encoder and index"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     embedder = Embedder()
-    url = full_database(embedder, args.data_dir, args.database)
+    # As the service runs by default (CLAIMFLAG_MULTILINGUAL): English claims without a
+    # verdict-suggesting match are also looked up among fact-checks in other languages.
+    multilingual = None if args.english_only else MultilingualEncoder()
+    url = full_database(embedder, args.data_dir, args.database, multilingual=multilingual)
     engine = make_engine(url)
-    index = FactCheckIndex(embedder.model_name, embedder.dimension)
+    index = FactCheckIndex(
+        embedder.model_name,
+        embedder.dimension,
+        multilingual_model=multilingual.model_name if multilingual else None,
+    )
     with make_session_factory(engine)() as session:
         index.sync(session)
     pipeline = build_pipeline(
         embedder, args.reranker_dir, depth=args.rerank_depth, gate=args.rerank_gate
     )
+    pipeline.multilingual = multilingual
     cases = load_cases(args.cases or args.data_dir / "realworld-dev" / "cases.jsonl")
     results = [evaluate_case(pipeline, index, case) for case in cases]
     tweets = tweet_points(args.data_dir, pipeline) if args.tweets else None

@@ -35,7 +35,11 @@ _lock = threading.Lock()
 def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    # Only languages with an ISO 639-1 code: the model's few three-letter ones (Nigerian
+    # Pidgin, Extremaduran) took 41 of 19,967 English fact-checks in the full database.
+    identifier.set_languages([code for code in identifier.labels if len(code) == 2])
+    return identifier
 
 
 def guess_language(text: str) -> LanguageGuess:

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
 from models.attribution import Attributor, Claimant, SentenceAttribution
 from models.checkworthiness import CheckWorthinessScorer
+from models.checkworthiness_multilingual import (
+    MultilingualCheckWorthiness,
+    default_multilingual_scorer,
+)
 from models.claims import ClaimSpan, extract_claim_spans
 from models.embedding import Embedder, Vectors
 from models.encoders.multilingual import MultilingualEncoder
 from models.language import ENGLISH, detect_language, sentence_language
+<<<<<<< HEAD
 from models.matching import FactCheckSource, MultilingualSource, SearchFilter
+=======
+from models.matching import FactCheckSource, SearchFilter
+>>>>>>> mllang
 from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement
 from models.retrieval.crosslingual import CrossLingualMatcher, word_count
 from models.segmentation import Segment, SegmentKind, segment
@@ -25,6 +35,8 @@ from models.stance import Stance, StanceModel
 from models.verdicts import Verdict
 
 logger = logging.getLogger(__name__)
+
+Vector = npt.NDArray[np.float32]
 
 # Sentences read on each side of a matched claim's sentence for its stance.
 STANCE_NEIGHBOURS = 1
@@ -98,8 +110,13 @@ class ClaimAnalysis:
     stance: Stance | None = None
     stance_confidence: float | None = None
     agreement: Agreement | None = None
+<<<<<<< HEAD
     # ISO 639-1 code of the claim's sentence (``models.language.sentence_language``).
     language: str = ENGLISH
+=======
+    # ISO 639-1: the claim's sentence's own language when clear, else its article's.
+    language: str | None = None
+>>>>>>> mllang
 
     @property
     def triage_priority(self) -> float:
@@ -123,7 +140,11 @@ class ArticleAnalysis:
 
     claims: list[ClaimAnalysis]
     segments: list[Segment]
+<<<<<<< HEAD
     # ISO 639-1 code of the article as a whole (``models.language.detect_language``).
+=======
+    # ISO 639-1, detected from the whole text (English when unsure).
+>>>>>>> mllang
     language: str = ENGLISH
 
     @property
@@ -157,7 +178,11 @@ def default_attributor() -> Attributor:
 
 
 def claim_units(
+<<<<<<< HEAD
     text: str, attributor: Attributor | None = None, *, english: bool = True
+=======
+    text: str, attributor: Attributor | None = None, language: str | None = None
+>>>>>>> mllang
 ) -> tuple[list[Segment], list[ClaimUnit]]:
     """The article's segments and the texts the pipeline scores and matches: every prose
     sentence, each followed by the claim spans found inside it.
@@ -166,11 +191,15 @@ def claim_units(
     speech are the reported clauses the parse finds (one per coordinated "that" clause),
     each with its claimant; a pattern span that no parsed clause overlaps is kept, and the
     sentence's claimant (the article itself when no one else is named) goes to it.
+<<<<<<< HEAD
 
     Text in another language than English (``english=False``) yields its sentences alone:
     the parser and the span patterns read English only.
+=======
+    ``language`` (the article's) chooses the sentence splitter; default: detected.
+>>>>>>> mllang
     """
-    segments = segment(text)
+    segments = segment(text, language)
     sentences = [s for s in segments if s.kind is SegmentKind.SENTENCE]
     if not english:
         return segments, [ClaimUnit(s, s.text, s.start, s.end, None, False) for s in sentences]
@@ -273,10 +302,18 @@ class Pipeline:
             threads and 68-73 ms with 1; the whole analysis 161 -> 111 ms.
         attributor: Finds each claim's claimant with a dependency parse. Defaults to
             ``default_attributor()`` (``Attributor(parse=False)`` for pattern claimants only).
+<<<<<<< HEAD
         multilingual: The multilingual encoder for claims in other languages than English;
             None (the default) matches every claim as English.
         crosslingual: Ranks those claims' fact-checks in the multilingual space. Defaults to
             a ``CrossLingualMatcher`` with its tuned settings.
+=======
+        multilingual: The multilingual encoder; with it, claims not in English take their
+            check-worthiness from ``multilingual_checkworthiness``. Defaults to None
+            (every claim scored by ``scorer``, as for English).
+        multilingual_checkworthiness: The head on multilingual-e5 rows. Defaults to the
+            packaged one when ``multilingual`` is given.
+>>>>>>> mllang
     """
 
     def __init__(
@@ -290,7 +327,11 @@ class Pipeline:
         blas_threads: int | None = 1,
         attributor: Attributor | None = None,
         multilingual: MultilingualEncoder | None = None,
+<<<<<<< HEAD
         crosslingual: CrossLingualMatcher | None = None,
+=======
+        multilingual_checkworthiness: MultilingualCheckWorthiness | None = None,
+>>>>>>> mllang
     ) -> None:
         if blas_threads is not None:
             # Process-wide and lasting (threadpoolctl applies the limit when constructed).
@@ -302,7 +343,13 @@ class Pipeline:
         self.stance_model = stance or StanceModel()
         self.attributor = attributor or default_attributor()
         self.multilingual = multilingual
+<<<<<<< HEAD
         self.crosslingual = crosslingual or CrossLingualMatcher()
+=======
+        self.multilingual_checkworthiness = multilingual_checkworthiness or (
+            default_multilingual_scorer() if multilingual is not None else None
+        )
+>>>>>>> mllang
         # Threads for the lexical stage, which runs while the encoder does (started on
         # first use).
         self._lexical_pool = ThreadPoolExecutor(
@@ -332,7 +379,11 @@ class Pipeline:
                 the analysis (a caller's deadline). Defaults to none.
         """
         article_language = detect_language(text)
+<<<<<<< HEAD
         segments, units = claim_units(text, self.attributor, english=article_language == ENGLISH)
+=======
+        segments, units = claim_units(text, self.attributor, article_language)
+>>>>>>> mllang
         texts = [u.text for u in units]
         languages = [sentence_language(u.sentence.text, article_language) for u in units]
         search_filter = self.search_filter(published_at, language, max_age_days)
@@ -382,6 +433,7 @@ class Pipeline:
             else:
                 claims.append(span_claim)
         analysis = ArticleAnalysis(claims=claims, segments=segments, language=article_language)
+<<<<<<< HEAD
         self.read_stances(analysis)
         return analysis
 
@@ -440,6 +492,49 @@ class Pipeline:
             other = [m for m in found if m.fact_check.language != ENGLISH]
             if other:
                 neighbours[i] = _merge(other, neighbours[i], self.settings.top_k)
+=======
+        self.assign_languages(analysis)
+        self.read_stances(analysis)
+        return analysis
+
+    def assign_languages(
+        self, analysis: ArticleAnalysis, e5_rows: Mapping[str, Vector] | None = None
+    ) -> None:
+        """Set each claim's language; with a multilingual encoder, rescore the claims not in
+        English with the multilingual head (the English head reads English only).
+
+        A claim inside a sentence (a reported clause) keeps the better of its own score and
+        its sentence's, as English claims do.
+
+        Args:
+            analysis: The analysed article; its ``language`` is the article's.
+            e5_rows: Multilingual-e5 rows already computed, by text; the others are encoded.
+        """
+        sentences = {s.start: s for s in analysis.segments if s.kind is SegmentKind.SENTENCE}
+
+        def sentence_of(claim: ClaimAnalysis) -> str:
+            start = claim.start if claim.sentence_start is None else claim.sentence_start
+            found = sentences.get(start)
+            return found.text if found is not None else claim.text
+
+        for claim in analysis.claims:
+            claim.language = sentence_language(sentence_of(claim), analysis.language)
+        head = self.multilingual_checkworthiness
+        foreign = [c for c in analysis.claims if c.language != ENGLISH]
+        if self.multilingual is None or head is None or not foreign:
+            return
+        texts = sorted({t for c in foreign for t in (c.text, sentence_of(c))})
+        known = dict(e5_rows or {})
+        missing = [t for t in texts if t not in known]
+        if missing:
+            known.update(zip(missing, self.multilingual.encode(missing), strict=True))
+        scores = head.score(texts, np.vstack([known[t] for t in texts]))
+        by_text = dict(zip(texts, (float(s) for s in scores), strict=True))
+        for claim in foreign:
+            score = max(by_text[claim.text], by_text[sentence_of(claim)])
+            claim.check_worthiness = round(score, 4)
+            claim.check_worthy = score >= head.threshold
+>>>>>>> mllang
 
     def read_stances(
         self, analysis: ArticleAnalysis, claims: list[ClaimAnalysis] | None = None

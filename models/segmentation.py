@@ -3,6 +3,10 @@
 Articles arrive as a reader copies them from a web page: a headline, picture captions and
 credits, bylines, newsletter and contact boilerplate sit between the paragraphs of prose.
 Each line is classified first; only prose lines are split into sentences.
+
+English prose is split by nupunkt (Punkt trained on English); prose in any other language
+by sentencex, which knows each language's abbreviations and sentence-final marks (the
+danda of Hindi and Gujarati, the Arabic question mark, CJK full stops).
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import nupunkt
+import sentencex
+
+from models.language import ENGLISH, detect_language
 
 
 class SegmentKind(enum.StrEnum):
@@ -50,9 +57,22 @@ _BOILERPLATE = re.compile(
 _EMAIL = re.compile(
     r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+|\[email(?:&#160;|\s)protected\]", re.IGNORECASE
 )
-# A prose line ends like a sentence: stop, question or exclamation mark, optionally
-# followed by a closing quote or bracket.
-_PROSE_END = re.compile(r"[.!?…][\"'’”»)\]]*\s*$|[\"'’”»]\s*$")
+# Sentence-final marks: Latin and Cyrillic . ! ? …, CJK full-width 。！？, the Devanagari
+# danda and double danda । ॥ (Gujarati prose uses them too), the Arabic question mark ؟ and
+# the Urdu full stop ۔.
+_SENTENCE_END = ".!?…。！？।॥؟۔"
+# Closing quotes and brackets: English and French ” » ’, German “ ‘ (opened by „ ‚),
+# Scandinavian «, CJK corner brackets and full-width parentheses.
+_CLOSERS = "\"'’”»“‘«)\\]）」』"
+# A prose line ends like a sentence: a sentence-final mark, optionally followed by closing
+# quotes or brackets, or a closing quote alone.
+_PROSE_END = re.compile(rf"[{_SENTENCE_END}][{_CLOSERS}]*\s*$|[\"'’”»“‘«」』]\s*$")
+# Languages written without spaces between words (a "fragment" cannot be told by words).
+_UNSPACED = frozenset({"ja", "zh", "th", "lo", "km", "my", "bo"})
+# A non-English piece this short ("Москва.", "15 февраля.") is a dateline or a fragment
+# that the splitter cut off: it is joined to the sentence after it.
+_FRAGMENT_WORDS = 2
+_FRAGMENT_CHARS = 20
 _LINE = re.compile(r"[^\r\n]+")
 
 
@@ -79,15 +99,55 @@ def _tokenizer() -> nupunkt.PunktSentenceTokenizer:
     return nupunkt.load_default_model()
 
 
-def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
+def _is_fragment(piece: str, language: str) -> bool:
+    stripped = piece.strip()
+    return (
+        language not in _UNSPACED
+        and len(stripped) <= _FRAGMENT_CHARS
+        and len(stripped.split()) <= _FRAGMENT_WORDS
+    )
+
+
+def _sentencex_spans(text: str, language: str) -> list[tuple[int, int]]:
+    """Sentence spans of non-English prose from sentencex, datelines joined to what follows.
+
+    sentencex's indices are code-point offsets into ``text``; they are trusted only while
+    they tile it, else the line stays one sentence (never lost).
+    """
+    bounds = [
+        (int(b["start_index"]), int(b["end_index"]))
+        for b in sentencex.get_sentence_boundaries(language, text)
+    ]
+    ends = [0, *[end for _, end in bounds]]
+    if not bounds or [start for start, _ in bounds] != ends[:-1] or ends[-1] != len(text):
+        return [(0, len(text))]
+    spans: list[tuple[int, int]] = []
+    pending: int | None = None
+    for index, (start, end) in enumerate(bounds):
+        begin = start if pending is None else pending
+        if index + 1 < len(bounds) and _is_fragment(text[start:end], language):
+            pending = begin
+            continue
+        spans.append((begin, end))
+        pending = None
+    return spans
+
+
+def split_sentences(text: str, offset: int = 0, language: str = ENGLISH) -> list[tuple[int, int]]:
     """Split prose into sentence spans, trimmed of surrounding white space.
 
     Args:
         text: A paragraph of prose.
         offset: Added to every span, so spans can index a larger document.
+        language: The prose's ISO 639-1 code. Defaults to English (nupunkt); any other
+            code is split by sentencex with that language's rules.
     """
+    if language == ENGLISH:
+        pieces = list(_tokenizer().span_tokenize(text))
+    else:
+        pieces = _sentencex_spans(text, language)
     spans: list[tuple[int, int]] = []
-    for start, end in _tokenizer().span_tokenize(text):
+    for start, end in pieces:
         piece = text[start:end]
         left = len(piece) - len(piece.lstrip())
         right = len(piece.rstrip())
@@ -96,16 +156,20 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return spans
 
 
-def segment(text: str) -> list[Segment]:
+def segment(text: str, language: str | None = None) -> list[Segment]:
     """Segment pasted article text into prose sentences and furniture lines.
 
     Args:
         text: The article as pasted, any line endings.
+        language: The article's ISO 639-1 code, which chooses the sentence splitter.
+            Defaults to the language detected in ``text`` (English when unsure).
 
     Returns:
         Segments in document order. ``SENTENCE`` segments are candidate claims; the others
         are kept so callers can show or count what was set aside.
     """
+    if language is None:
+        language = detect_language(text)
     segments: list[Segment] = []
     first = True
     for line in _LINE.finditer(text):
@@ -119,6 +183,6 @@ def segment(text: str) -> list[Segment]:
         if kind is not SegmentKind.SENTENCE:
             segments.append(Segment(text[start:end], start, end, kind))
             continue
-        for s_start, s_end in split_sentences(text[start:end], offset=start):
+        for s_start, s_end in split_sentences(text[start:end], offset=start, language=language):
             segments.append(Segment(text[s_start:s_end], s_start, s_end, SegmentKind.SENTENCE))
     return segments

@@ -153,6 +153,12 @@ class ClaimOut(BaseModel):
     triage_priority: float = Field(
         description="Review priority in [0, 1]; lowered when the article debunks the claim."
     )
+    language: str | None = Field(
+        default=None,
+        description="The claim's language (ISO 639-1): its sentence's own when the sentence "
+        "is long and clear enough to tell, else the article's; null only in analyses stored "
+        "before it existed.",
+    )
 
 
 class ArticleOut(BaseModel):
@@ -162,7 +168,10 @@ class ArticleOut(BaseModel):
     title: str | None
     url: str | None
     published_at: dt.datetime | dt.date | None
-    language: str | None
+    language: str | None = Field(
+        description="The article's language (ISO 639-1), detected from its text (English "
+        "when unsure). The request's `language` only restricts the fact-checks matched."
+    )
     characters: int
     sentences: int
     text: str | None = Field(

@@ -81,6 +81,7 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
         verdict_agreement=claim.agreement.verdict_agreement if claim.agreement else None,
         publishers_disagree=claim.agreement.publishers_disagree if claim.agreement else False,
         triage_priority=claim.triage_priority,
+        language=claim.language,
     )
 
 
@@ -129,7 +130,7 @@ def to_response(
             title=title,
             url=request.url,
             published_at=request.published_at,
-            language=request.language,
+            language=analysis.language,
             characters=len(extracted.text if extracted else request.text or ""),
             sentences=analysis.sentence_count,
             text=extracted.text if extracted else None,

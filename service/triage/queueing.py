@@ -102,7 +102,7 @@ def store_analysis(
         url=request.url,
         publisher=publisher or _publisher(request.url),
         published_at=published,
-        language=request.language,
+        language=response.article.language,
         text=request.text,
         sentences=response.article.sentences,
         submitted_by=submitted_by,

@@ -142,3 +142,40 @@ def test_pipeline_limits_numpy_blas_threads(embedder: Embedder) -> None:
         assert {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == {1}
         Pipeline(embedder, RuleScorer(), blas_threads=None)
         assert {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"} == {1}
+
+
+SPANISH_ARTICLE = (
+    "El puente que nunca existió\n\n"
+    "La oposición repitió que el ayuntamiento gastó cuatro millones de euros en un puente que "
+    "nunca se construyó. La reunión duró tres horas.\n"
+)
+
+
+def test_claims_not_in_english_take_the_multilingual_head(
+    pipeline: Pipeline, embedder: Embedder
+) -> None:
+    from models.checkworthiness_multilingual import score_multilingual
+    from models.encoders.multilingual import MultilingualEncoder
+
+    multilingual = MultilingualEncoder()
+    both = Pipeline(embedder, pipeline.scorer, multilingual=multilingual)
+    source = _ListSource(embedder, RECORDS)
+
+    spanish = both.analyze(SPANISH_ARTICLE, source)
+    assert spanish.language == "es"
+    assert [c.language for c in spanish.claims] == ["es", "es"]
+    texts = [c.text for c in spanish.claims]
+    expected = score_multilingual(texts, multilingual.encode(texts))
+    assert [c.check_worthiness for c in spanish.claims] == [round(float(s), 4) for s in expected]
+    english_only = pipeline.analyze(SPANISH_ARTICLE, source)
+    assert [c.language for c in english_only.claims] == ["es", "es"]
+    assert [c.check_worthiness for c in english_only.claims] != [
+        c.check_worthiness for c in spanish.claims
+    ]
+
+    # English claims keep the English head's scores.
+    english = both.analyze(ARTICLE, source)
+    assert english.language == "en" and {c.language for c in english.claims} == {"en"}
+    assert [c.check_worthiness for c in english.claims] == [
+        c.check_worthiness for c in pipeline.analyze(ARTICLE, source).claims
+    ]

@@ -51,3 +51,86 @@ def test_offsets_survive_windows_line_endings() -> None:
         "It opened in 2021.",
     ]
     assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+def _sentences(text: str, language: str | None = None) -> list[str]:
+    return [s.text for s in segment(text, language) if s.kind is SegmentKind.SENTENCE]
+
+
+def test_hindi_prose_splits_at_the_danda() -> None:
+    text = (
+        "सोशल मीडिया पर एक मैसेज वायरल हो रहा है। "
+        "इसमें दावा किया गया है कि गर्म पानी पीने से वायरस खत्म हो जाता है। "
+        "यह दावा फर्जी है।"
+    )
+    assert _sentences(text) == [
+        "सोशल मीडिया पर एक मैसेज वायरल हो रहा है।",
+        "इसमें दावा किया गया है कि गर्म पानी पीने से वायरस खत्म हो जाता है।",
+        "यह दावा फर्जी है।",
+    ]
+
+
+def test_japanese_prose_splits_at_the_full_stop() -> None:
+    text = "政府は新しい法律を発表した。世界の輸出の21%を占める(2022年)。本当だろうか？"
+    assert _sentences(text) == [
+        "政府は新しい法律を発表した。",
+        "世界の輸出の21%を占める(2022年)。",
+        "本当だろうか？",
+    ]
+
+
+def test_arabic_prose_and_its_question_mark() -> None:
+    text = "قالت الوزارة إن الأسعار ارتفعت بنسبة 20 في المئة. هل هذا صحيح؟"
+    assert _sentences(text, "ar") == [
+        "قالت الوزارة إن الأسعار ارتفعت بنسبة 20 في المئة.",
+        "هل هذا صحيح؟",
+    ]
+
+
+def test_spanish_abbreviations_and_inverted_marks() -> None:
+    text = "El Sr. García dijo que el virus murió en 2020. ¿Es esto real? No, es falso."
+    assert _sentences(text) == [
+        "El Sr. García dijo que el virus murió en 2020.",
+        "¿Es esto real?",
+        "No, es falso.",
+    ]
+
+
+def test_lines_ending_in_other_scripts_marks_are_prose() -> None:
+    for line in [
+        "यह दावा फर्जी है।",
+        "政府は新しい法律を発表した。",
+        "هل هذا صحيح؟",
+        "Er sagte: „Das ist falsch.“",
+        "彼は「本当だ。」",
+    ]:
+        assert classify_line(line, is_first=False) is SegmentKind.SENTENCE, line
+    assert classify_line("दिल्ली में बारिश", is_first=True) is SegmentKind.HEADLINE
+
+
+def test_a_dateline_stays_with_its_sentence() -> None:
+    text = "Москва. 15 февраля. Президент России назвал события геноцидом. Это ложь."
+    assert _sentences(text, "ru") == [
+        "Москва. 15 февраля. Президент России назвал события геноцидом.",
+        "Это ложь.",
+    ]
+
+
+def test_non_english_offsets_index_the_original_text() -> None:
+    text = "कोरोना वायरस\r\n\r\nयह एक वाक्य है। यह दूसरा है।\nदिल्ली, 5 मई। सरकार ने कहा।"
+    segments = segment(text)
+    assert segments[0].kind is SegmentKind.HEADLINE
+    assert all(text[s.start : s.end] == s.text for s in segments)
+    assert "".join(_sentences(text)).count("।") == 4
+
+
+def test_english_detected_or_given_splits_as_before() -> None:
+    text = "The vote is at 3 p.m. E.T. on Monday, Mr. Jones said. U.S. officials agreed."
+    assert (
+        _sentences(text)
+        == _sentences(text, "en")
+        == [
+            "The vote is at 3 p.m. E.T. on Monday, Mr. Jones said.",
+            "U.S. officials agreed.",
+        ]
+    )

@@ -212,3 +212,31 @@ def test_matches_stored_before_the_three_tiers_still_read() -> None:
     match = MatchOut.model_validate(stored)
     assert match.tier == "likely" and match.why is None
     assert MatchOut.model_validate({**stored, "tier": "possible"}).tier == "possible"
+
+
+SPANISH_ARTICLE = (
+    "Bulo sobre los leones de Putin\n\n"
+    "La información terminó diciendo que Rusia ha soltado más de 500 leones en sus calles "
+    "para que las personas se queden en casa durante la pandemia. "
+    "La imagen fue tomada en Johannesburgo, Sudáfrica, en abril de 2016.\n"
+)
+
+
+def test_the_language_of_the_article_and_its_claims(client: TestClient, example_text: str) -> None:
+    english = client.post("/v1/analyze", json={"text": example_text, "store": False}).json()
+    assert english["article"]["language"] == "en"
+    assert {c["language"] for c in english["claims"]} == {"en"}
+
+    response = client.post("/v1/analyze", json={"text": SPANISH_ARTICLE})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["article"]["language"] == "es"
+    assert body["article"]["sentences"] == 2
+    assert [c["language"] for c in body["claims"]] == ["es", "es"]
+    stored = client.get(f"/v1/articles/{body['article']['id']}").json()
+    assert stored["language"] == "es"
+    assert [c["language"] for c in stored["claims"]] == ["es", "es"]
+    page = client.get(f"/ui/articles/{body['article']['id']}").text
+    assert '<span class="lang" id="article-language" title="language of the article">es</span>' in (
+        page
+    )

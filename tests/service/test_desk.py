@@ -350,6 +350,7 @@ def test_fact_check_browser_and_editor(
 ) -> None:
     listed = client.get("/ui/factchecks", params={"q": "pray"})
     assert listed.status_code == 200 and "The Ferret" in listed.text
+    assert '<span class="lang" title="language of the fact-check">en</span>' in listed.text
     fact_check_id = int(re.search(r'data-factcheck="(\d+)"', listed.text).group(1))  # type: ignore[union-attr]
     page = client.get(f"/ui/factchecks/{fact_check_id}")
     assert "Never re-rated." in page.text and 'id="correct"' in page.text  # auth off: admin

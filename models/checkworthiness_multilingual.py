@@ -1,0 +1,120 @@
+"""Check-worthiness of sentences in any language: a head on multilingual-e5 embeddings.
+
+The English head (``models.checkworthiness``) reads MiniLM embeddings and English surface
+cues; neither carries over to Hindi or Japanese. This head reads only a sentence's
+multilingual-e5-small row. It was trained on the same English data (ClaimBuster debates,
+CheckThat! tweets) and relies on e5 placing a sentence near its translations: no
+non-English label was used (cross-lingual transfer). ``python -m
+training.checkworthiness_multilingual`` builds it.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from models.checkworthiness import HeadScorer, HeadWeights, Scores
+from models.embedding import Vectors
+from models.encoders.multilingual import MULTILINGUAL_DIM, MULTILINGUAL_MODEL_NAME
+
+logger = logging.getLogger(__name__)
+
+MULTILINGUAL_ARTIFACT_PATH = (
+    Path(__file__).resolve().parent / "artifacts" / "checkworthiness_multilingual.npz"
+)
+MULTILINGUAL_CARD_PATH = MULTILINGUAL_ARTIFACT_PATH.with_suffix(".json")
+
+
+def save_head(weights: HeadWeights, path: Path, encoder: str = MULTILINGUAL_MODEL_NAME) -> None:
+    """Write an embedding-only head as an ``.npz`` of plain arrays, naming its encoder."""
+    arrays: dict[str, npt.NDArray[np.generic]] = {
+        "encoder": np.array([encoder]),
+        "mean": weights.mean,
+        "std": weights.std,
+        "output_weight": weights.output_weight,
+        "output_bias": np.atleast_1d(weights.output_bias),
+        "calibration": np.array([weights.slope, weights.intercept], dtype=np.float64),
+        "threshold": np.array([weights.threshold], dtype=np.float64),
+    }
+    if weights.hidden_weight is not None and weights.hidden_bias is not None:
+        arrays["hidden_weight"] = weights.hidden_weight
+        arrays["hidden_bias"] = weights.hidden_bias
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+
+
+def load_head(path: Path, encoder: str = MULTILINGUAL_MODEL_NAME) -> HeadWeights:
+    """Read a head written by ``save_head``; refuses one trained on another encoder."""
+    with np.load(path, allow_pickle=False) as data:
+        trained_on = str(data["encoder"][0])
+        if trained_on != encoder:
+            raise ValueError(f"{path} was trained on {trained_on}, not {encoder}")
+        hidden = "hidden_weight" in data.files
+        calibration = data["calibration"]
+        return HeadWeights(
+            mean=data["mean"].astype(np.float32),
+            std=data["std"].astype(np.float32),
+            hidden_weight=data["hidden_weight"].astype(np.float32) if hidden else None,
+            hidden_bias=data["hidden_bias"].astype(np.float32) if hidden else None,
+            output_weight=data["output_weight"].astype(np.float32),
+            output_bias=data["output_bias"].astype(np.float32),
+            slope=float(calibration[0]),
+            intercept=float(calibration[1]),
+            threshold=float(data["threshold"][0]),
+        )
+
+
+class MultilingualCheckWorthiness:
+    """Scores texts in any language from their multilingual-e5 rows.
+
+    Args:
+        weights: The trained, calibrated head.
+        threshold: Decision threshold. Defaults to the one chosen at training time.
+    """
+
+    def __init__(self, weights: HeadWeights, threshold: float | None = None) -> None:
+        if weights.mean.shape[0] != MULTILINGUAL_DIM:
+            raise ValueError(f"head reads {weights.mean.shape[0]}-d rows, not {MULTILINGUAL_DIM}")
+        self._head = HeadScorer(weights)
+        self.threshold = weights.threshold if threshold is None else threshold
+
+    @classmethod
+    def from_file(
+        cls, path: Path = MULTILINGUAL_ARTIFACT_PATH, threshold: float | None = None
+    ) -> MultilingualCheckWorthiness:
+        """Load the head written by ``python -m training.checkworthiness_multilingual``."""
+        return cls(load_head(path), threshold)
+
+    def score(self, texts: list[str], embeddings: Vectors) -> Scores:
+        """Calibrated probability of check-worthiness per text, from its e5 row alone."""
+        if not texts:
+            return np.zeros(0, dtype=np.float64)
+        return self._head.probabilities(np.asarray(embeddings, dtype=np.float32), texts)
+
+
+@lru_cache(maxsize=1)
+def default_multilingual_scorer() -> MultilingualCheckWorthiness | None:
+    """The packaged head (loaded once per process), or None when it is missing."""
+    if not MULTILINGUAL_ARTIFACT_PATH.exists():
+        logger.warning("no multilingual check-worthiness head at %s", MULTILINGUAL_ARTIFACT_PATH)
+        return None
+    return MultilingualCheckWorthiness.from_file()
+
+
+def score_multilingual(texts: list[str], e5_vectors: Vectors) -> Scores:
+    """Check-worthiness of ``texts`` in any language from their multilingual-e5 rows.
+
+    Args:
+        texts: The sentences or claim spans.
+        e5_vectors: Their rows from ``MultilingualEncoder.encode``, in the same order.
+
+    Raises:
+        FileNotFoundError: The packaged head is missing.
+    """
+    scorer = default_multilingual_scorer()
+    if scorer is None:
+        raise FileNotFoundError(MULTILINGUAL_ARTIFACT_PATH)
+    return scorer.score(texts, e5_vectors)
