@@ -23,11 +23,7 @@ from models.claims import ClaimSpan, extract_claim_spans
 from models.embedding import Embedder, Vectors
 from models.encoders.multilingual import MultilingualEncoder
 from models.language import ENGLISH, detect_language, sentence_language
-<<<<<<< HEAD
 from models.matching import FactCheckSource, MultilingualSource, SearchFilter
-=======
-from models.matching import FactCheckSource, SearchFilter
->>>>>>> mllang
 from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement
 from models.retrieval.crosslingual import CrossLingualMatcher, word_count
 from models.segmentation import Segment, SegmentKind, segment
@@ -110,13 +106,8 @@ class ClaimAnalysis:
     stance: Stance | None = None
     stance_confidence: float | None = None
     agreement: Agreement | None = None
-<<<<<<< HEAD
     # ISO 639-1 code of the claim's sentence (``models.language.sentence_language``).
     language: str = ENGLISH
-=======
-    # ISO 639-1: the claim's sentence's own language when clear, else its article's.
-    language: str | None = None
->>>>>>> mllang
 
     @property
     def triage_priority(self) -> float:
@@ -140,11 +131,7 @@ class ArticleAnalysis:
 
     claims: list[ClaimAnalysis]
     segments: list[Segment]
-<<<<<<< HEAD
     # ISO 639-1 code of the article as a whole (``models.language.detect_language``).
-=======
-    # ISO 639-1, detected from the whole text (English when unsure).
->>>>>>> mllang
     language: str = ENGLISH
 
     @property
@@ -178,11 +165,7 @@ def default_attributor() -> Attributor:
 
 
 def claim_units(
-<<<<<<< HEAD
-    text: str, attributor: Attributor | None = None, *, english: bool = True
-=======
     text: str, attributor: Attributor | None = None, language: str | None = None
->>>>>>> mllang
 ) -> tuple[list[Segment], list[ClaimUnit]]:
     """The article's segments and the texts the pipeline scores and matches: every prose
     sentence, each followed by the claim spans found inside it.
@@ -191,17 +174,15 @@ def claim_units(
     speech are the reported clauses the parse finds (one per coordinated "that" clause),
     each with its claimant; a pattern span that no parsed clause overlaps is kept, and the
     sentence's claimant (the article itself when no one else is named) goes to it.
-<<<<<<< HEAD
 
-    Text in another language than English (``english=False``) yields its sentences alone:
-    the parser and the span patterns read English only.
-=======
-    ``language`` (the article's) chooses the sentence splitter; default: detected.
->>>>>>> mllang
+    ``language`` (the article's; default: detected) chooses the sentence splitter. Text in
+    another language than English yields its sentences alone: the parser and the span
+    patterns read English only.
     """
+    language = language or detect_language(text)
     segments = segment(text, language)
     sentences = [s for s in segments if s.kind is SegmentKind.SENTENCE]
-    if not english:
+    if language != ENGLISH:
         return segments, [ClaimUnit(s, s.text, s.start, s.end, None, False) for s in sentences]
     attributor = attributor or default_attributor()
     attributions = attributor.attribute(text, [(s.start, s.end) for s in sentences])
@@ -302,18 +283,14 @@ class Pipeline:
             threads and 68-73 ms with 1; the whole analysis 161 -> 111 ms.
         attributor: Finds each claim's claimant with a dependency parse. Defaults to
             ``default_attributor()`` (``Attributor(parse=False)`` for pattern claimants only).
-<<<<<<< HEAD
-        multilingual: The multilingual encoder for claims in other languages than English;
-            None (the default) matches every claim as English.
-        crosslingual: Ranks those claims' fact-checks in the multilingual space. Defaults to
-            a ``CrossLingualMatcher`` with its tuned settings.
-=======
-        multilingual: The multilingual encoder; with it, claims not in English take their
-            check-worthiness from ``multilingual_checkworthiness``. Defaults to None
-            (every claim scored by ``scorer``, as for English).
+        multilingual: The multilingual encoder for claims in other languages than English:
+            with it they are matched in the multilingual space and take their
+            check-worthiness from ``multilingual_checkworthiness``. None (the default)
+            reads every claim as English.
         multilingual_checkworthiness: The head on multilingual-e5 rows. Defaults to the
             packaged one when ``multilingual`` is given.
->>>>>>> mllang
+        crosslingual: Ranks those claims' fact-checks in the multilingual space. Defaults to
+            a ``CrossLingualMatcher`` with its tuned settings.
     """
 
     def __init__(
@@ -327,11 +304,8 @@ class Pipeline:
         blas_threads: int | None = 1,
         attributor: Attributor | None = None,
         multilingual: MultilingualEncoder | None = None,
-<<<<<<< HEAD
         crosslingual: CrossLingualMatcher | None = None,
-=======
         multilingual_checkworthiness: MultilingualCheckWorthiness | None = None,
->>>>>>> mllang
     ) -> None:
         if blas_threads is not None:
             # Process-wide and lasting (threadpoolctl applies the limit when constructed).
@@ -343,13 +317,8 @@ class Pipeline:
         self.stance_model = stance or StanceModel()
         self.attributor = attributor or default_attributor()
         self.multilingual = multilingual
-<<<<<<< HEAD
         self.crosslingual = crosslingual or CrossLingualMatcher()
-=======
-        self.multilingual_checkworthiness = multilingual_checkworthiness or (
-            default_multilingual_scorer() if multilingual is not None else None
-        )
->>>>>>> mllang
+        self._multilingual_checkworthiness = multilingual_checkworthiness
         # Threads for the lexical stage, which runs while the encoder does (started on
         # first use).
         self._lexical_pool = ThreadPoolExecutor(
@@ -379,11 +348,7 @@ class Pipeline:
                 the analysis (a caller's deadline). Defaults to none.
         """
         article_language = detect_language(text)
-<<<<<<< HEAD
-        segments, units = claim_units(text, self.attributor, english=article_language == ENGLISH)
-=======
         segments, units = claim_units(text, self.attributor, article_language)
->>>>>>> mllang
         texts = [u.text for u in units]
         languages = [sentence_language(u.sentence.text, article_language) for u in units]
         search_filter = self.search_filter(published_at, language, max_age_days)
@@ -403,7 +368,7 @@ class Pipeline:
         neighbours = self.matcher.rank(
             texts, vectors, source, search_filter, lexical=lexical.result()
         )
-        self._rank_other_languages(
+        encoded = self._rank_other_languages(
             text, texts, languages, neighbours, source, search_filter, [float(x) for x in scores]
         )
         if checkpoint is not None:
@@ -433,69 +398,18 @@ class Pipeline:
             else:
                 claims.append(span_claim)
         analysis = ArticleAnalysis(claims=claims, segments=segments, language=article_language)
-<<<<<<< HEAD
+        self.assign_languages(analysis, encoded)
         self.read_stances(analysis)
         return analysis
 
-    def _rank_other_languages(
-        self,
-        text: str,
-        texts: list[str],
-        languages: list[str],
-        neighbours: list[list[Match]],
-        source: FactCheckSource,
-        search_filter: SearchFilter,
-        scores: list[float],
-    ) -> None:
-        """Match across languages in the multilingual space (in place), when there is a
-        multilingual encoder and the source keeps that index.
-
-        Claims in other languages than English get cross-lingual matches instead of the
-        English ones. English claims worth checking that found no verdict-suggesting match
-        (at most ``REVERSE_CLAIMS`` per article) are looked up among fact-checks written in
-        other languages: "the reverse direction", scored on the claim alone (its own vector
-        stands in for the article's, which would cost a long encode).
-        """
-        if (
-            self.multilingual is None
-            or not isinstance(source, MultilingualSource)
-            or not source.multilingual_count()
-        ):
-            return
-        encoder = self.multilingual
-        foreign = [i for i, language in enumerate(languages) if language != ENGLISH]
-        if foreign:
-            claims = [texts[i] for i in foreign]
-            ranked = self.crosslingual.rank(
-                claims,
-                encoder.encode(claims),
-                encoder.encode([text]),
-                source,
-                search_filter,
-                limit=self.settings.top_k,
-            )
-            for i, matches in zip(foreign, ranked, strict=True):
-                neighbours[i] = matches
-        reverse = [
-            i
-            for i, language in enumerate(languages)
-            if language == ENGLISH
-            and scores[i] >= self.scorer.threshold
-            and not any(m.tier is not None and m.tier.suggests_verdict for m in neighbours[i])
-        ]
-        reverse = sorted(reverse, key=lambda i: -scores[i])[:REVERSE_CLAIMS]
-        for i in sorted(reverse):
-            vector = encoder.encode([texts[i]])
-            found = self.crosslingual.rank(
-                [texts[i]], vector, vector, source, search_filter, limit=self.settings.top_k
-            )[0]
-            other = [m for m in found if m.fact_check.language != ENGLISH]
-            if other:
-                neighbours[i] = _merge(other, neighbours[i], self.settings.top_k)
-=======
-        self.assign_languages(analysis)
-        self.read_stances(analysis)
-        return analysis
+    @property
+    def multilingual_checkworthiness(self) -> MultilingualCheckWorthiness | None:
+        """The check-worthiness head for claims not in English (None without an encoder)."""
+        if self.multilingual is None:
+            return None
+        if self._multilingual_checkworthiness is None:
+            self._multilingual_checkworthiness = default_multilingual_scorer()
+        return self._multilingual_checkworthiness
 
     def assign_languages(
         self, analysis: ArticleAnalysis, e5_rows: Mapping[str, Vector] | None = None
@@ -534,7 +448,68 @@ class Pipeline:
             score = max(by_text[claim.text], by_text[sentence_of(claim)])
             claim.check_worthiness = round(score, 4)
             claim.check_worthy = score >= head.threshold
->>>>>>> mllang
+
+    def _rank_other_languages(
+        self,
+        text: str,
+        texts: list[str],
+        languages: list[str],
+        neighbours: list[list[Match]],
+        source: FactCheckSource,
+        search_filter: SearchFilter,
+        scores: list[float],
+    ) -> dict[str, Vector]:
+        """Match across languages in the multilingual space (in place), when there is a
+        multilingual encoder and the source keeps that index.
+
+        Claims in other languages than English get cross-lingual matches instead of the
+        English ones. English claims worth checking that found no verdict-suggesting match
+        (at most ``REVERSE_CLAIMS`` per article) are looked up among fact-checks written in
+        other languages: "the reverse direction", scored on the claim alone (its own vector
+        stands in for the article's, which would cost a long encode).
+
+        Returns the multilingual rows encoded, by text (for the check-worthiness head).
+        """
+        encoded: dict[str, Vector] = {}
+        if (
+            self.multilingual is None
+            or not isinstance(source, MultilingualSource)
+            or not source.multilingual_count()
+        ):
+            return encoded
+        encoder = self.multilingual
+        foreign = [i for i, language in enumerate(languages) if language != ENGLISH]
+        if foreign:
+            claims = [texts[i] for i in foreign]
+            rows = encoder.encode(claims)
+            encoded.update(zip(claims, rows, strict=True))
+            ranked = self.crosslingual.rank(
+                claims,
+                rows,
+                encoder.encode([text]),
+                source,
+                search_filter,
+                limit=self.settings.top_k,
+            )
+            for i, matches in zip(foreign, ranked, strict=True):
+                neighbours[i] = matches
+        reverse = [
+            i
+            for i, language in enumerate(languages)
+            if language == ENGLISH
+            and scores[i] >= self.scorer.threshold
+            and not any(m.tier is not None and m.tier.suggests_verdict for m in neighbours[i])
+        ]
+        reverse = sorted(reverse, key=lambda i: -scores[i])[:REVERSE_CLAIMS]
+        for i in sorted(reverse):
+            vector = encoder.encode([texts[i]])
+            found = self.crosslingual.rank(
+                [texts[i]], vector, vector, source, search_filter, limit=self.settings.top_k
+            )[0]
+            other = [m for m in found if m.fact_check.language != ENGLISH]
+            if other:
+                neighbours[i] = _merge(other, neighbours[i], self.settings.top_k)
+        return encoded
 
     def read_stances(
         self, analysis: ArticleAnalysis, claims: list[ClaimAnalysis] | None = None

@@ -23,14 +23,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-<<<<<<< HEAD
 from models.encoders.runtime import Floats as Vectors
-=======
-# As models.embedding's Vectors (importing it from there would make a package cycle).
-Vectors = npt.NDArray[np.float32]
->>>>>>> mllang
 
 MULTILINGUAL_MODEL_NAME = "multilingual-e5-small+q4"
 MULTILINGUAL_DIM = 384
