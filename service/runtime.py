@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import threading
@@ -191,10 +192,13 @@ def build_runtime(
     pipeline = pipeline or build_pipeline(settings)
     if settings.multilingual:
         multilingual = multilingual or pipeline.multilingual or build_multilingual_encoder(settings)
-        # Claims in other languages are matched in the multilingual space.
-        pipeline.multilingual = multilingual
     else:
-        multilingual = pipeline.multilingual = None
+        multilingual = None
+    if pipeline.multilingual is not multilingual:
+        # Claims in other languages are matched with the runtime's encoder; a pipeline
+        # handed in is left as it was (a shallow copy shares its models).
+        pipeline = copy.copy(pipeline)
+        pipeline.multilingual = multilingual
     with session_factory() as session:
         require_embedding_space(session, pipeline.embedder.model_name)
     index = build_search_backend(settings, engine, session_factory, pipeline)
