@@ -511,6 +511,32 @@ class Pipeline:
                 neighbours[i] = _merge(other, neighbours[i], self.settings.top_k)
         return encoded
 
+    def search(
+        self,
+        query: str,
+        source: FactCheckSource,
+        search_filter: SearchFilter | None = None,
+        *,
+        limit: int,
+    ) -> list[Match]:
+        """Fact-checks for one free-text query, best first, every tier kept (the fact-check
+        search): a query in another language than English is ranked in the multilingual
+        space when there is an encoder and an index for it, as claims are."""
+        if (
+            self.multilingual is not None
+            and isinstance(source, MultilingualSource)
+            and detect_language(query) != ENGLISH
+            and source.multilingual_count()
+        ):
+            row = self.multilingual.encode([query])
+            return self.crosslingual.rank(
+                [query], row, row, source, search_filter, limit=limit, keep_all=True
+            )[0]
+        vector = self.embedder.encode([query])
+        return self.matcher.rank(
+            [query], vector, source, search_filter, limit=limit, keep_all=True
+        )[0]
+
     def read_stances(
         self, analysis: ArticleAnalysis, claims: list[ClaimAnalysis] | None = None
     ) -> None:

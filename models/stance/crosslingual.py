@@ -68,7 +68,8 @@ LEXICONS: dict[str, Lexicon] = {
             r"fake\w*",
             r"hoax\w*",
             r"myths?",
-            r"lie|lies|lied|lying",
+            # "lies" only as the noun: "if it lies within a zone" is no debunk.
+            r"lie|lied|lying|lies(?!\s+(?:in|within|on|at|between|behind|ahead|beyond|near|under|outside|inside)\b)",
             r"made\s+up",
             r"fabricat\w*",
             r"mislead\w*",

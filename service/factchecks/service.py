@@ -206,7 +206,8 @@ def search_fact_checks(
     """Fact-checks for a free-text query, best first, through the analysis matcher.
 
     The same ``Matcher`` as ``/v1/analyze`` fuses dense (meaning) and BM25 (keyword)
-    candidates and re-ranks them; ``score`` is its calibrated confidence. With
+    candidates and re-ranks them; ``score`` is its calibrated confidence. A query in
+    another language is ranked in the multilingual space (``Pipeline.search``). With
     ``max_age_days`` only fact-checks with a review date in that window qualify.
     """
     if not query.strip():
@@ -215,10 +216,7 @@ def search_fact_checks(
     search_filter = dataclasses.replace(
         pipeline.search_filter(None, language, max_age_days), publisher=publisher
     )
-    vector = pipeline.embedder.encode([query])
-    matches = pipeline.matcher.rank(
-        [query], vector, index, search_filter, limit=limit, keep_all=True
-    )[0]
+    matches = pipeline.search(query, index, search_filter, limit=limit)
     if search_filter.reviewed_after is not None:
         matches = [m for m in matches if m.fact_check.review_date is not None]
     return SearchResponse(

@@ -135,3 +135,51 @@ def test_the_setting_off_keeps_the_service_as_before(
         assert client.post("/v1/factchecks", json=NEW).status_code == 201
         assert runtime.index.multilingual_count() == 0  # type: ignore[attr-defined]
     assert _counts(settings.resolved_database_url) == (42, 0)
+
+
+SPANISH_ARTICLE = (
+    "Vance repite un bulo sobre Escocia\n\n"
+    "El vicepresidente de Estados Unidos repitió la afirmación falsa de que a los escoceses "
+    "se les advirtió que no rezaran en su propia casa si viven en una zona de protección "
+    "alrededor de las clínicas de aborto. El Gobierno escocés lo desmintió: la ley no "
+    "prohíbe rezar en casa.\n"
+)
+
+
+def test_a_spanish_article_is_analysed_across_languages(
+    seeded_settings: Settings, pipeline: Pipeline
+) -> None:
+    from claims_db.ingest import backfill_multilingual
+    from service.app import create_app
+    from service.runtime import build_runtime
+
+    encoder = MultilingualEncoder()
+    engine = make_engine(seeded_settings.resolved_database_url)
+    try:
+        assert backfill_multilingual(make_session_factory(engine), encoder) > 0
+    finally:
+        engine.dispose()
+    runtime = build_runtime(seeded_settings, pipeline=pipeline, multilingual=encoder)
+    assert pipeline.multilingual is None  # the shared pipeline is left as it was
+    with TestClient(create_app(runtime=runtime)) as client:
+        response = client.post("/v1/analyze", json={"text": SPANISH_ARTICLE, "store": False})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["article"]["language"] == "es"
+        flagged = [c for c in body["claims"] if c["flagged"]]
+        assert flagged, [(c["text"], c["matches"][:1]) for c in body["claims"]]
+        claim = flagged[0]
+        assert claim["language"] == "es"
+        assert "escoceses" in claim["text"]
+        top = claim["matches"][0]["fact_check"]
+        assert "theferret.scot" in top["url"] and top["rating"] == "False"
+        assert claim["suggestion"]["verdict"] == "false"
+        assert claim["stance"] == "debunks"
+
+        found = client.get(
+            "/v1/factchecks/search",
+            params={"q": "Se prohíbe rezar en casa en las zonas de protección del aborto"},
+        )
+        assert found.status_code == 200, found.text
+        assert "theferret.scot" in found.json()["results"][0]["fact_check"]["url"]
+    runtime.engine.dispose()
