@@ -38,7 +38,7 @@ Vector = npt.NDArray[np.float32]
 STANCE_NEIGHBOURS = 1
 # English claims per article looked up among fact-checks in other languages (each costs a
 # multilingual encode, about 12 ms on two cores).
-REVERSE_CLAIMS = 3
+REVERSE_CLAIMS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,9 +464,9 @@ class Pipeline:
 
         Claims in other languages than English get cross-lingual matches instead of the
         English ones. English claims worth checking that found no verdict-suggesting match
-        (at most ``REVERSE_CLAIMS`` per article) are looked up among fact-checks written in
-        other languages: "the reverse direction", scored on the claim alone (its own vector
-        stands in for the article's, which would cost a long encode).
+        (the ``REVERSE_CLAIMS`` most check-worthy of an article) are looked up among
+        fact-checks written in other languages: "the reverse direction", scored on the claim
+        alone (its own vector stands in for the article's, which would cost a long encode).
 
         Returns the multilingual rows encoded, by text (for the check-worthiness head).
         """
@@ -500,9 +500,12 @@ class Pipeline:
             and scores[i] >= self.scorer.threshold
             and not any(m.tier is not None and m.tier.suggests_verdict for m in neighbours[i])
         ]
-        reverse = sorted(reverse, key=lambda i: -scores[i])[:REVERSE_CLAIMS]
-        for i in sorted(reverse):
-            vector = encoder.encode([texts[i]])
+        reverse = sorted(sorted(reverse, key=lambda i: -scores[i])[:REVERSE_CLAIMS])
+        if not reverse:
+            return encoded
+        rows = encoder.encode([texts[i] for i in reverse])
+        for i, row in zip(reverse, rows, strict=True):
+            vector = row.reshape(1, -1)
             found = self.crosslingual.rank(
                 [texts[i]], vector, vector, source, search_filter, limit=self.settings.top_k
             )[0]
