@@ -1,16 +1,17 @@
 """Claims in other languages: real news excerpts in 12 languages against the full database.
 
 Run ``python -m evaluation.multilingual`` (``--cases`` another JSON Lines file of the same
-shape, ``--database`` a built database, ``--verbose`` for every case). Each excerpt of
-``multilingual-dev/cases.jsonl`` goes through ``Pipeline.analyze`` exactly as ``POST
-/v1/analyze`` runs it, with the multilingual encoder and index on. Per language it prints
-flagged top-1 (a flagged claim's first match is the expected fact-check or another review
-of the same claim), top-5 (an accepted fact-check among the first five matches of any
-claim, whatever the tier), negatives flagged and the stance read on the right flags; then
-the tiers' precision and a reliability table of the first match's confidence for the
-non-English claims. The database is ``claimflag seed --with-datasets`` with the
-CheckThat! 2022 verified claims (built under ``.cache/`` on first use, its multilingual
-index backfilled when missing). Evaluation only: nothing here may be trained on.
+shape, ``--database`` a built database, ``--verbose`` for every case, ``--calibration`` to
+fit the cross-lingual calibration). Each excerpt of ``multilingual-dev/cases.jsonl`` goes
+through ``Pipeline.analyze`` exactly as ``POST /v1/analyze`` runs it, with the multilingual
+encoder and index on. Per language it prints flagged top-1 (a flagged claim's first match
+is the expected fact-check or another review of the same claim), top-5 (an accepted
+fact-check among the first five cross-lingual candidates of a non-English claim, whatever
+their tier), negatives flagged and the stance read on the right flags; then the tiers'
+precision and a reliability table of the first match's confidence for the non-English
+claims. The database is ``claimflag seed --with-datasets`` with the CheckThat! 2022
+verified claims (built under ``.cache/`` on first use, its multilingual index backfilled
+when missing). Evaluation and tuning only: nothing here may be trained on.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from claims_db.db import make_engine, make_session_factory
 from claims_db.search import FactCheckIndex
@@ -33,9 +36,9 @@ from evaluation.matching_news import (
 )
 from models.embedding import Embedder
 from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
-from models.language import ENGLISH
-from models.pipeline import Pipeline
-from models.retrieval import Tier
+from models.language import ENGLISH, detect_language, sentence_language
+from models.pipeline import Pipeline, claim_units
+from models.retrieval import Match, Tier
 from training.data import DEFAULT_DATA_DIR, DEFAULT_DATABASE, full_database
 
 logger = logging.getLogger(__name__)
@@ -63,7 +66,9 @@ def evaluate_case(pipeline: Pipeline, index: FactCheckIndex, case: NewsCase) -> 
     flagged = [c for c in analysis.claims if c.flagged]
     right = [c for c in flagged if c.matches[0].fact_check.url in case.accepted]
     in_top5 = any(
-        m.fact_check.url in case.accepted for c in analysis.claims for m in c.matches[:TOP_K]
+        m.fact_check.url in case.accepted
+        for ranked in _candidates(pipeline, index, case, TOP_K)
+        for m in ranked
     )
     firsts = [
         (c.matches[0].confidence, c.matches[0].tier, c.matches[0].fact_check.url in case.accepted)
@@ -139,6 +144,64 @@ def print_report(outcomes: Sequence[CaseOutcome], *, verbose: bool) -> None:
             )
 
 
+def _candidates(
+    pipeline: Pipeline, index: FactCheckIndex, case: NewsCase, limit: int
+) -> list[list[Match]]:
+    """The first ``limit`` cross-lingual candidates of each non-English claim, every tier."""
+    encoder = pipeline.multilingual
+    assert encoder is not None
+    language = detect_language(case.text)
+    _, units = claim_units(case.text, pipeline.attributor, language)
+    texts = [u.text for u in units if sentence_language(u.sentence.text, language) != ENGLISH]
+    if not texts:
+        return []
+    return pipeline.crosslingual.rank(
+        texts,
+        encoder.encode(texts),
+        encoder.encode([case.text]),
+        index,
+        limit=limit,
+        keep_all=True,
+    )
+
+
+def calibration_points(
+    pipeline: Pipeline, index: FactCheckIndex, cases: Sequence[NewsCase]
+) -> list[tuple[str, float, bool]]:
+    """(case id, key, right) of every non-English claim's first candidate, whatever its tier:
+    what ``CrossLingualSettings``' calibration and thresholds are fitted to."""
+    return [
+        (case.id, ranked[0].score, ranked[0].fact_check.url in case.accepted)
+        for case in cases
+        for ranked in _candidates(pipeline, index, case, 1)
+        if ranked
+    ]
+
+
+def print_calibration(points: Sequence[tuple[str, float, bool]], cases: Sequence[NewsCase]) -> None:
+    """A logistic fit of rightness on the key, and what each confidence threshold flags."""
+    from sklearn.linear_model import LogisticRegression
+
+    keys = np.array([[key] for _, key, _ in points])
+    right = np.array([r for _, _, r in points])
+    model = LogisticRegression(C=1e4).fit(keys, right)
+    slope, intercept = float(model.coef_[0][0]), float(model.intercept_[0])
+    print(f"\nLogistic fit over {len(points)} claims: slope {slope:.2f}, intercept {intercept:.2f}")
+    positive = {c.id for c in cases if c.positive}
+    print("\n| flag from confidence | right first | wrong first (positives) | negatives flagged |")
+    print("|---|---|---|---|")
+    for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7):
+        best: dict[str, tuple[float, bool]] = {}
+        for case_id, key, ok in points:
+            confidence = 1 / (1 + np.exp(-(slope * key + intercept)))
+            if confidence >= threshold and (case_id not in best or confidence > best[case_id][0]):
+                best[case_id] = (confidence, ok)
+        right_first = sum(1 for i, (_, ok) in best.items() if i in positive and ok)
+        wrong_first = sum(1 for i, (_, ok) in best.items() if i in positive and not ok)
+        negatives = sum(1 for i in best if i not in positive)
+        print(f"| {threshold:.2f} | {right_first} | {wrong_first} | {negatives} |")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -146,6 +209,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cases", type=Path, default=None, help="default: multilingual-dev")
     parser.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
     parser.add_argument("--verbose", action="store_true", help="list every case")
+    parser.add_argument(
+        "--calibration", action="store_true", help="fit the cross-lingual calibration (tuning)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     embedder = Embedder()
@@ -159,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     pipeline = build_pipeline(embedder)
     pipeline.multilingual = encoder
     cases = load_cases(args.cases or args.data_dir / "multilingual-dev" / "cases.jsonl")
+    if args.calibration:
+        print_calibration(calibration_points(pipeline, index, cases), cases)
+        return
     print_report([evaluate_case(pipeline, index, case) for case in cases], verbose=args.verbose)
 
 

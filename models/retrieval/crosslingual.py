@@ -76,11 +76,11 @@ class CrossLingualSettings:
     article_weight: float = 0.5
     anchor_weight: float = 0.01
     margin_weight: float = 1.0
-    slope: float = 17.44
-    intercept: float = -23.36
+    slope: float = 48.30
+    intercept: float = -64.52
     min_similarity: float = 0.80
     confirmed_threshold: float = 0.90
-    match_threshold: float = 0.45
+    match_threshold: float = 0.50
     possible_threshold: float = 0.15
     min_match_words: int = 4
     limit: int = 5
