@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import text
 
+from models.matching import MultilingualSource
 from service.deps import RuntimeDep
 from service.errors import ServiceUnavailableError
 from service.reliability.writes import free_disk_mb
@@ -60,6 +61,11 @@ def readyz(*, runtime: RuntimeDep) -> dict[str, Any]:
         "encoder_runtime": runtime.pipeline.embedder.label,
         "fact_checks_indexed": len(runtime.index),
     }
+    if runtime.multilingual is not None and isinstance(runtime.index, MultilingualSource):
+        # Claims in other languages are matched only once their fact-checks are in here
+        # (``claimflag backfill-multilingual`` completes it).
+        body["multilingual_model"] = runtime.multilingual.model_name
+        body["multilingual_indexed"] = runtime.index.multilingual_count()
     if free_mb is not None:
         body["free_disk_mb"] = round(free_mb)
     return body

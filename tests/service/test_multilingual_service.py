@@ -176,6 +176,9 @@ def test_a_spanish_article_is_analysed_across_languages(
         assert claim["suggestion"]["verdict"] == "false"
         assert claim["stance"] == "debunks"
 
+        ready = client.get("/readyz").json()
+        assert ready["multilingual_indexed"] == ready["fact_checks_indexed"] > 0
+
         found = client.get(
             "/v1/factchecks/search",
             params={"q": "Se prohíbe rezar en casa en las zonas de protección del aborto"},
