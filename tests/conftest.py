@@ -18,6 +18,7 @@ from claims_db.local_pg import LocalPostgres
 from claims_db.migrate import upgrade
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
+from models.encoders.multilingual import MultilingualEncoder
 from models.pipeline import Pipeline
 from service.app import create_app
 from service.config import Settings
@@ -98,7 +99,9 @@ def embedder() -> Embedder:
 
 @pytest.fixture(scope="session")
 def pipeline(embedder: Embedder) -> Pipeline:
-    return Pipeline(embedder, load_scorer())
+    """The pipeline as the service builds it by default (``CLAIMFLAG_MULTILINGUAL`` on), so
+    a runtime built over it uses this very object (tests may patch it)."""
+    return Pipeline(embedder, load_scorer(), multilingual=MultilingualEncoder())
 
 
 @pytest.fixture(scope="session")

@@ -131,14 +131,14 @@ def test_english_claim_finds_a_fact_check_written_in_spanish(
 
 
 def test_english_claims_keep_their_english_matches(
-    multilingual_pipeline: Pipeline, pipeline: Pipeline, index: FactCheckIndex
+    multilingual_pipeline: Pipeline, embedder: Embedder, index: FactCheckIndex
 ) -> None:
     text = (
         "Opposition leaders repeated a false claim that the city council spent £4 million on "
         "a bridge that was never built."
     )
     with_encoder = multilingual_pipeline.analyze(text, index)
-    without = pipeline.analyze(text, index)
+    without = Pipeline(embedder, load_scorer()).analyze(text, index)
     assert [(c.text, [m.fact_check.id for m in c.matches]) for c in with_encoder.claims] == [
         (c.text, [m.fact_check.id for m in c.matches]) for c in without.claims
     ]

@@ -167,7 +167,7 @@ def test_claims_not_in_english_take_the_multilingual_head(
     texts = [c.text for c in spanish.claims]
     expected = score_multilingual(texts, multilingual.encode(texts))
     assert [c.check_worthiness for c in spanish.claims] == [round(float(s), 4) for s in expected]
-    english_only = pipeline.analyze(SPANISH_ARTICLE, source)
+    english_only = Pipeline(embedder, pipeline.scorer).analyze(SPANISH_ARTICLE, source)
     assert [c.language for c in english_only.claims] == ["es", "es"]
     assert [c.check_worthiness for c in english_only.claims] != [
         c.check_worthiness for c in spanish.claims

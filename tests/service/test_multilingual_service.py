@@ -160,7 +160,8 @@ def test_a_spanish_article_is_analysed_across_languages(
     finally:
         engine.dispose()
     runtime = build_runtime(seeded_settings, pipeline=pipeline, multilingual=encoder)
-    assert pipeline.multilingual is None  # the shared pipeline is left as it was
+    assert runtime.pipeline is not pipeline  # another encoder: the shared one is left alone
+    assert pipeline.multilingual is not encoder
     with TestClient(create_app(runtime=runtime)) as client:
         response = client.post("/v1/analyze", json={"text": SPANISH_ARTICLE, "store": False})
         assert response.status_code == 200, response.text
