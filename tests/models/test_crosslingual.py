@@ -13,7 +13,13 @@ from models.embedding import Embedder
 from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
 from models.matching import FactCheckRecord
 from models.pipeline import Pipeline
-from models.retrieval.crosslingual import CrossLingualMatcher, anchors, word_count
+from models.retrieval.crosslingual import (
+    CrossLingualMatcher,
+    anchors,
+    language_pull,
+    packaged_language_means,
+    word_count,
+)
 from models.stance import Stance
 from models.verdicts import Verdict
 
@@ -165,3 +171,35 @@ def test_matcher_ranks_by_claim_article_and_anchors(
     ranked = CrossLingualMatcher().rank(claims, vectors, vectors, index, keep_all=True)
     assert ranked[0][0].fact_check.id == 4
     assert ranked[0][0].confidence > ranked[0][1].confidence
+
+
+def test_language_pull_lowers_only_same_language_neighbours(
+    multilingual: MultilingualEncoder,
+) -> None:
+    means = packaged_language_means()
+    assert {"en", "es"} <= set(means)
+    portuguese, english = multilingual.encode(
+        [
+            "Crocodilos invadiram as praias do Brasil depois das chuvas.",
+            "Crocodiles invaded the beaches of Brazil after the rains.",
+        ]
+    )
+    pull = language_pull(portuguese, means)["es"]
+    assert pull > 0.01
+    # The same claim in English is barely pulled (its topic only), and never boosted.
+    assert 0.0 <= language_pull(english, means)["es"] < pull / 3
+    assert language_pull(portuguese, {}) == {}
+
+
+def test_language_pull_lowers_a_spanish_fact_check_for_a_portuguese_claim(
+    multilingual: MultilingualEncoder, index: FactCheckIndex
+) -> None:
+    claims = ["Greta Thunberg disse que o mundo acabaria em 21 de junho de 2023."]
+    vectors = multilingual.encode(claims)
+    plain = CrossLingualMatcher(language_means={}).rank(
+        claims, vectors, vectors, index, keep_all=True, limit=6
+    )[0]
+    pulled = CrossLingualMatcher().rank(claims, vectors, vectors, index, keep_all=True, limit=6)[0]
+    assert pulled[0].fact_check.id == 4
+    score = {m.fact_check.id: m.score for m in plain}
+    assert {m.fact_check.id: m.score for m in pulled}[5] < score[5]
