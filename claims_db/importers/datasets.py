@@ -61,10 +61,20 @@ def curated_seed() -> Iterator[FactCheckInput]:
         )
 
 
+# Shorter Snopes statements are fragments of the dataset's scraping, not claims.
+SNOPES_MIN_STATEMENT_WORDS = 3
+
+
 def snopes_2020(data_dir: Path) -> Iterator[FactCheckInput]:
     """Snopes fact-checks, 2015–2020 (``factchecks/snopes-2020``)."""
     for record in _jsonl(data_dir / "factchecks/snopes-2020/snopes_factchecks.jsonl"):
-        claim = (record.get("statement") or record.get("title") or "").strip()
+        # A few dozen records' statement is a stray word or two ("false", "The", "A") or
+        # missing: their title, else their subtitle, states the claim.
+        wordings = [(record.get(k) or "").strip() for k in ("statement", "title", "subtitle")]
+        claim = next(
+            (w for w in wordings if len(w.split()) >= SNOPES_MIN_STATEMENT_WORDS),
+            next((w for w in wordings if w), ""),
+        )
         if not claim or not record.get("url"):
             continue
         yield FactCheckInput(

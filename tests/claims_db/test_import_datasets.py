@@ -11,6 +11,7 @@ from claims_db.importers.datasets import (
     checkthat2022_vclaims,
     politifact_2023_2026,
     politifact_statement_id,
+    snopes_2020,
 )
 from claims_db.importers.records import Skipped
 from claims_db.models import claim_key
@@ -66,3 +67,12 @@ def test_all_datasets_hold_about_twenty_thousand_distinct_fact_checks() -> None:
             if isinstance(item, FactCheckInput):
                 keys.add((item.url, claim_key(item.claim)))
     assert len(keys) > 19_000
+
+
+def test_snopes_fragments_take_the_title_as_the_claim() -> None:
+    items = [i for i in snopes_2020(DATA_DIR) if isinstance(i, FactCheckInput)]
+    by_url = {i.url: i for i in items}
+    fixed = by_url["https://www.snopes.com/fact-check/man-assaulting-woman-device/"]
+    assert fixed.claim.startswith("Man Loses Genitals While Assaulting Woman")
+    # No claim is a stray word any more ("false", "The", "A").
+    assert not [i.url for i in items if len(i.claim.split()) < 2]
