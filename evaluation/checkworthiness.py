@@ -124,32 +124,54 @@ class LanguageRow:
         return {**row, "claim_fraction": round(self.claim_fraction, 4)}
 
 
-def multilingual_results(
-    scorer: MultilingualCheckWorthiness, encoder: MultilingualEncoder, data_dir: Path
-) -> dict[str, LanguageRow]:
-    """Per language (and ``all``), how many multilingual-dev claim sentences ``scorer``
-    puts at or above its threshold, and how many of the cases' other sentences."""
+@dataclass(frozen=True, slots=True)
+class MultilingualCase:
+    """One multilingual-dev excerpt: its claim sentence and other sentences, with e5 rows."""
+
+    language: str
+    texts: list[str]
+    rows: npt.NDArray[np.float32]
+
+    @property
+    def claim(self) -> str:
+        """The claim sentence (the first text)."""
+        return self.texts[0]
+
+
+def multilingual_cases(encoder: MultilingualEncoder, data_dir: Path) -> list[MultilingualCase]:
+    """The multilingual-dev cases, each as its claim sentence followed by the excerpt's
+    other sentences, encoded in one pass."""
     path = data_dir / "multilingual-dev" / "cases.jsonl"
     cases = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    claims = [str(c["claim_sentence"]).strip() for c in cases]
-    others = [
-        [
+    groups: list[list[str]] = []
+    for case in cases:
+        claim = str(case["claim_sentence"]).strip()
+        others = [
             s.text
-            for s in segment(str(c["text"]))
+            for s in segment(str(case["text"]))
             if s.kind is SegmentKind.SENTENCE and s.text not in claim and claim not in s.text
         ]
-        for c, claim in zip(cases, claims, strict=True)
-    ]
-    claim_scores = scorer.score(claims, encoder.encode(claims))
-    flat = [t for group in others for t in group]
-    other_scores = scorer.score(flat, encoder.encode(flat)) if flat else np.zeros(0)
-    by_language: dict[str, list[tuple[float, list[float]]]] = defaultdict(list)
+        groups.append([claim, *others])
+    rows = encoder.encode([t for group in groups for t in group])
+    out: list[MultilingualCase] = []
     at = 0
-    for case, score, group in zip(cases, claim_scores, others, strict=True):
-        own = [float(x) for x in other_scores[at : at + len(group)]]
+    for case, group in zip(cases, groups, strict=True):
+        out.append(MultilingualCase(str(case["lang"]), group, rows[at : at + len(group)]))
         at += len(group)
-        by_language[str(case["lang"])].append((float(score), own))
-        by_language["all"].append((float(score), own))
+    return out
+
+
+def multilingual_rows(
+    scorer: MultilingualCheckWorthiness, cases: list[MultilingualCase]
+) -> dict[str, LanguageRow]:
+    """Per language (and ``all``), how many claim sentences ``scorer`` puts at or above its
+    threshold, and how many of the cases' other sentences. Each excerpt is scored in one
+    call, as the pipeline scores an article (a centring head reads them together)."""
+    by_language: dict[str, list[tuple[float, list[float]]]] = defaultdict(list)
+    for case in cases:
+        scores = [float(x) for x in scorer.score(case.texts, case.rows)]
+        by_language[case.language].append((scores[0], scores[1:]))
+        by_language["all"].append((scores[0], scores[1:]))
     threshold = scorer.threshold
     return {
         language: LanguageRow(
@@ -161,6 +183,13 @@ def multilingual_results(
         )
         for language, rows in sorted(by_language.items(), key=lambda kv: (kv[0] == "all", kv[0]))
     }
+
+
+def multilingual_results(
+    scorer: MultilingualCheckWorthiness, encoder: MultilingualEncoder, data_dir: Path
+) -> dict[str, LanguageRow]:
+    """``multilingual_rows`` of the multilingual-dev cases in ``data_dir``."""
+    return multilingual_rows(scorer, multilingual_cases(encoder, data_dir))
 
 
 def format_multilingual_table(results: dict[str, LanguageRow], threshold: float) -> str:

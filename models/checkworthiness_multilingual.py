@@ -29,8 +29,34 @@ MULTILINGUAL_ARTIFACT_PATH = (
 MULTILINGUAL_CARD_PATH = MULTILINGUAL_ARTIFACT_PATH.with_suffix(".json")
 
 
-def save_head(weights: HeadWeights, path: Path, encoder: str = MULTILINGUAL_MODEL_NAME) -> None:
-    """Write an embedding-only head as an ``.npz`` of plain arrays, naming its encoder."""
+def centre(rows: Vectors, reference: Vectors, prior: float) -> Vectors:
+    """Move one article's rows so that their mean lies nearer ``reference``.
+
+    e5 rows of one language share an offset from those of another; a head trained on
+    English reads that offset as evidence. Subtracting the article's own mean (estimated
+    from its ``n`` rows, shrunk by ``n / (n + prior)`` towards no shift, so one sentence
+    alone is hardly moved) and adding back the English training mean removes most of it.
+
+    Args:
+        rows: The article's rows (one per sentence or claim span).
+        reference: The mean row of the head's English training data.
+        prior: Pseudo-count of the shrinkage; 0 centres fully.
+    """
+    if len(rows) == 0:
+        return rows
+    shrink = len(rows) / (len(rows) + prior)
+    shift = shrink * (rows.mean(axis=0) - reference)
+    return np.asarray(rows - shift, dtype=np.float32)
+
+
+def save_head(
+    weights: HeadWeights,
+    path: Path,
+    encoder: str = MULTILINGUAL_MODEL_NAME,
+    centring: float | None = None,
+) -> None:
+    """Write an embedding-only head as an ``.npz`` of plain arrays, naming its encoder
+    and, for a head that reads article-centred rows, the shrinkage prior of ``centre``."""
     arrays: dict[str, npt.NDArray[np.generic]] = {
         "encoder": np.array([encoder]),
         "mean": weights.mean,
@@ -43,6 +69,8 @@ def save_head(weights: HeadWeights, path: Path, encoder: str = MULTILINGUAL_MODE
     if weights.hidden_weight is not None and weights.hidden_bias is not None:
         arrays["hidden_weight"] = weights.hidden_weight
         arrays["hidden_bias"] = weights.hidden_bias
+    if centring is not None:
+        arrays["centring"] = np.array([centring], dtype=np.float64)
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
@@ -67,32 +95,49 @@ def load_head(path: Path, encoder: str = MULTILINGUAL_MODEL_NAME) -> HeadWeights
         )
 
 
+def load_centring(path: Path) -> float | None:
+    """The ``centre`` prior a head written by ``save_head`` was trained with, or None."""
+    with np.load(path, allow_pickle=False) as data:
+        return float(data["centring"][0]) if "centring" in data.files else None
+
+
 class MultilingualCheckWorthiness:
     """Scores texts in any language from their multilingual-e5 rows.
 
     Args:
         weights: The trained, calibrated head.
         threshold: Decision threshold. Defaults to the one chosen at training time.
+        centring: The ``centre`` prior of a head trained on article-centred rows: each
+            ``score`` call is then read as one article. None (the default) scores every
+            row on its own.
     """
 
-    def __init__(self, weights: HeadWeights, threshold: float | None = None) -> None:
+    def __init__(
+        self, weights: HeadWeights, threshold: float | None = None, centring: float | None = None
+    ) -> None:
         if weights.mean.shape[0] != MULTILINGUAL_DIM:
             raise ValueError(f"head reads {weights.mean.shape[0]}-d rows, not {MULTILINGUAL_DIM}")
         self._head = HeadScorer(weights)
+        self._reference = weights.mean
         self.threshold = weights.threshold if threshold is None else threshold
+        self.centring = centring
 
     @classmethod
     def from_file(
         cls, path: Path = MULTILINGUAL_ARTIFACT_PATH, threshold: float | None = None
     ) -> MultilingualCheckWorthiness:
         """Load the head written by ``python -m training.checkworthiness_multilingual``."""
-        return cls(load_head(path), threshold)
+        return cls(load_head(path), threshold, load_centring(path))
 
     def score(self, texts: list[str], embeddings: Vectors) -> Scores:
-        """Calibrated probability of check-worthiness per text, from its e5 row alone."""
+        """Calibrated probability of check-worthiness per text, from its e5 row (and, for
+        a centring head, the mean row of the texts given together: pass one article's)."""
         if not texts:
             return np.zeros(0, dtype=np.float64)
-        return self._head.probabilities(np.asarray(embeddings, dtype=np.float32), texts)
+        rows = np.asarray(embeddings, dtype=np.float32)
+        if self.centring is not None:
+            rows = centre(rows, self._reference, self.centring)
+        return self._head.probabilities(rows, texts)
 
 
 @lru_cache(maxsize=1)

@@ -442,6 +442,7 @@ class Pipeline:
         missing = [t for t in texts if t not in known]
         if missing:
             known.update(zip(missing, self.multilingual.encode(missing), strict=True))
+        # One call for the article: a centring head reads these rows together.
         scores = head.score(texts, np.vstack([known[t] for t in texts]))
         by_text = dict(zip(texts, (float(s) for s in scores), strict=True))
         for claim in foreign:
