@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -111,8 +112,8 @@ class HeadWeights:
         """A copy with another default decision threshold."""
         return replace(self, threshold=threshold)
 
-    def save(self, path: Path) -> None:
-        """Write the weights as an ``.npz`` of plain arrays (no pickled objects)."""
+    def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
+        """The weights as plain arrays, as ``save`` writes them (without the feature names)."""
         arrays: dict[str, npt.NDArray[np.generic]] = {
             "mean": self.mean,
             "std": self.std,
@@ -120,7 +121,6 @@ class HeadWeights:
             "output_bias": np.atleast_1d(self.output_bias),
             "calibration": np.array([self.slope, self.intercept], dtype=np.float64),
             "threshold": np.array([self.threshold], dtype=np.float64),
-            "feature_names": np.array(FEATURE_NAMES),
         }
         if self.ngram_weight is not None:
             arrays["vocabulary"] = np.array(self.vocabulary)
@@ -128,7 +128,33 @@ class HeadWeights:
         if self.hidden_weight is not None and self.hidden_bias is not None:
             arrays["hidden_weight"] = self.hidden_weight
             arrays["hidden_bias"] = self.hidden_bias
-        np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+        return arrays
+
+    def save(self, path: Path) -> None:
+        """Write the weights as an ``.npz`` of plain arrays (no pickled objects)."""
+        arrays = self.arrays() | {"feature_names": np.array(FEATURE_NAMES)}
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def from_arrays(cls, data: Mapping[str, npt.NDArray[Any]]) -> HeadWeights:
+        """The weights in ``arrays``' form (an opened ``.npz`` will do)."""
+        hidden = "hidden_weight" in data
+        calibration = data["calibration"]
+        return cls(
+            mean=data["mean"].astype(np.float32),
+            std=data["std"].astype(np.float32),
+            hidden_weight=data["hidden_weight"].astype(np.float32) if hidden else None,
+            hidden_bias=data["hidden_bias"].astype(np.float32) if hidden else None,
+            output_weight=data["output_weight"].astype(np.float32),
+            output_bias=data["output_bias"].astype(np.float32),
+            slope=float(calibration[0]),
+            intercept=float(calibration[1]),
+            threshold=float(data["threshold"][0]),
+            vocabulary=tuple(str(v) for v in data["vocabulary"]) if "vocabulary" in data else (),
+            ngram_weight=data["ngram_weight"].astype(np.float32)
+            if "ngram_weight" in data
+            else None,
+        )
 
     @classmethod
     def load(cls, path: Path) -> HeadWeights:
@@ -137,25 +163,7 @@ class HeadWeights:
             names = tuple(str(n) for n in data["feature_names"])
             if names != FEATURE_NAMES:
                 raise ValueError(f"{path} was trained on other features: {names}")
-            hidden = "hidden_weight" in data.files
-            calibration = data["calibration"]
-            return cls(
-                mean=data["mean"].astype(np.float32),
-                std=data["std"].astype(np.float32),
-                hidden_weight=data["hidden_weight"].astype(np.float32) if hidden else None,
-                hidden_bias=data["hidden_bias"].astype(np.float32) if hidden else None,
-                output_weight=data["output_weight"].astype(np.float32),
-                output_bias=data["output_bias"].astype(np.float32),
-                slope=float(calibration[0]),
-                intercept=float(calibration[1]),
-                threshold=float(data["threshold"][0]),
-                vocabulary=tuple(str(v) for v in data["vocabulary"])
-                if "vocabulary" in data.files
-                else (),
-                ngram_weight=data["ngram_weight"].astype(np.float32)
-                if "ngram_weight" in data.files
-                else None,
-            )
+            return cls.from_arrays(data)
 
 
 def _gelu(x: Array) -> Array:

@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from models.checkworthiness import HeadScorer, HeadWeights, Scores
 from models.embedding import Vectors
@@ -57,21 +56,10 @@ def save_head(
 ) -> None:
     """Write an embedding-only head as an ``.npz`` of plain arrays, naming its encoder
     and, for a head that reads article-centred rows, the shrinkage prior of ``centre``."""
-    arrays: dict[str, npt.NDArray[np.generic]] = {
-        "encoder": np.array([encoder]),
-        "mean": weights.mean,
-        "std": weights.std,
-        "output_weight": weights.output_weight,
-        "output_bias": np.atleast_1d(weights.output_bias),
-        "calibration": np.array([weights.slope, weights.intercept], dtype=np.float64),
-        "threshold": np.array([weights.threshold], dtype=np.float64),
-    }
-    if weights.hidden_weight is not None and weights.hidden_bias is not None:
-        arrays["hidden_weight"] = weights.hidden_weight
-        arrays["hidden_bias"] = weights.hidden_bias
+    arrays = weights.arrays() | {"encoder": np.array([encoder])}
     if centring is not None:
         arrays["centring"] = np.array([centring], dtype=np.float64)
-    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+    np.savez_compressed(path, **arrays)
 
 
 def load_head(path: Path, encoder: str = MULTILINGUAL_MODEL_NAME) -> HeadWeights:
@@ -80,19 +68,7 @@ def load_head(path: Path, encoder: str = MULTILINGUAL_MODEL_NAME) -> HeadWeights
         trained_on = str(data["encoder"][0])
         if trained_on != encoder:
             raise ValueError(f"{path} was trained on {trained_on}, not {encoder}")
-        hidden = "hidden_weight" in data.files
-        calibration = data["calibration"]
-        return HeadWeights(
-            mean=data["mean"].astype(np.float32),
-            std=data["std"].astype(np.float32),
-            hidden_weight=data["hidden_weight"].astype(np.float32) if hidden else None,
-            hidden_bias=data["hidden_bias"].astype(np.float32) if hidden else None,
-            output_weight=data["output_weight"].astype(np.float32),
-            output_bias=data["output_bias"].astype(np.float32),
-            slope=float(calibration[0]),
-            intercept=float(calibration[1]),
-            threshold=float(data["threshold"][0]),
-        )
+        return HeadWeights.from_arrays(data)
 
 
 def load_centring(path: Path) -> float | None:

@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from models.embedding import Embedder
 from models.features import FEATURE_NAMES, ngrams
 from training.checkworthiness_data import (
     DEFAULT_DATA_DIR,
-    REPO_ROOT,
     SEED,
     LabelledSet,
     Labels,
@@ -45,6 +43,7 @@ from training.checkworthiness_data import (
     inputs,
     load_splits,
 )
+from training.provenance import git_commit
 
 logger = logging.getLogger(__name__)
 
@@ -312,16 +311,6 @@ def finetune_experiment(
     print(format_table(results, threshold, title))
 
 
-def _commit() -> str:
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return result.stdout.strip()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Train, calibrate, choose the threshold, evaluate and write the artefact and card."""
 
@@ -410,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         "what": "MLP head on all-MiniLM-L6-v2 sentence embeddings + surface features; "
         "Platt-calibrated probability that a text is a check-worthy factual claim",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": git_commit(),
         "command": "python -m training.checkworthiness " + " ".join(argv or sys.argv[1:]),
         "data": {
             "train": {s.name: [len(s.texts), s.positives] for s in splits.train},

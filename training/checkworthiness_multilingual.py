@@ -46,7 +46,7 @@ from models.checkworthiness_multilingual import (
     save_head,
 )
 from models.encoders.multilingual import MultilingualEncoder
-from training.checkworthiness import HeadConfig, _commit, fit_calibration, train_head
+from training.checkworthiness import HeadConfig, fit_calibration, train_head
 from training.checkworthiness_data import (
     DEFAULT_DATA_DIR,
     REPO_ROOT,
@@ -58,6 +58,7 @@ from training.checkworthiness_data import (
     fixed_sample,
     load_splits,
 )
+from training.provenance import git_commit
 
 logger = logging.getLogger(__name__)
 
@@ -363,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         "probability that a text in any language is a check-worthy factual claim, trained "
         "on English data only (cross-lingual transfer)",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": git_commit(),
         "command": "python -m training.checkworthiness_multilingual "
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "variant": {

@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ from models.embedding import Embedder
 from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
 from models.retrieval.crosslingual import LANGUAGES_ARTIFACT
 from training.data import DEFAULT_DATA_DIR, DEFAULT_DATABASE, full_database
+from training.provenance import git_commit
 
 logger = logging.getLogger(__name__)
 
@@ -57,15 +57,6 @@ def language_means(
         if count >= minimum
     }
     return means, counts
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -97,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             "min_fact_checks": MIN_FACT_CHECKS,
             "fact_checks_per_language": counts,
             "labels_used": "none",
-            "commit": _commit(),
+            "commit": git_commit(),
             "date": dt.date.today().isoformat(),
         },
         "means": {code: [round(float(x), 6) for x in mean] for code, mean in means.items()},

@@ -36,7 +36,6 @@ import json
 import logging
 import random
 import re
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -77,6 +76,7 @@ from training.data import (
     read_fnc,
     split_groups,
 )
+from training.provenance import git_commit
 
 logger = logging.getLogger(__name__)
 
@@ -383,15 +383,6 @@ def held_out_report(
     return report
 
 
-def _commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -484,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     card = {
         "made_by": "python -m training.reranker " + " ".join(argv or sys.argv[1:]),
         "trained": dt.date.today().isoformat(),
-        "commit": _commit(),
+        "commit": git_commit(),
         "minutes": round((time.monotonic() - started) / 60, 1),
         "encoder": f"{embedder.model_name} (first stage encoded in {embedder.precision.value})",
         "data": {

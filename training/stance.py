@@ -32,7 +32,6 @@ import itertools
 import json
 import logging
 import random
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -68,6 +67,7 @@ from models.stance import (
     prepare_inputs,
 )
 from training.cross_encoder import FineTuneConfig, PairExample, fine_tune, fit_temperature, predict
+from training.provenance import git_commit
 
 logger = logging.getLogger(__name__)
 
@@ -239,11 +239,28 @@ def scores(gold: Sequence[Stance], predicted: Sequence[Stance]) -> dict[str, Any
     return table
 
 
-def fit_head(inputs: npt.NDArray[np.float64], gold: Sequence[Stance], c: float) -> StanceHead:
+def fit_head(
+    inputs: npt.NDArray[np.float64],
+    gold: Sequence[Stance],
+    c: float,
+    *,
+    names: tuple[str, ...] = HEAD_INPUTS,
+    digits: int | None = None,
+) -> StanceHead:
     """Fit the calibrated head: standardised multinomial logistic regression, classes weighted
-    to balance (so its probabilities assume no class is rarer than another)."""
+    to balance (so its probabilities assume no class is rarer than another).
+
+    Args:
+        inputs: One row per pair, one column per name of ``names``.
+        gold: The pairs' stances.
+        c: The inverse regularisation strength.
+        names: What the columns are. Defaults to the English head's ``HEAD_INPUTS``.
+        digits: Round the stored numbers to this many decimals; None keeps them whole.
+    """
     from sklearn.linear_model import LogisticRegression
 
+    if inputs.shape[1] != len(names):
+        raise ValueError(f"head inputs have {inputs.shape[1]} columns, not {len(names)}")
     mean = inputs.mean(axis=0)
     scale = inputs.std(axis=0)
     scale[scale < 1e-9] = 1.0
@@ -255,14 +272,16 @@ def fit_head(inputs: npt.NDArray[np.float64], gold: Sequence[Stance], c: float) 
     for row, label in enumerate(model.classes_):
         coef[label] = model.coef_[row]
         intercept[label] = model.intercept_[row]
-    if inputs.shape[1] != len(HEAD_INPUTS):
-        raise ValueError(f"head inputs have {inputs.shape[1]} columns, not {len(HEAD_INPUTS)}")
+
+    def kept(value: float) -> float:
+        return float(value) if digits is None else round(float(value), digits)
+
     return StanceHead(
-        inputs=HEAD_INPUTS,
-        mean=tuple(float(v) for v in mean),
-        scale=tuple(float(v) for v in scale),
-        coef=tuple(tuple(float(v) for v in row) for row in coef),
-        intercept=tuple(float(v) for v in intercept),
+        inputs=names,
+        mean=tuple(kept(v) for v in mean),
+        scale=tuple(kept(v) for v in scale),
+        coef=tuple(tuple(kept(v) for v in row) for row in coef),
+        intercept=tuple(kept(v) for v in intercept),
     )
 
 
@@ -334,15 +353,6 @@ def expected_calibration_error(
         if inside.any():
             total += inside.sum() * abs(correct[inside].mean() - confidence[inside].mean())
     return round(float(total / len(gold)), 4)
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _argmax(probabilities: npt.NDArray[Any]) -> list[Stance]:
@@ -594,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "head_c": args.head_c,
         "temperature": temperature,
         "metrics": metrics,
-        "commit": _commit(),
+        "commit": git_commit(),
         "minutes": {
             "prepare": round(prepare_minutes, 1),
             "fine_tune": round(train_minutes, 1),
@@ -608,7 +618,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         card["head_refit"] = {
             "command": "python -m training.stance "
             + " ".join(sys.argv[1:] if argv is None else argv),
-            "commit": _commit(),
+            "commit": git_commit(),
         }
         weights, card_path = artifact_paths(ARTIFACT_NAME, args.out_dir)
         card_path.write_text(

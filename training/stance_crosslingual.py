@@ -33,13 +33,14 @@ from models.encoders.cross_encoder import artifact_paths
 from models.language import ENGLISH
 from models.stance import LABELS, Stance, StanceHead, prepare_inputs
 from models.stance.crosslingual import CROSSLINGUAL_ARTIFACT, CUE_FEATURES, pair_features
+from training.provenance import git_commit
 from training.stance import (
     DATA_DIR,
     RELATED,
     SPLIT_SEED,
     StancePair,
-    _commit,
     balanced_related,
+    fit_head,
     load_fnc1,
     sample_unrelated,
     scores,
@@ -52,28 +53,9 @@ BUDGET_WORDS = 70
 
 
 def fit_cue_head(inputs: npt.NDArray[np.float64], gold: Sequence[Stance], c: float) -> StanceHead:
-    """Standardised multinomial logistic regression over ``CUE_FEATURES``, classes weighted
-    to balance."""
-    from sklearn.linear_model import LogisticRegression
-
-    mean = inputs.mean(axis=0)
-    scale = inputs.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    labels = np.asarray([LABELS.index(s) for s in gold])
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-    model.fit((inputs - mean) / scale, labels)
-    coef = np.zeros((len(LABELS), inputs.shape[1]))
-    intercept = np.full(len(LABELS), -30.0)  # a class never seen is never predicted
-    for row, label in enumerate(model.classes_):
-        coef[label] = model.coef_[row]
-        intercept[label] = model.intercept_[row]
-    return StanceHead(
-        inputs=CUE_FEATURES,
-        mean=tuple(round(float(v), 6) for v in mean),
-        scale=tuple(round(float(v), 6) for v in scale),
-        coef=tuple(tuple(round(float(v), 6) for v in row) for row in coef),
-        intercept=tuple(round(float(v), 6) for v in intercept),
-    )
+    """The English head's fit (``training.stance.fit_head``) over ``CUE_FEATURES``, its
+    numbers rounded to six decimals for the artefact."""
+    return fit_head(inputs, gold, c, names=CUE_FEATURES, digits=6)
 
 
 def features_of(pairs: Sequence[StancePair]) -> npt.NDArray[np.float64]:
@@ -175,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "class_weight": "balanced",
         "head": head.to_dict(),
         "metrics": metrics,
-        "commit": _commit(),
+        "commit": git_commit(),
         "minutes": round((time.monotonic() - started) / 60, 1),
     }
     path = artifact_paths(CROSSLINGUAL_ARTIFACT, args.out_dir)[1]
