@@ -163,7 +163,7 @@ def test_a_spanish_article_is_analysed_across_languages(
     assert runtime.pipeline is not pipeline  # another encoder: the shared one is left alone
     assert pipeline.multilingual is not encoder
     with TestClient(create_app(runtime=runtime)) as client:
-        response = client.post("/v1/analyze", json={"text": SPANISH_ARTICLE, "store": False})
+        response = client.post("/v1/analyze", json={"text": SPANISH_ARTICLE})
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["article"]["language"] == "es"
@@ -176,6 +176,12 @@ def test_a_spanish_article_is_analysed_across_languages(
         assert "theferret.scot" in top["url"] and top["rating"] == "False"
         assert claim["suggestion"]["verdict"] == "false"
         assert claim["stance"] == "debunks"
+
+        # Stored with its language, and the flagged claim waits in the review queue.
+        stored = client.get(f"/v1/articles/{body['article']['id']}").json()
+        assert stored["language"] == "es"
+        queued = client.get("/v1/queue", params={"kind": "suggested_verdict"}).json()["items"]
+        assert [i for i in queued if "escoceses" in i["claim_text"]]
 
         ready = client.get("/readyz").json()
         assert ready["multilingual_indexed"] == ready["fact_checks_indexed"] > 0
