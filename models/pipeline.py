@@ -376,14 +376,11 @@ class Pipeline:
 
         claims: list[ClaimAnalysis] = []
         by_sentence: dict[int, int] = {}
-        for unit, score, candidates, vector, language in zip(
-            units, scores, neighbours, vectors, languages, strict=True
-        ):
+        for unit, score, candidates, vector in zip(units, scores, neighbours, vectors, strict=True):
             if not unit.is_span:
                 by_sentence[unit.sentence.start] = len(claims)
                 claims.append(self._claim(unit, float(score), candidates))
                 claims[-1].vector = vector
-                claims[-1].language = language
                 continue
             # A reported claim replaces its sentence as the claim to check; the sentence's
             # own matches still count, so keep the better confidence per fact-check.
@@ -392,7 +389,6 @@ class Pipeline:
             merged = _merge(candidates, whole.matches, self.settings.top_k)
             span_claim = self._claim(unit, max(float(score), whole.check_worthiness), merged)
             span_claim.vector = vector
-            span_claim.language = language
             if whole.sentence_start is None:
                 claims[index] = span_claim
             else:
@@ -472,13 +468,9 @@ class Pipeline:
         Returns the multilingual rows encoded, by text (for the check-worthiness head).
         """
         encoded: dict[str, Vector] = {}
-        if (
-            self.multilingual is None
-            or not isinstance(source, MultilingualSource)
-            or not source.multilingual_count()
-        ):
+        encoder, index = self._across_languages(source)
+        if encoder is None or index is None:
             return encoded
-        encoder = self.multilingual
         foreign = [i for i, language in enumerate(languages) if language != ENGLISH]
         if foreign:
             claims = [texts[i] for i in foreign]
@@ -488,7 +480,7 @@ class Pipeline:
                 claims,
                 rows,
                 encoder.encode([text]),
-                source,
+                index,
                 search_filter,
                 limit=self.settings.top_k,
             )
@@ -508,7 +500,7 @@ class Pipeline:
         for i, row in zip(reverse, rows, strict=True):
             vector = row.reshape(1, -1)
             found = self.crosslingual.rank(
-                [texts[i]], vector, vector, source, search_filter, limit=self.settings.top_k
+                [texts[i]], vector, vector, index, search_filter, limit=self.settings.top_k
             )[0]
             other = [m for m in found if m.fact_check.language != ENGLISH]
             if other:
@@ -526,20 +518,29 @@ class Pipeline:
         """Fact-checks for one free-text query, best first, every tier kept (the fact-check
         search): a query in another language than English is ranked in the multilingual
         space when there is an encoder and an index for it, as claims are."""
-        if (
-            self.multilingual is not None
-            and isinstance(source, MultilingualSource)
-            and detect_language(query) != ENGLISH
-            and source.multilingual_count()
-        ):
-            row = self.multilingual.encode([query])
+        encoder, index = self._across_languages(source)
+        if encoder is not None and index is not None and detect_language(query) != ENGLISH:
+            row = encoder.encode([query])
             return self.crosslingual.rank(
-                [query], row, row, source, search_filter, limit=limit, keep_all=True
+                [query], row, row, index, search_filter, limit=limit, keep_all=True
             )[0]
         vector = self.embedder.encode([query])
         return self.matcher.rank(
             [query], vector, source, search_filter, limit=limit, keep_all=True
         )[0]
+
+    def _across_languages(
+        self, source: FactCheckSource
+    ) -> tuple[MultilingualEncoder | None, MultilingualSource | None]:
+        """The encoder and index for matching across languages; Nones when either is
+        missing (no encoder, a source without the index, or an index still empty)."""
+        if (
+            self.multilingual is None
+            or not isinstance(source, MultilingualSource)
+            or not source.multilingual_count()
+        ):
+            return None, None
+        return self.multilingual, source
 
     def read_stances(
         self, analysis: ArticleAnalysis, claims: list[ClaimAnalysis] | None = None

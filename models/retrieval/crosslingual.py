@@ -68,6 +68,10 @@ def anchors(text: str) -> frozenset[str]:
     return frozenset({n for n in numbers if len(n) >= 2} | {w.lower() for w in _NAME.findall(text)})
 
 
+# A fact-check's anchors, computed once per claim text rather than once per query.
+_claim_anchors = lru_cache(maxsize=65_536)(anchors)
+
+
 def word_count(text: str) -> int:
     """Words in ``text``; in Japanese, Chinese, Korean or Thai, about two characters each."""
     unspaced = len(_UNSPACED.findall(text))
@@ -230,7 +234,7 @@ class CrossLingualMatcher:
         scored: list[_Scored] = []
         for candidate in candidates:
             record = candidate.fact_check
-            shared = len(query_anchors & anchors(record.claim)) if query_anchors else 0
+            shared = len(query_anchors & _claim_anchors(record.claim)) if query_anchors else 0
             pull = claim_pull.get(record.language, 0.0) + settings.article_weight * (
                 article_pull.get(record.language, 0.0)
             )
@@ -247,8 +251,6 @@ class CrossLingualMatcher:
         for position, item in enumerate(scored[:limit]):
             # Margin over the best other candidate: positive for the first only.
             other = scored[1].score if position == 0 and len(scored) > 1 else scored[0].score
-            if position == 0 and len(scored) == 1:
-                other = item.score
             key = item.score + settings.margin_weight * (item.score - other)
             confidence = settings.confidence(key)
             tier = self._tier(confidence, item.similarity, short)
