@@ -2,14 +2,17 @@
 
 Run ``python -m evaluation.newsclaims`` (``--dir`` a folder holding ``<split>.json`` and
 ``<split>_sents.json`` in the NewsClaims layout, ``--split`` its name, ``--verbose`` for
-every annotated claim). Each article is rebuilt from its sentences at their offsets
-(paragraph breaks where the offsets leave more than one character) and goes through
-``Pipeline.analyze`` exactly as ``POST /v1/analyze`` runs it, against an empty fact-check
-source: check-worthiness and claimants do not depend on matches.
+every annotated claim, ``--database URL`` a seeded database). Each article is rebuilt from
+its sentences at their offsets (paragraph breaks where the offsets leave more than one
+character) and goes through ``Pipeline.analyze`` exactly as ``POST /v1/analyze`` runs it:
+with ``--database``, the service's pipeline against that database (with enough fact-checks,
+a claim close to one is check-worthy: ``MatchingSettings.precedent_similarity``); without,
+the head alone against an empty fact-check source.
 
 An annotated sentence is *marked* when a check-worthy claim of the analysis overlaps it.
-Reported: the recall of annotated claim sentences, the share of all sentences marked, both
-over a sweep of thresholds, and the token F1 of the claimant against the annotated claimer
+Reported: the recall of annotated claim sentences and the share of all sentences marked, as
+the analysis decides and over a sweep of the head's thresholds, and the token F1 of the
+claimant against the annotated claimer
 (SQuAD-style: lower case, no punctuation or articles), over the claims with a named claimer,
 split by whether the claimer is named in the claim's own sentence. Evaluation only: the
 data has no licence; nothing here may be trained on.
@@ -29,7 +32,7 @@ from pathlib import Path
 
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder, Vectors
-from models.matching import Candidate, SearchFilter
+from models.matching import Candidate, FactCheckSource, SearchFilter
 from models.pipeline import ClaimAnalysis, Pipeline
 from training.data import DEFAULT_DATA_DIR
 
@@ -140,15 +143,22 @@ class SentenceResult:
     text: str
     best_score: float
     claimant: str | None
+    # Whether a check-worthy claim of the analysis overlaps the sentence.
+    marked: bool = False
+    # The closest fact-check's similarity among the overlapping claims (None without).
+    precedent: float | None = None
 
 
 def _overlapping(claims: list[ClaimAnalysis], sentence: Sentence) -> list[ClaimAnalysis]:
     return [c for c in claims if c.start < sentence.end and c.end > sentence.start]
 
 
-def evaluate(pipeline: Pipeline, articles: list[Article]) -> list[SentenceResult]:
-    """Analyse each article and read the score and claimant of each annotated sentence."""
-    source = NoFactChecks()
+def evaluate(
+    pipeline: Pipeline, articles: list[Article], source: FactCheckSource | None = None
+) -> list[SentenceResult]:
+    """Analyse each article against ``source`` (default: no fact-checks) and read the
+    score, decision and claimant of each annotated sentence."""
+    source = source or NoFactChecks()
     results = []
     for article in articles:
         analysis = pipeline.analyze(article.text, source)
@@ -158,9 +168,15 @@ def evaluate(pipeline: Pipeline, articles: list[Article]) -> list[SentenceResult
             inside = [c for c in claims if c.start >= sentence.start] or claims
             claimant = next((c.claimant for c in inside if c.claimant), None)
             best = max((c.check_worthiness for c in claims), default=0.0)
+            precedent = max((c.precedent for c in claims if c.precedent is not None), default=None)
             results.append(
                 SentenceResult(
-                    sentence, article.text[sentence.start : sentence.end], best, claimant
+                    sentence,
+                    article.text[sentence.start : sentence.end],
+                    best,
+                    claimant,
+                    marked=any(c.check_worthy for c in claims),
+                    precedent=precedent,
                 )
             )
     return results
@@ -177,6 +193,34 @@ def detection_rows(
         found = sum(r.best_score >= threshold for r in claims)
         rows.append((threshold, found / len(claims), marked / len(results), marked))
     return rows
+
+
+# (closest fact-check similarity, head threshold) pairs swept when fact-checks are given.
+PRECEDENT_SWEEP = tuple(
+    (similarity, head) for head in (0.7, 0.8, 0.9) for similarity in (0.50, 0.51, 0.52, 0.53, 0.54)
+)
+
+
+def precedent_rows(
+    results: list[SentenceResult], pairs: Sequence[tuple[float, float]] = PRECEDENT_SWEEP
+) -> list[tuple[float, float, float, float]]:
+    """(similarity, head threshold, recall, share marked) when a sentence is marked by a
+    close fact-check or a head score at the threshold (as ``Pipeline.check_worthy``)."""
+    claims = [r for r in results if r.sentence.is_claim]
+
+    def marked(r: SentenceResult, similarity: float, head: float) -> bool:
+        close = r.precedent is not None and r.precedent >= similarity
+        return close or r.best_score >= head
+
+    return [
+        (
+            similarity,
+            head,
+            sum(marked(r, similarity, head) for r in claims) / len(claims),
+            sum(marked(r, similarity, head) for r in results) / len(results),
+        )
+        for similarity, head in pairs
+    ]
 
 
 def claimant_rows(results: list[SentenceResult]) -> list[tuple[str, int, float, float]]:
@@ -205,6 +249,20 @@ def print_report(
     """Print the detection and claimant tables (Markdown)."""
     claims = [r for r in results if r.sentence.is_claim]
     print(f"{articles} articles, {len(results)} sentences, {len(claims)} claim sentences\n")
+    marked = sum(r.marked for r in results)
+    found = sum(r.marked for r in claims) / len(claims)
+    print(
+        f"as the analysis decides (check_worthy): recall {found:.3f}"
+        f" of claim sentences, {marked / len(results):.3f} of sentences marked ({marked})\n"
+    )
+    if any(r.precedent is not None for r in results):
+        print("closest fact-check or head, by thresholds:\n")
+        print("| closest fact-check similarity | head threshold | recall | share marked |")
+        print("|---:|---:|---:|---:|")
+        for similarity, head, recall, share in precedent_rows(results):
+            print(f"| {similarity:.2f} | {head:.2f} | {recall:.3f} | {share:.3f} |")
+        print()
+    print("head alone, by threshold:\n")
     print("| threshold | recall of claim sentences | share of sentences marked | marked |")
     print("|---:|---:|---:|---:|")
     for value, recall, share, marked in detection_rows(
@@ -227,9 +285,10 @@ def print_report(
     if verbose:
         print()
         for r in claims:
-            mark = "+" if r.best_score >= threshold else "-"
+            mark = "+" if r.marked else "-"
+            near = "    " if r.precedent is None else f"{r.precedent:.2f}"
             print(
-                f"{mark} {r.best_score:.2f} gold={r.sentence.claimer!r} "
+                f"{mark} {r.best_score:.2f} {near} gold={r.sentence.claimer!r} "
                 f"got={r.claimant!r} | {r.text[:160]}"
             )
 
@@ -240,12 +299,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--dir", type=Path, default=DEFAULT_DATA_DIR / "newsclaims-dev")
     parser.add_argument("--split", default="dev")
     parser.add_argument("--verbose", action="store_true", help="list every claim sentence")
+    parser.add_argument(
+        "--database", default=None, help="a seeded database URL, analysed as the service does"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    pipeline = Pipeline(Embedder(), load_scorer())
     articles = load_articles(args.dir, args.split)
     started = time.perf_counter()
-    results = evaluate(pipeline, articles)
+    if args.database:
+        from service.config import Settings
+        from service.runtime import build_runtime
+
+        runtime = build_runtime(Settings(database_url=args.database))
+        pipeline = runtime.pipeline
+        try:
+            results = evaluate(pipeline, articles, runtime.index)
+        finally:
+            runtime.engine.dispose()
+    else:
+        pipeline = Pipeline(Embedder(), load_scorer())
+        results = evaluate(pipeline, articles)
     logger.info("analysed %d articles in %.1f s", len(articles), time.perf_counter() - started)
     print_report(results, pipeline.scorer.threshold, len(articles), verbose=args.verbose)
 

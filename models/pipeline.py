@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,7 +26,7 @@ from models.language import ENGLISH, detect_language, sentence_language
 from models.matching import FactCheckSource, MultilingualSource, SearchFilter
 from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement
 from models.retrieval.crosslingual import CrossLingualMatcher, word_count
-from models.segmentation import Segment, SegmentKind, segment
+from models.segmentation import Segment, SegmentKind, is_heading_claim, segment
 from models.stance import Stance, StanceModel
 from models.verdicts import Verdict
 
@@ -56,6 +56,19 @@ class MatchingSettings:
         min_match_words: Claims with fewer words never reach the match tier. Defaults to 4.
         max_age_days: Only fact-checks reviewed at most this many days before the article
             (or today); None for no limit. Defaults to None.
+        precedent_similarity: With a database of at least ``precedent_min_fact_checks``
+            fact-checks, a claim whose closest fact-check has at least this cosine
+            similarity is check-worthy (its claim resembles one fact-checkers already
+            checked), and the head alone needs ``precedent_checkworthiness``. None keeps
+            the head's own threshold everywhere. Defaults to 0.52 (docs/checkworthiness.md).
+        precedent_min_fact_checks: Fact-checks the source must hold for the closest one to
+            say anything. Defaults to 1,000.
+        precedent_checkworthiness: The head's threshold when precedent is used. Defaults
+            to 0.80.
+        precedent_min_sentences: Sentences (prose, or heading lines read as claims) a text
+            must have to be read as an article, the genre the precedent rule was measured
+            on; a single statement or a short post is judged by the head as trained.
+            Defaults to 5.
     """
 
     confirmed_threshold: float = 0.95
@@ -64,6 +77,10 @@ class MatchingSettings:
     top_k: int = 5
     min_match_words: int = 4
     max_age_days: int | None = None
+    precedent_similarity: float | None = 0.52
+    precedent_min_fact_checks: int = 1000
+    precedent_checkworthiness: float = 0.80
+    precedent_min_sentences: int = 5
 
     def matcher_settings(self) -> MatcherSettings:
         """The retrieval settings these imply."""
@@ -108,6 +125,9 @@ class ClaimAnalysis:
     agreement: Agreement | None = None
     # ISO 639-1 code of the claim's sentence (``models.language.sentence_language``).
     language: str = ENGLISH
+    # Cosine similarity of the closest fact-check found for the claim, in any tier (None
+    # when the source offered none, or for a claim matched in the multilingual space).
+    precedent: float | None = None
 
     @property
     def triage_priority(self) -> float:
@@ -168,7 +188,9 @@ def claim_units(
     text: str, attributor: Attributor | None = None, language: str | None = None
 ) -> tuple[list[Segment], list[ClaimUnit]]:
     """The article's segments and the texts the pipeline scores and matches: every prose
-    sentence, each followed by the claim spans found inside it.
+    sentence, each followed by the claim spans found inside it, and in English the lines
+    set apart from the prose that read as claims (``is_heading_claim``: headlines and
+    sub-headings state claims too, "Myth #1: Cold weather kills the novel coronavirus").
 
     With a parser (``attributor``, default ``default_attributor()``), the spans of reported
     speech are the reported clauses the parse finds (one per coordinated "that" clause),
@@ -210,7 +232,12 @@ def claim_units(
             )
         )
         units.extend(_units_of(sentence, spans, attribution))
-    return segments, units
+    headings = [
+        ClaimUnit(s, s.text.strip(), s.start, s.start + len(s.text.strip()), None, False)
+        for s in segments
+        if is_heading_claim(s)
+    ]
+    return segments, sorted(units + headings, key=lambda u: (u.sentence.start, u.is_span))
 
 
 def _pattern_unit(
@@ -365,9 +392,9 @@ class Pipeline:
                 lexical.cancel()
                 raise
         scores = self.scorer.score(texts, vectors)
-        neighbours = self.matcher.rank(
-            texts, vectors, source, search_filter, lexical=lexical.result()
-        )
+        pools = self.matcher.candidates(texts, vectors, source, search_filter, lexical.result())
+        neighbours = self.matcher.rank(texts, vectors, source, search_filter, pools=pools)
+        by_precedent = self.uses_precedent(source, sum(1 for u in units if not u.is_span))
         encoded = self._rank_other_languages(
             text, texts, languages, neighbours, source, search_filter, [float(x) for x in scores]
         )
@@ -376,10 +403,13 @@ class Pipeline:
 
         claims: list[ClaimAnalysis] = []
         by_sentence: dict[int, int] = {}
-        for unit, score, candidates, vector in zip(units, scores, neighbours, vectors, strict=True):
+        for unit, score, candidates, vector, pool in zip(
+            units, scores, neighbours, vectors, pools, strict=True
+        ):
             if not unit.is_span:
                 by_sentence[unit.sentence.start] = len(claims)
-                claims.append(self._claim(unit, float(score), candidates))
+                claims.append(self._claim(unit, float(score), candidates, pool.nearest))
+                claims[-1].check_worthy = self.check_worthy(claims[-1], by_precedent)
                 claims[-1].vector = vector
                 continue
             # A reported claim replaces its sentence as the claim to check; the sentence's
@@ -387,7 +417,13 @@ class Pipeline:
             index = by_sentence[unit.sentence.start]
             whole = claims[index]
             merged = _merge(candidates, whole.matches, self.settings.top_k)
-            span_claim = self._claim(unit, max(float(score), whole.check_worthiness), merged)
+            precedent = max(
+                (p for p in (pool.nearest, whole.precedent) if p is not None), default=None
+            )
+            span_claim = self._claim(
+                unit, max(float(score), whole.check_worthiness), merged, precedent
+            )
+            span_claim.check_worthy = self.check_worthy(span_claim, by_precedent)
             span_claim.vector = vector
             if whole.sentence_start is None:
                 claims[index] = span_claim
@@ -445,6 +481,8 @@ class Pipeline:
             score = max(by_text[claim.text], by_text[sentence_of(claim)])
             claim.check_worthiness = round(score, 4)
             claim.check_worthy = score >= head.threshold
+            # The closest English-space fact-check says little about another language.
+            claim.precedent = None
 
     def _rank_other_languages(
         self,
@@ -559,9 +597,16 @@ class Pipeline:
         matched = [c for c in chosen if c.matches]
         pairs: list[tuple[str, str]] = []
         for claim in matched:
-            at = position[claim.start if claim.sentence_start is None else claim.sentence_start]
-            around = sentences[max(0, at - STANCE_NEIGHBOURS) : at + STANCE_NEIGHBOURS + 1]
-            pairs.append((" ".join(s.text for s in around), claim.matches[0].fact_check.claim))
+            start = claim.start if claim.sentence_start is None else claim.sentence_start
+            at = position.get(start)
+            if at is None:
+                # A heading line: read with the sentences after it.
+                after = [s.text for s in sentences if s.start > start][: STANCE_NEIGHBOURS + 1]
+                context = " ".join([claim.text, *after])
+            else:
+                around = sentences[max(0, at - STANCE_NEIGHBOURS) : at + STANCE_NEIGHBOURS + 1]
+                context = " ".join(s.text for s in around)
+            pairs.append((context, claim.matches[0].fact_check.claim))
         # The match already says the article speaks to the claim: only its stance is open.
         readings = self.stance_model.read_many(
             pairs, evidence=False, related=True, languages=[c.language for c in matched]
@@ -589,7 +634,36 @@ class Pipeline:
             reviewed_before=published_at, reviewed_after=reviewed_after, language=language
         )
 
-    def _claim(self, unit: ClaimUnit, score: float, matches: list[Match]) -> ClaimAnalysis:
+    def uses_precedent(self, source: FactCheckSource, sentences: int) -> bool:
+        """Whether the claims of a text of ``sentences`` sentences (prose sentences and
+        heading lines read as claims) are judged check-worthy by their closest fact-check
+        in ``source`` too (``MatchingSettings.precedent_similarity``): only in an article,
+        and only when the source holds enough fact-checks that not finding a close one
+        means something."""
+        settings = self.settings
+        if settings.precedent_similarity is None or not isinstance(source, Sized):
+            return False
+        if sentences < settings.precedent_min_sentences:
+            return False
+        return len(source) >= settings.precedent_min_fact_checks
+
+    def check_worthy(self, claim: ClaimAnalysis, by_precedent: bool) -> bool:
+        """The decision for an English claim: the head's threshold alone, or, with
+        precedent, a close fact-check or a head score of ``precedent_checkworthiness``.
+
+        Measured on news (newsclaims-dev, docs/checkworthiness.md) the head barely
+        separates claim sentences from the rest of an article, while the closest
+        fact-check's similarity does.
+        """
+        settings = self.settings
+        if not by_precedent or settings.precedent_similarity is None:
+            return claim.check_worthiness >= self.scorer.threshold
+        close = claim.precedent is not None and claim.precedent >= settings.precedent_similarity
+        return close or claim.check_worthiness >= settings.precedent_checkworthiness
+
+    def _claim(
+        self, unit: ClaimUnit, score: float, matches: list[Match], precedent: float | None = None
+    ) -> ClaimAnalysis:
         kept = [m for m in matches if m.tier is not None]
         claim = ClaimAnalysis(
             text=unit.text,
@@ -597,6 +671,7 @@ class Pipeline:
             end=unit.end,
             check_worthiness=round(score, 4),
             check_worthy=score >= self.scorer.threshold,
+            precedent=None if precedent is None else round(precedent, 4),
             matches=kept,
             claimant=unit.claimant,
             claimant_start=unit.claimant_start,

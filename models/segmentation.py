@@ -186,3 +186,17 @@ def segment(text: str, language: str | None = None) -> list[Segment]:
         for s_start, s_end in split_sentences(text[start:end], offset=start, language=language):
             segments.append(Segment(text[s_start:s_end], s_start, s_end, SegmentKind.SENTENCE))
     return segments
+
+
+# A line set apart from the prose (a headline, a sub-heading, a teaser) with at least this
+# many words can state a claim ("Myth #1: Cold weather kills the novel coronavirus").
+HEADING_CLAIM_WORDS = 6
+
+
+def is_heading_claim(piece: Segment) -> bool:
+    """Whether a line outside the prose is read as a claim: a headline or an unpunctuated
+    line of at least ``HEADING_CLAIM_WORDS`` words, not a photo caption with its credit."""
+    if piece.kind not in (SegmentKind.HEADLINE, SegmentKind.CAPTION):
+        return False
+    text = piece.text.strip()
+    return not _CREDIT.search(text) and len(text.split()) >= HEADING_CLAIM_WORDS

@@ -139,6 +139,34 @@ class Settings(BaseSettings):
         default=None, ge=0, description="Only match fact-checks at most this many days old."
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Most matches returned per claim.")
+    precedent_similarity: float | None = Field(
+        default=0.52,
+        ge=0,
+        le=1,
+        description=(
+            "With enough fact-checks (`CLAIMFLAG_PRECEDENT_MIN_FACT_CHECKS`), a claim whose"
+            " closest fact-check is at least this similar is check-worthy, and the head"
+            " alone needs `CLAIMFLAG_PRECEDENT_CHECKWORTHINESS`; unset: the head alone"
+            " (docs/checkworthiness.md)."
+        ),
+    )
+    precedent_min_fact_checks: int = Field(
+        default=1000,
+        ge=0,
+        description="Fact-checks the database must hold before the closest one counts.",
+    )
+    precedent_checkworthiness: float = Field(
+        default=0.80,
+        ge=0,
+        le=1,
+        description="The check-worthiness head's threshold when the closest fact-check counts.",
+    )
+    precedent_min_sentences: int = Field(
+        default=5,
+        ge=1,
+        description="Sentences a text needs for the closest fact-check to count (an"
+        " article; a single statement or short post is judged by the head alone).",
+    )
     reranker_dir: Path | None = Field(
         default=None,
         description=(

@@ -108,6 +108,10 @@ def build_pipeline(settings: Settings) -> Pipeline:
         possible_threshold=settings.possible_threshold,
         top_k=settings.top_k,
         max_age_days=settings.max_age_days,
+        precedent_similarity=settings.precedent_similarity,
+        precedent_min_fact_checks=settings.precedent_min_fact_checks,
+        precedent_checkworthiness=settings.precedent_checkworthiness,
+        precedent_min_sentences=settings.precedent_min_sentences,
     )
     cross = (
         load_cross_reranker(

@@ -60,6 +60,11 @@ class CandidatePool:
     bm25: dict[int, float]
     bm25_rank: dict[int, int]
 
+    @property
+    def nearest(self) -> float | None:
+        """Cosine similarity of the closest dense candidate (None without any)."""
+        return max(self.cosine.values(), default=None)
+
 
 def _pool(dense: list[Candidate], lexical: list[Candidate]) -> CandidatePool:
     pool = CandidatePool({}, {}, {}, {}, {})

@@ -171,6 +171,7 @@ class Matcher:
         limit: int | None = None,
         keep_all: bool = False,
         lexical: list[list[Candidate]] | None = None,
+        pools: list[CandidatePool] | None = None,
     ) -> list[list[Match]]:
         """Re-ranked, calibrated matches per query, best first.
 
@@ -183,10 +184,13 @@ class Matcher:
             keep_all: Keep matches below the possible tier too (for evaluation).
             lexical: The lexical stage's candidates, if already fetched
                 (``lexical_candidates``).
+            pools: The candidate pools, if already fetched (``candidates``); then
+                ``lexical`` is not used.
         """
         limit = self.settings.limit if limit is None else limit
         results: list[list[Match]] = []
-        pools = self.candidates(texts, vectors, source, search_filter, lexical)
+        if pools is None:
+            pools = self.candidates(texts, vectors, source, search_filter, lexical)
         overlap = source.overlap_table() if isinstance(source, OverlapSource) else None
         queries = [clean_query(text) for text in texts]
         ids_per_query, all_features, offsets = article_features(queries, pools, overlap)

@@ -113,7 +113,15 @@ class ClaimOut(BaseModel):
     start: int = Field(description="Offset of the claim's first character in the submitted text.")
     end: int = Field(description="Offset just past the claim's last character.")
     check_worthiness: float
-    check_worthy: bool
+    check_worthy: bool = Field(
+        description="Worth checking: the check-worthiness head's decision or, with a large "
+        "enough database, a close already-checked claim (`precedent_similarity`)."
+    )
+    precedent_similarity: float | None = Field(
+        default=None,
+        description="Cosine similarity of the closest fact-check found for the claim in any "
+        "tier (null without one, or for a claim matched across languages).",
+    )
     flagged: bool
     matches: list[MatchOut]
     suggestion: SuggestionOut | None

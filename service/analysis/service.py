@@ -51,6 +51,7 @@ def _claim_out(claim: ClaimAnalysis) -> ClaimOut:
         end=claim.end,
         check_worthiness=claim.check_worthiness,
         check_worthy=claim.check_worthy,
+        precedent_similarity=claim.precedent,
         flagged=claim.flagged,
         matches=[
             MatchOut(

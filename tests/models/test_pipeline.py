@@ -1,3 +1,5 @@
+import copy
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
@@ -179,3 +181,84 @@ def test_claims_not_in_english_take_the_multilingual_head(
     assert [c.check_worthiness for c in english.claims] == [
         c.check_worthiness for c in pipeline.analyze(ARTICLE, source).claims
     ]
+
+
+class _SizedSource(_ListSource):
+    """A list source that says how many fact-checks it holds (as the real backends do)."""
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+PRECEDENT_RECORDS = [
+    *RECORDS,
+    FactCheckRecord(
+        id=3,
+        claim="Walking your dog can spread the coronavirus to other pets.",
+        rating="False",
+        verdict=Verdict.FALSE,
+        publisher="Example Checks",
+        url="https://checks.example/dogs",
+        review_date=dt.date(2024, 5, 3),
+    ),
+]
+
+PRECEDENT_ARTICLE = (
+    "When you walk your dog, keep it away from other dogs so the virus does not pass "
+    "between them.\n\n"
+    "The new stadium will bring 2,000 jobs to the city.\n\n"
+    "Unemployment in the region rose to 7 percent last quarter.\n"
+)
+
+
+def _decisions(pipeline: Pipeline, embedder: Embedder, **settings: object) -> dict[str, bool]:
+    variant = copy.copy(pipeline)
+    variant.settings = dataclasses.replace(pipeline.settings, **settings)  # type: ignore[arg-type]
+    analysis = variant.analyze(PRECEDENT_ARTICLE, _SizedSource(embedder, PRECEDENT_RECORDS))
+    return {c.text.split()[1]: c.check_worthy for c in analysis.claims}
+
+
+def test_a_claim_close_to_a_fact_check_is_check_worthy_once_the_database_is_large(
+    pipeline: Pipeline, embedder: Embedder
+) -> None:
+    source = _SizedSource(embedder, PRECEDENT_RECORDS)
+    analysis = pipeline.analyze(PRECEDENT_ARTICLE, source)
+    by_word = {c.text.split()[1]: c for c in analysis.claims}
+    dog, stadium, region = by_word["you"], by_word["new"], by_word["in"]
+    # The head alone: the advice about dogs is not worth checking, the stadium's promise is.
+    assert dog.check_worthiness < pipeline.scorer.threshold <= stadium.check_worthiness
+    assert stadium.check_worthiness < pipeline.settings.precedent_checkworthiness
+    assert region.check_worthiness >= pipeline.settings.precedent_checkworthiness
+    assert dog.precedent is not None
+    assert dog.precedent >= (pipeline.settings.precedent_similarity or 1.0)
+    assert stadium.precedent is not None and stadium.precedent < 0.3
+    # Three fact-checks are far from the 1,000 that make a missing precedent meaningful.
+    assert not pipeline.uses_precedent(source, 3)
+    head_alone = {"you": False, "new": True, "in": True}
+    assert {w: c.check_worthy for w, c in by_word.items()} == head_alone
+    # Once the database counts, in an article, closeness to a checked claim decides, or a
+    # confident head.
+    article = {"precedent_min_fact_checks": 3, "precedent_min_sentences": 3}
+    assert _decisions(pipeline, embedder, **article) == {"you": True, "new": False, "in": True}
+    # Three sentences are not an article by default: the head alone, as for a statement.
+    assert _decisions(pipeline, embedder, precedent_min_fact_checks=3) == head_alone
+    # Switched off, the head alone decides whatever the size.
+    assert _decisions(pipeline, embedder, **article, precedent_similarity=None) == head_alone
+
+
+def test_a_heading_line_is_a_claim_read_with_the_prose_after_it(
+    pipeline: Pipeline, embedder: Embedder
+) -> None:
+    article = (
+        "Winter health advice\n\n"
+        "Myth: drinking hot water cures seasonal flu within a day\n\n"
+        "Doctors say there is no evidence for this, and the claim is false.\n"
+    )
+    analysis = pipeline.analyze(article, _ListSource(embedder, RECORDS))
+    heading = next(c for c in analysis.claims if c.text.startswith("Myth:"))
+    assert article[heading.start : heading.end] == heading.text
+    assert heading.sentence_start is None
+    assert heading.matches and heading.matches[0].fact_check.id == 2
+    assert heading.stance is Stance.DEBUNKS
+    # The three-word title is page furniture, not a claim.
+    assert not any(c.text.startswith("Winter") for c in analysis.claims)

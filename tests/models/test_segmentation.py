@@ -1,4 +1,10 @@
-from models.segmentation import SegmentKind, classify_line, segment, split_sentences
+from models.segmentation import (
+    SegmentKind,
+    classify_line,
+    is_heading_claim,
+    segment,
+    split_sentences,
+)
 
 
 def test_offsets_index_the_original_text(example_text: str) -> None:
@@ -22,6 +28,18 @@ def test_page_furniture_is_set_aside(example_text: str) -> None:
     assert kind_of("Get in touch with our news team") is SegmentKind.BOILERPLATE
     assert kind_of("For more stories like this") is SegmentKind.BOILERPLATE
     assert kind_of("A YouGov poll last month") is SegmentKind.SENTENCE
+
+
+def test_headlines_and_teasers_are_claims_but_credited_captions_are_not(
+    example_text: str,
+) -> None:
+    headings = {s.text.strip()[:30] for s in segment(example_text) if is_heading_claim(s)}
+    assert headings == {
+        "Keir Starmer heads to Paris fo",  # the headline
+        "British Prime Minister Sir Kei",  # an uncredited caption line
+        "METRO GRAPHICS Trumps peace pl",
+        "Keir Starmer declares tonight ",  # a teaser cut off mid-sentence
+    }
 
 
 def test_abbreviations_do_not_split_sentences() -> None:

@@ -91,6 +91,7 @@ def test_response_contract_fields(client: TestClient, example_text: str) -> None
         "end",
         "check_worthiness",
         "check_worthy",
+        "precedent_similarity",
         "flagged",
         "matches",
         "suggestion",
