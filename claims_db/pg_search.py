@@ -233,6 +233,11 @@ class PgFactCheckSource:
         """The ``hnsw.ef_search`` used now: the set one, or scaled with the table's size."""
         if self.ef_search is not None:
             return int(self.ef_search)
+        return scaled_ef_search(self.approximate_size(), PG_EF_SEARCH_ANCHORS)
+
+    def approximate_size(self) -> int:
+        """The embedding table's rows by the planner's estimate, read at most every
+        ``SIZE_ESTIMATE_SECONDS`` (a count while the table was never analysed)."""
         now = time.monotonic()
         if self._size_estimate is None or now - self._size_estimate[0] > SIZE_ESTIMATE_SECONDS:
             with self.session_factory() as session:
@@ -247,7 +252,7 @@ class PgFactCheckSource:
                 if rows is None or rows < 0:
                     rows = session.scalar(text("SELECT count(*) FROM fact_check_embeddings"))
             self._size_estimate = (now, int(rows or 0))
-        return scaled_ef_search(self._size_estimate[1], PG_EF_SEARCH_ANCHORS)
+        return self._size_estimate[1]
 
     def _nearest(
         self,

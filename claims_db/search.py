@@ -129,6 +129,10 @@ class FactCheckIndex:
     def __len__(self) -> int:
         return len(self._dense)
 
+    def approximate_size(self) -> int:
+        """How many fact-checks the dense index holds (exact here)."""
+        return len(self._dense)
+
     @property
     def approximate(self) -> bool:
         """Whether dense search currently uses the HNSW graph."""

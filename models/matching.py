@@ -120,6 +120,16 @@ class FactCheckSource(Protocol):
 
 
 @runtime_checkable
+class SizedSource(Protocol):
+    """A ``FactCheckSource`` that can say roughly how many fact-checks it searches, cheaply
+    enough to ask on every request (an estimate may lag writes by some seconds)."""
+
+    def approximate_size(self) -> int:
+        """About how many fact-checks the dense search covers."""
+        ...
+
+
+@runtime_checkable
 class MultilingualSource(Protocol):
     """A ``FactCheckSource`` that also keeps the fact-checks' multilingual embeddings
     (``models.encoders.multilingual``), searched for claims written in other languages and

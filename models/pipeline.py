@@ -23,7 +23,7 @@ from models.claims import ClaimSpan, extract_claim_spans
 from models.embedding import Embedder, Vectors
 from models.encoders.multilingual import MultilingualEncoder
 from models.language import ENGLISH, detect_language, sentence_language
-from models.matching import FactCheckSource, MultilingualSource, SearchFilter
+from models.matching import FactCheckSource, MultilingualSource, SearchFilter, SizedSource
 from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement
 from models.retrieval.crosslingual import CrossLingualMatcher, word_count
 from models.segmentation import Segment, SegmentKind, is_heading_claim, segment
@@ -641,11 +641,15 @@ class Pipeline:
         and only when the source holds enough fact-checks that not finding a close one
         means something."""
         settings = self.settings
-        if settings.precedent_similarity is None or not isinstance(source, Sized):
+        if settings.precedent_similarity is None or sentences < settings.precedent_min_sentences:
             return False
-        if sentences < settings.precedent_min_sentences:
+        if isinstance(source, SizedSource):
+            size = source.approximate_size()
+        elif isinstance(source, Sized):
+            size = len(source)
+        else:
             return False
-        return len(source) >= settings.precedent_min_fact_checks
+        return size >= settings.precedent_min_fact_checks
 
     def check_worthy(self, claim: ClaimAnalysis, by_precedent: bool) -> bool:
         """The decision for an English claim: the head's threshold alone, or, with

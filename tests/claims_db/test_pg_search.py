@@ -238,3 +238,16 @@ def test_beam_scales_with_the_table_unless_set(seeded: sessionmaker[Session]) ->
     # A few dozen rows: the smallest measured beam.
     assert PgFactCheckSource(seeded, "all-MiniLM-L6-v2").beam() == small_beam
     assert PgFactCheckSource(seeded, "all-MiniLM-L6-v2", ef_search=300).beam() == 300
+
+
+def test_the_size_estimate_counts_the_table_and_is_cached(seeded: sessionmaker[Session]) -> None:
+    source = PgFactCheckSource(seeded, "all-MiniLM-L6-v2")
+    rows = len(source)
+    assert rows > 0
+    # Never analysed in the test: the estimate falls back to counting.
+    assert source.approximate_size() == rows
+    with seeded() as session:
+        session.execute(text("DELETE FROM fact_check_embeddings"))
+        session.commit()
+    assert len(source) == 0
+    assert source.approximate_size() == rows  # read again only after SIZE_ESTIMATE_SECONDS
