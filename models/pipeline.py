@@ -430,7 +430,11 @@ class Pipeline:
             else:
                 claims.append(span_claim)
         analysis = ArticleAnalysis(claims=claims, segments=segments, language=article_language)
-        self.assign_languages(analysis, encoded)
+        self.assign_languages(
+            analysis,
+            encoded,
+            {u.sentence.start: lang for u, lang in zip(units, languages, strict=True)},
+        )
         self.read_stances(analysis)
         return analysis
 
@@ -444,7 +448,10 @@ class Pipeline:
         return self._multilingual_checkworthiness
 
     def assign_languages(
-        self, analysis: ArticleAnalysis, e5_rows: Mapping[str, Vector] | None = None
+        self,
+        analysis: ArticleAnalysis,
+        e5_rows: Mapping[str, Vector] | None = None,
+        read: Mapping[int, str] | None = None,
     ) -> None:
         """Set each claim's language; with a multilingual encoder, rescore the claims not in
         English with the multilingual head (the English head reads English only).
@@ -455,16 +462,23 @@ class Pipeline:
         Args:
             analysis: The analysed article; its ``language`` is the article's.
             e5_rows: Multilingual-e5 rows already computed, by text; the others are encoded.
+            read: Languages already read, by the start of the claim's sentence.
         """
         sentences = {s.start: s for s in analysis.segments if s.kind is SegmentKind.SENTENCE}
+        read = read or {}
+
+        def start_of(claim: ClaimAnalysis) -> int:
+            return claim.start if claim.sentence_start is None else claim.sentence_start
 
         def sentence_of(claim: ClaimAnalysis) -> str:
-            start = claim.start if claim.sentence_start is None else claim.sentence_start
-            found = sentences.get(start)
+            found = sentences.get(start_of(claim))
             return found.text if found is not None else claim.text
 
         for claim in analysis.claims:
-            claim.language = sentence_language(sentence_of(claim), analysis.language)
+            language = read.get(start_of(claim))
+            if language is None:
+                language = sentence_language(sentence_of(claim), analysis.language)
+            claim.language = language
         head = self.multilingual_checkworthiness
         foreign = [c for c in analysis.claims if c.language != ENGLISH]
         if self.multilingual is None or head is None or not foreign:
