@@ -117,6 +117,8 @@ class Attributor:
 
     def _frames(self, doc: Doc, offset: int) -> list[_Frame]:
         found: list[_Frame] = []
+        # ``Doc.text`` joins every token anew on each access: read it once.
+        text = doc.text
 
         def claimant(head: Token) -> tuple[Claimant | None, str | None]:
             if head.lower_ in _PRONOUN_SPEAKERS:
@@ -142,7 +144,7 @@ class Attributor:
                 return None
             span = doc[first:last]
             start, end = span.start_char, span.end_char
-            piece = doc.text[start:end]
+            piece = text[start:end]
             # Up to a clause break, as the pattern spans are cut ("… G7 – the Group of …").
             cut = _CLAUSE_BREAK.search(piece, 1)
             if cut:
@@ -156,18 +158,18 @@ class Attributor:
             kept = _TRAILING_CONJUNCTION.sub("", stripped.rstrip(_TRIM)).rstrip(_TRIM)
             end = start + len(kept)
             # A quotation that opens inside the span keeps its closing mark.
-            closer = doc.text[end : end + 1]
+            closer = text[end : end + 1]
             if closer in _CLOSER_OF.values() and _opened(kept, closer):
                 end += 1
-            if len(doc.text[start:end].split()) < _MIN_WORDS:
+            if len(text[start:end].split()) < _MIN_WORDS:
                 return None
-            if _COUNTED_GROUP.match(doc.text, start):
+            if _COUNTED_GROUP.match(text, start):
                 # "A poll found 58% of Brits said …": the statistic is the claim, and the
                 # sentence already carries it.
                 return None
             return offset + start, offset + end
 
-        quoted = any(q in doc.text for q in _OPENING_QUOTES)
+        quoted = any(q in text for q in _OPENING_QUOTES)
         for token in doc:
             according = _according(token)
             if according is not None:
@@ -228,7 +230,7 @@ class Attributor:
                     for g in noun.children
                     if g.dep_ in {"acl", "ccomp"}
                 )
-            if _COUNTED_GROUP.match(doc.text, subject.left_edge.idx):
+            if _COUNTED_GROUP.match(text, subject.left_edge.idx):
                 # "58% of Brits said …": the statistic is the claim, the sentence carries it.
                 contents = []
             ranges = tuple(r for c in contents if (r := char_range(c)))
@@ -237,7 +239,7 @@ class Attributor:
             )
         # A report inside another's content, or inside a quotation when one outside it
         # exists, is that speaker's claim, not a second report.
-        quotations = _quoted_regions(doc.text, offset)
+        quotations = _quoted_regions(text, offset)
         outside = [f for f in found if not any(s <= f.at < e for s, e in quotations)]
         if outside:
             found = outside
