@@ -74,6 +74,13 @@ _UNSPACED = frozenset({"ja", "zh", "th", "lo", "km", "my", "bo"})
 _FRAGMENT_WORDS = 2
 _FRAGMENT_CHARS = 20
 _LINE = re.compile(r"[^\r\n]+")
+# Zero-width characters that pasted pages leave at line ends ("….”\u200b").
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+# A sentence end inside a line, followed by the next sentence's capital (Latin script).
+_INNER_SENTENCE_END = re.compile(r"[.!?…][\"'’”»)]*\s+[\"'‘“«(]?[A-Z]")
+# A line this long that holds a sentence end is a paragraph whose last sentence lost its
+# stop (cut off, or ending in a link or a list's colon), not a headline or a caption.
+PARAGRAPH_WORDS = 20
 
 
 def classify_line(line: str, *, is_first: bool) -> SegmentKind:
@@ -83,12 +90,14 @@ def classify_line(line: str, *, is_first: bool) -> SegmentKind:
         line: The line without its line break.
         is_first: Whether this is the first non-empty line of the text (a likely headline).
     """
-    stripped = line.strip()
+    stripped = line.strip().strip(_INVISIBLE).strip()
     if _CREDIT.search(stripped):
         return SegmentKind.CAPTION
     if _BOILERPLATE.search(stripped) or _EMAIL.search(stripped):
         return SegmentKind.BOILERPLATE
     if not _PROSE_END.search(stripped):
+        if len(stripped.split()) >= PARAGRAPH_WORDS and _INNER_SENTENCE_END.search(stripped):
+            return SegmentKind.SENTENCE
         # Lines that do not end like a sentence are headlines, captions or truncated teasers.
         return SegmentKind.HEADLINE if is_first else SegmentKind.CAPTION
     return SegmentKind.SENTENCE

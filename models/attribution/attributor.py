@@ -14,6 +14,7 @@ from models.attribution.claimants import (
     ClaimantKind,
     Report,
     SentenceAttribution,
+    mention,
 )
 from models.attribution.lexicon import (
     _CLAIM_NOUNS,
@@ -134,7 +135,7 @@ class Attributor:
                 last -= 1
             span = doc[first:last]
             return (
-                Claimant(span.text, offset + span.start_char, offset + span.end_char, kind),
+                mention(span.text, offset + span.start_char, offset + span.end_char, kind),
                 None,
             )
 
@@ -272,7 +273,7 @@ class Attributor:
                 for entity in doc.ents:
                     if entity.label_ == "PERSON":
                         persons.append(
-                            Claimant(
+                            mention(
                                 entity.text,
                                 start + entity.start_char,
                                 start + entity.end_char,

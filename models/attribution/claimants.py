@@ -40,6 +40,17 @@ class Claimant:
 
 THE_ARTICLE = Claimant(ARTICLE, None, None, ClaimantKind.ARTICLE)
 
+# Spaces and the zero-width characters pasted pages carry, trimmed off a mention's ends.
+_EDGE = " \t\n\r\u00a0\u200b\u200c\u200d\u2060\ufeff"
+
+
+def mention(text: str, start: int, end: int, kind: ClaimantKind) -> Claimant:
+    """A claimant named by ``text`` found at ``start``–``end`` of the article, without the
+    blanks (zero-width ones included) a tokenizer may leave at its ends."""
+    lead = len(text) - len(text.lstrip(_EDGE))
+    kept = text.strip(_EDGE)
+    return Claimant(kept, start + lead, start + lead + len(kept), kind)
+
 
 @dataclass(frozen=True, slots=True)
 class Report:

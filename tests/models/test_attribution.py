@@ -221,3 +221,12 @@ def test_a_quote_introduced_by_its_source() -> None:
     [span] = _spans(units, units[0])
     assert span.claimant == "WHO" == _mention(text, span)
     assert span.text.startswith("there has been no information")
+
+
+def test_a_claimant_mention_loses_the_blanks_at_its_ends() -> None:
+    from models.attribution.claimants import ClaimantKind, mention
+
+    article = "Said \u200b Holford today."
+    found = mention(article[5:14], 5, 14, ClaimantKind.PERSON)
+    assert found.text == "Holford"
+    assert article[found.start : found.end] == "Holford"  # type: ignore[misc]

@@ -30,6 +30,17 @@ def test_page_furniture_is_set_aside(example_text: str) -> None:
     assert kind_of("A YouGov poll last month") is SegmentKind.SENTENCE
 
 
+def test_a_paragraph_that_lost_its_last_stop_is_still_prose() -> None:
+    cut = (
+        "The council met on Monday to discuss the budget. Members argued for three hours "
+        "about road repairs and school funding, and the vote was put off until"
+    )
+    assert classify_line(cut, is_first=True) is SegmentKind.SENTENCE
+    assert classify_line("Prices rose 4% in May.\u200b", is_first=False) is SegmentKind.SENTENCE
+    # A short unpunctuated line stays a heading, even with a stop inside it.
+    assert classify_line("U.S. Budget row deepens", is_first=False) is SegmentKind.CAPTION
+
+
 def test_headlines_and_teasers_are_claims_but_credited_captions_are_not(
     example_text: str,
 ) -> None:
