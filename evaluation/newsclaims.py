@@ -145,7 +145,7 @@ class SentenceResult:
     claimant: str | None
     # Whether a check-worthy claim of the analysis overlaps the sentence.
     marked: bool = False
-    # The closest fact-check's similarity among the overlapping claims (None without).
+    # The best precedent (closest fact-checks' similarity) of the overlapping claims.
     precedent: float | None = None
 
 
@@ -195,9 +195,9 @@ def detection_rows(
     return rows
 
 
-# (closest fact-check similarity, head threshold) pairs swept when fact-checks are given.
+# (closest fact-checks' similarity, head threshold) pairs swept when fact-checks are given.
 PRECEDENT_SWEEP = tuple(
-    (similarity, head) for head in (0.7, 0.8, 0.9) for similarity in (0.50, 0.51, 0.52, 0.53, 0.54)
+    (similarity, head) for head in (0.8, 0.9) for similarity in (0.46, 0.47, 0.48, 0.49, 0.50)
 )
 
 
@@ -256,8 +256,8 @@ def print_report(
         f" of claim sentences, {marked / len(results):.3f} of sentences marked ({marked})\n"
     )
     if any(r.precedent is not None for r in results):
-        print("closest fact-check or head, by thresholds:\n")
-        print("| closest fact-check similarity | head threshold | recall | share marked |")
+        print("closest fact-checks or head, by thresholds:\n")
+        print("| closest fact-checks' similarity | head threshold | recall | share marked |")
         print("|---:|---:|---:|---:|")
         for similarity, head, recall, share in precedent_rows(results):
             print(f"| {similarity:.2f} | {head:.2f} | {recall:.3f} | {share:.3f} |")

@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 
 Vector = npt.NDArray[np.float32]
 
+# Fact-checks whose mean similarity to a claim is its precedent (``ClaimAnalysis.precedent``):
+# measured on newsclaims-dev, the mean of the five closest separates claim sentences a
+# little better than the closest alone (docs/checkworthiness.md).
+PRECEDENT_NEIGHBOURS = 5
 # Sentences read on each side of a matched claim's sentence for its stance.
 STANCE_NEIGHBOURS = 1
 # English claims per article looked up among fact-checks in other languages (each costs a
@@ -57,14 +61,15 @@ class MatchingSettings:
         max_age_days: Only fact-checks reviewed at most this many days before the article
             (or today); None for no limit. Defaults to None.
         precedent_similarity: With a database of at least ``precedent_min_fact_checks``
-            fact-checks, a claim whose closest fact-check has at least this cosine
-            similarity is check-worthy (its claim resembles one fact-checkers already
-            checked), and the head alone needs ``precedent_checkworthiness``. None keeps
-            the head's own threshold everywhere. Defaults to 0.52 (docs/checkworthiness.md).
+            fact-checks, a claim whose precedent (the mean cosine similarity of its
+            ``PRECEDENT_NEIGHBOURS`` closest fact-checks) reaches this is check-worthy (it
+            resembles what fact-checkers already checked), and the head alone needs
+            ``precedent_checkworthiness``. None keeps the head's own threshold everywhere.
+            Defaults to 0.48 (docs/checkworthiness.md).
         precedent_min_fact_checks: Fact-checks the source must hold for the closest one to
             say anything. Defaults to 1,000.
         precedent_checkworthiness: The head's threshold when precedent is used. Defaults
-            to 0.80.
+            to 0.90.
         precedent_min_sentences: Sentences (prose, or heading lines read as claims) a text
             must have to be read as an article, the genre the precedent rule was measured
             on; a single statement or a short post is judged by the head as trained.
@@ -77,9 +82,9 @@ class MatchingSettings:
     top_k: int = 5
     min_match_words: int = 4
     max_age_days: int | None = None
-    precedent_similarity: float | None = 0.52
+    precedent_similarity: float | None = 0.48
     precedent_min_fact_checks: int = 1000
-    precedent_checkworthiness: float = 0.80
+    precedent_checkworthiness: float = 0.90
     precedent_min_sentences: int = 5
 
     def matcher_settings(self) -> MatcherSettings:
@@ -125,8 +130,8 @@ class ClaimAnalysis:
     agreement: Agreement | None = None
     # ISO 639-1 code of the claim's sentence (``models.language.sentence_language``).
     language: str = ENGLISH
-    # Cosine similarity of the closest fact-check found for the claim, in any tier (None
-    # when the source offered none, or for a claim matched in the multilingual space).
+    # Mean cosine similarity of the claim's ``PRECEDENT_NEIGHBOURS`` closest fact-checks, in
+    # any tier (None when the source offered none, or for a claim not in English).
     precedent: float | None = None
 
     @property
@@ -408,7 +413,11 @@ class Pipeline:
         ):
             if not unit.is_span:
                 by_sentence[unit.sentence.start] = len(claims)
-                claims.append(self._claim(unit, float(score), candidates, pool.nearest))
+                claims.append(
+                    self._claim(
+                        unit, float(score), candidates, pool.closeness(PRECEDENT_NEIGHBOURS)
+                    )
+                )
                 claims[-1].check_worthy = self.check_worthy(claims[-1], by_precedent)
                 claims[-1].vector = vector
                 continue
@@ -418,7 +427,12 @@ class Pipeline:
             whole = claims[index]
             merged = _merge(candidates, whole.matches, self.settings.top_k)
             precedent = max(
-                (p for p in (pool.nearest, whole.precedent) if p is not None), default=None
+                (
+                    p
+                    for p in (pool.closeness(PRECEDENT_NEIGHBOURS), whole.precedent)
+                    if p is not None
+                ),
+                default=None,
             )
             span_claim = self._claim(
                 unit, max(float(score), whole.check_worthiness), merged, precedent
@@ -667,11 +681,11 @@ class Pipeline:
 
     def check_worthy(self, claim: ClaimAnalysis, by_precedent: bool) -> bool:
         """The decision for an English claim: the head's threshold alone, or, with
-        precedent, a close fact-check or a head score of ``precedent_checkworthiness``.
+        precedent, close fact-checks or a head score of ``precedent_checkworthiness``.
 
         Measured on news (newsclaims-dev, docs/checkworthiness.md) the head barely
-        separates claim sentences from the rest of an article, while the closest
-        fact-check's similarity does.
+        separates claim sentences from the rest of an article, while the similarity of
+        the closest fact-checks does.
         """
         settings = self.settings
         if not by_precedent or settings.precedent_similarity is None:

@@ -140,14 +140,14 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(default=5, ge=1, le=50, description="Most matches returned per claim.")
     precedent_similarity: float | None = Field(
-        default=0.52,
+        default=0.48,
         ge=0,
         le=1,
         description=(
-            "With enough fact-checks (`CLAIMFLAG_PRECEDENT_MIN_FACT_CHECKS`), a claim whose"
-            " closest fact-check is at least this similar is check-worthy, and the head"
-            " alone needs `CLAIMFLAG_PRECEDENT_CHECKWORTHINESS`; unset: the head alone"
-            " (docs/checkworthiness.md)."
+            "In an article, with enough fact-checks (`CLAIMFLAG_PRECEDENT_MIN_FACT_CHECKS`),"
+            " a claim whose five closest fact-checks are this similar on average is"
+            " check-worthy, and the head alone needs `CLAIMFLAG_PRECEDENT_CHECKWORTHINESS`;"
+            " unset: the head alone (docs/checkworthiness.md)."
         ),
     )
     precedent_min_fact_checks: int = Field(
@@ -156,7 +156,7 @@ class Settings(BaseSettings):
         description="Fact-checks the database must hold before the closest one counts.",
     )
     precedent_checkworthiness: float = Field(
-        default=0.80,
+        default=0.90,
         ge=0,
         le=1,
         description="The check-worthiness head's threshold when the closest fact-check counts.",

@@ -60,10 +60,11 @@ class CandidatePool:
     bm25: dict[int, float]
     bm25_rank: dict[int, int]
 
-    @property
-    def nearest(self) -> float | None:
-        """Cosine similarity of the closest dense candidate (None without any)."""
-        return max(self.cosine.values(), default=None)
+    def closeness(self, k: int) -> float | None:
+        """Mean cosine similarity of the ``k`` closest dense candidates (of all there are
+        when fewer; None without any)."""
+        closest = sorted(self.cosine.values(), reverse=True)[:k]
+        return sum(closest) / len(closest) if closest else None
 
 
 def _pool(dense: list[Candidate], lexical: list[Candidate]) -> CandidatePool:

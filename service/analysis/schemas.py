@@ -114,13 +114,14 @@ class ClaimOut(BaseModel):
     end: int = Field(description="Offset just past the claim's last character.")
     check_worthiness: float
     check_worthy: bool = Field(
-        description="Worth checking: the check-worthiness head's decision or, with a large "
-        "enough database, a close already-checked claim (`precedent_similarity`)."
+        description="Worth checking: the check-worthiness head's decision or, in an article "
+        "and with a large enough database, close already-checked claims "
+        "(`precedent_similarity`)."
     )
     precedent_similarity: float | None = Field(
         default=None,
-        description="Cosine similarity of the closest fact-check found for the claim in any "
-        "tier (null without one, or for a claim matched across languages).",
+        description="Mean cosine similarity of the five fact-checks closest to the claim, in "
+        "any tier (null without any, or for a claim not in English).",
     )
     flagged: bool
     matches: list[MatchOut]

@@ -190,16 +190,29 @@ class _SizedSource(_ListSource):
         return len(self.records)
 
 
+# A story fact-checkers covered several times (the precedent is the mean similarity of the
+# closest five).
 PRECEDENT_RECORDS = [
     *RECORDS,
-    FactCheckRecord(
-        id=3,
-        claim="Walking your dog can spread the coronavirus to other pets.",
-        rating="False",
-        verdict=Verdict.FALSE,
-        publisher="Example Checks",
-        url="https://checks.example/dogs",
-        review_date=dt.date(2024, 5, 3),
+    *(
+        FactCheckRecord(
+            id=3 + number,
+            claim=claim,
+            rating="False",
+            verdict=Verdict.FALSE,
+            publisher="Example Checks",
+            url=f"https://checks.example/dogs-{number}",
+            review_date=dt.date(2024, 5, 3),
+        )
+        for number, claim in enumerate(
+            [
+                "Walking your dog can spread the coronavirus to other pets.",
+                "Dogs pass the coronavirus to other dogs they meet on walks.",
+                "Pet dogs spread COVID-19 to each other in parks.",
+                "Keep your dog away from other dogs or the virus will spread between them.",
+                "Dogs that are walked together transmit the new coronavirus.",
+            ]
+        )
     ),
 ]
 
@@ -232,16 +245,16 @@ def test_a_claim_close_to_a_fact_check_is_check_worthy_once_the_database_is_larg
     assert dog.precedent is not None
     assert dog.precedent >= (pipeline.settings.precedent_similarity or 1.0)
     assert stadium.precedent is not None and stadium.precedent < 0.3
-    # Three fact-checks are far from the 1,000 that make a missing precedent meaningful.
+    # Seven fact-checks are far from the 1,000 that make a missing precedent meaningful.
     assert not pipeline.uses_precedent(source, 3)
     head_alone = {"you": False, "new": True, "in": True}
     assert {w: c.check_worthy for w, c in by_word.items()} == head_alone
     # Once the database counts, in an article, closeness to a checked claim decides, or a
     # confident head.
-    article = {"precedent_min_fact_checks": 3, "precedent_min_sentences": 3}
+    article = {"precedent_min_fact_checks": 7, "precedent_min_sentences": 3}
     assert _decisions(pipeline, embedder, **article) == {"you": True, "new": False, "in": True}
     # Three sentences are not an article by default: the head alone, as for a statement.
-    assert _decisions(pipeline, embedder, precedent_min_fact_checks=3) == head_alone
+    assert _decisions(pipeline, embedder, precedent_min_fact_checks=7) == head_alone
     # Switched off, the head alone decides whatever the size.
     assert _decisions(pipeline, embedder, **article, precedent_similarity=None) == head_alone
 
