@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sized
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -135,6 +135,11 @@ class ClaimAnalysis:
     precedent: float | None = None
 
     @property
+    def sentence_offset(self) -> int:
+        """Where the claim's sentence (or heading line) starts in the article."""
+        return self.start if self.sentence_start is None else self.sentence_start
+
+    @property
     def triage_priority(self) -> float:
         """Review priority in [0, 1]: check-worthiness, raised by a confident match, lowered
         when the article itself debunks the claim (reviewers still see the fact-check)."""
@@ -237,10 +242,9 @@ def claim_units(
             )
         )
         units.extend(_units_of(sentence, spans, attribution))
+    # A segment's text is its line without surrounding blanks already.
     headings = [
-        ClaimUnit(s, s.text.strip(), s.start, s.start + len(s.text.strip()), None, False)
-        for s in segments
-        if is_heading_claim(s)
+        ClaimUnit(s, s.text, s.start, s.end, None, False) for s in segments if is_heading_claim(s)
     ]
     return segments, sorted(units + headings, key=lambda u: (u.sentence.start, u.is_span))
 
@@ -415,10 +419,13 @@ class Pipeline:
                 by_sentence[unit.sentence.start] = len(claims)
                 claims.append(
                     self._claim(
-                        unit, float(score), candidates, pool.closeness(PRECEDENT_NEIGHBOURS)
+                        unit,
+                        float(score),
+                        candidates,
+                        pool.closeness(PRECEDENT_NEIGHBOURS),
+                        by_precedent,
                     )
                 )
-                claims[-1].check_worthy = self.check_worthy(claims[-1], by_precedent)
                 claims[-1].vector = vector
                 continue
             # A reported claim replaces its sentence as the claim to check; the sentence's
@@ -435,9 +442,8 @@ class Pipeline:
                 default=None,
             )
             span_claim = self._claim(
-                unit, max(float(score), whole.check_worthiness), merged, precedent
+                unit, max(float(score), whole.check_worthiness), merged, precedent, by_precedent
             )
-            span_claim.check_worthy = self.check_worthy(span_claim, by_precedent)
             span_claim.vector = vector
             if whole.sentence_start is None:
                 claims[index] = span_claim
@@ -481,15 +487,12 @@ class Pipeline:
         sentences = {s.start: s for s in analysis.segments if s.kind is SegmentKind.SENTENCE}
         read = read or {}
 
-        def start_of(claim: ClaimAnalysis) -> int:
-            return claim.start if claim.sentence_start is None else claim.sentence_start
-
         def sentence_of(claim: ClaimAnalysis) -> str:
-            found = sentences.get(start_of(claim))
+            found = sentences.get(claim.sentence_offset)
             return found.text if found is not None else claim.text
 
         for claim in analysis.claims:
-            language = read.get(start_of(claim))
+            language = read.get(claim.sentence_offset)
             if language is None:
                 language = sentence_language(sentence_of(claim), analysis.language)
             claim.language = language
@@ -625,7 +628,7 @@ class Pipeline:
         matched = [c for c in chosen if c.matches]
         pairs: list[tuple[str, str]] = []
         for claim in matched:
-            start = claim.start if claim.sentence_start is None else claim.sentence_start
+            start = claim.sentence_offset
             at = position.get(start)
             if at is None:
                 # A heading line: read with the sentences after it.
@@ -671,17 +674,14 @@ class Pipeline:
         settings = self.settings
         if settings.precedent_similarity is None or sentences < settings.precedent_min_sentences:
             return False
-        if isinstance(source, SizedSource):
-            size = source.approximate_size()
-        elif isinstance(source, Sized):
-            size = len(source)
-        else:
+        if not isinstance(source, SizedSource):
             return False
-        return size >= settings.precedent_min_fact_checks
+        return source.approximate_size() >= settings.precedent_min_fact_checks
 
-    def check_worthy(self, claim: ClaimAnalysis, by_precedent: bool) -> bool:
-        """The decision for an English claim: the head's threshold alone, or, with
-        precedent, close fact-checks or a head score of ``precedent_checkworthiness``.
+    def check_worthy(self, score: float, precedent: float | None, by_precedent: bool) -> bool:
+        """The decision for an English claim of head score ``score``: the head's threshold
+        alone, or, with precedent, close fact-checks or a head score of
+        ``precedent_checkworthiness``.
 
         Measured on news (newsclaims-dev, docs/checkworthiness.md) the head barely
         separates claim sentences from the rest of an article, while the similarity of
@@ -689,21 +689,27 @@ class Pipeline:
         """
         settings = self.settings
         if not by_precedent or settings.precedent_similarity is None:
-            return claim.check_worthiness >= self.scorer.threshold
-        close = claim.precedent is not None and claim.precedent >= settings.precedent_similarity
-        return close or claim.check_worthiness >= settings.precedent_checkworthiness
+            return score >= self.scorer.threshold
+        close = precedent is not None and precedent >= settings.precedent_similarity
+        return close or score >= settings.precedent_checkworthiness
 
     def _claim(
-        self, unit: ClaimUnit, score: float, matches: list[Match], precedent: float | None = None
+        self,
+        unit: ClaimUnit,
+        score: float,
+        matches: list[Match],
+        precedent: float | None,
+        by_precedent: bool,
     ) -> ClaimAnalysis:
         kept = [m for m in matches if m.tier is not None]
+        precedent = None if precedent is None else round(precedent, 4)
         claim = ClaimAnalysis(
             text=unit.text,
             start=unit.start,
             end=unit.end,
             check_worthiness=round(score, 4),
-            check_worthy=score >= self.scorer.threshold,
-            precedent=None if precedent is None else round(precedent, 4),
+            check_worthy=self.check_worthy(round(score, 4), precedent, by_precedent),
+            precedent=precedent,
             matches=kept,
             claimant=unit.claimant,
             claimant_start=unit.claimant_start,

@@ -75,7 +75,7 @@ _FRAGMENT_WORDS = 2
 _FRAGMENT_CHARS = 20
 _LINE = re.compile(r"[^\r\n]+")
 # Zero-width characters that pasted pages leave at line ends ("….”\u200b").
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 # A sentence end inside a line, followed by the next sentence's capital (Latin script).
 _INNER_SENTENCE_END = re.compile(r"[.!?…][\"'’”»)]*\s+[\"'‘“«(]?[A-Z]")
 # A line this long that holds a sentence end is a paragraph whose last sentence lost its
@@ -90,7 +90,7 @@ def classify_line(line: str, *, is_first: bool) -> SegmentKind:
         line: The line without its line break.
         is_first: Whether this is the first non-empty line of the text (a likely headline).
     """
-    stripped = line.strip().strip(_INVISIBLE).strip()
+    stripped = line.strip().strip(INVISIBLE).strip()
     if _CREDIT.search(stripped):
         return SegmentKind.CAPTION
     if _BOILERPLATE.search(stripped) or _EMAIL.search(stripped):

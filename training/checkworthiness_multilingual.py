@@ -17,6 +17,7 @@ side; it writes nothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -215,14 +216,7 @@ def fit(
         train_w[positive] *= train_w[~positive].sum() / train_w[positive].sum()
     train_texts = [t for s in splits.train for t in s.texts]
     dev_xy = [(rows(s), s.labels, s.texts) for s in splits.dev]
-    head_config = HeadConfig(
-        hidden=variant.hidden,
-        dropout=config.dropout,
-        weight_decay=config.weight_decay,
-        epochs=config.epochs,
-        tweet_weight=config.tweet_weight,
-        vocabulary_size=0,
-    )
+    head_config = dataclasses.replace(config, hidden=variant.hidden)
     weights, best_epoch = train_head(train_x, train_y, train_w, train_texts, dev_xy, head_config)
     uncalibrated = HeadScorer(weights)
     slope, intercept = fit_calibration(

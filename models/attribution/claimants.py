@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from models.segmentation import INVISIBLE
+
 if TYPE_CHECKING:
     pass
 
@@ -41,7 +43,7 @@ class Claimant:
 THE_ARTICLE = Claimant(ARTICLE, None, None, ClaimantKind.ARTICLE)
 
 # Spaces and the zero-width characters pasted pages carry, trimmed off a mention's ends.
-_EDGE = " \t\n\r\u00a0\u200b\u200c\u200d\u2060\ufeff"
+_EDGE = " \t\n\r\u00a0" + INVISIBLE
 
 
 def mention(text: str, start: int, end: int, kind: ClaimantKind) -> Claimant:
