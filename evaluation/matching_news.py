@@ -95,6 +95,8 @@ class CaseResult:
     best_rank_confidence: float | None = None
     stance: str | None = None
     top_matches: list[Match] = field(default_factory=list)
+    # Each claim whose first match the article raised to ``likely``: was it right?
+    raised: list[bool] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -116,6 +118,11 @@ def evaluate_case(pipeline: Pipeline, index: FactCheckIndex, case: NewsCase) -> 
         right_flag=bool(right),
         wrong_flags=sum(1 for c in flagged if c.matches[0].fact_check.url not in case.accepted),
         stance=right[0].stance.value if right and right[0].stance else None,
+        raised=[
+            c.matches[0].fact_check.url in case.accepted
+            for c in analysis.claims
+            if c.matches and c.matches[0].article_similarity is not None
+        ],
     )
     _, units = claim_units(case.text)
     texts = [u.text for u in units]
@@ -230,10 +237,15 @@ def print_report(
         found = sum(1 for rank in ranks if rank is not None and rank <= k)
         print(f"| right fact-check in a claim text's top {k} | {found} / {len(positives)} |")
 
-    print("\n| tier | first candidates shown | precision |")
+    print("\n| tier (first stage, every claim text) | first candidates shown | precision |")
     print("|---|---|---|")
     for tier, (count, precision) in _tier_precision(results).items():
         print(f"| {tier.value} | {count} | {precision:.3f} |")
+    raised = [right for r in results for right in r.raised]
+    print(
+        f"| likely, raised by the article (analysis) | {len(raised)} | "
+        f"{(sum(raised) / len(raised)) if raised else float('nan'):.3f} |"
+    )
 
     news_rows, news_error = reliability(reliability_points(results))
     tweet_rows, tweet_error = reliability(tweets) if tweets else ([], float("nan"))

@@ -167,6 +167,16 @@ class Settings(BaseSettings):
         description="Sentences a text needs for the closest fact-check to count (an"
         " article; a single statement or short post is judged by the head alone).",
     )
+    article_similarity: float | None = Field(
+        default=0.62,
+        ge=0,
+        le=1,
+        description=(
+            "A claim's first match at `possible` becomes `likely` (verdict suggested) when"
+            " the whole article is this similar to the fact-check's claim; unset: off"
+            " (docs/matching.md)."
+        ),
+    )
     reranker_dir: Path | None = Field(
         default=None,
         description=(

@@ -112,6 +112,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         precedent_min_fact_checks=settings.precedent_min_fact_checks,
         precedent_checkworthiness=settings.precedent_checkworthiness,
         precedent_min_sentences=settings.precedent_min_sentences,
+        article_similarity=settings.article_similarity,
     )
     cross = (
         load_cross_reranker(

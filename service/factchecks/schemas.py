@@ -140,6 +140,11 @@ class MatchWhy(BaseModel):
         description="The cross-encoder's log-odds after reading both claims together; null "
         "when the claim's candidates were too weak to be read."
     )
+    article_similarity: float | None = Field(
+        default=None,
+        description="Cosine similarity of the whole article and the fact-check's claim, "
+        "when it raised the match from `possible` to `likely`; null otherwise.",
+    )
     shared_terms: list[str] = Field(description="The fact-check's words the claim shares.")
     shared_names: list[str] = Field(description="Names among them.")
     shared_numbers: list[str] = Field(description="Numbers both contain.")
@@ -153,6 +158,7 @@ class MatchWhy(BaseModel):
             lexical_score=round(match.lexical_score, 4),
             first_stage_score=round(match.score, 4),
             cross_encoder_score=match.cross_score,
+            article_similarity=match.article_similarity,
             shared_terms=list(shared.terms),
             shared_names=list(shared.names),
             shared_numbers=list(shared.numbers),

@@ -7,7 +7,8 @@ import numpy as np
 
 from models.embedding import Embedder, Vectors
 from models.matching import Candidate, DenseIndex, FactCheckRecord, LexicalIndex, SearchFilter
-from models.pipeline import Pipeline
+from models.pipeline import ArticleAnalysis, ClaimAnalysis, Pipeline
+from models.retrieval import Matcher, Tier
 from models.stance import Stance
 from models.verdicts import Verdict
 
@@ -275,3 +276,52 @@ def test_a_heading_line_is_a_claim_read_with_the_prose_after_it(
     assert heading.stance is Stance.DEBUNKS
     # The three-word title is page furniture, not a claim.
     assert not any(c.text.startswith("Winter") for c in analysis.claims)
+
+
+def _strict(pipeline: Pipeline, article_similarity: float | None) -> Pipeline:
+    """The pipeline with every match left at ``possible`` by its confidence alone."""
+    variant = copy.copy(pipeline)
+    settings = dataclasses.replace(
+        pipeline.matcher.settings,
+        confirmed_threshold=2.0,
+        match_threshold=2.0,
+        article_similarity=article_similarity,
+    )
+    variant.matcher = Matcher(settings, reranker=pipeline.matcher.reranker)
+    return variant
+
+
+def test_an_article_about_a_fact_check_raises_its_possible_match(
+    pipeline: Pipeline, embedder: Embedder
+) -> None:
+    source = _ListSource(embedder, RECORDS)
+    calls: list[list[str]] = []
+    original = embedder.encode
+
+    def counting(texts: list[str]) -> Vectors:
+        calls.append(texts)
+        return original(texts)
+
+    def bridge(analysis: ArticleAnalysis) -> ClaimAnalysis:
+        return next(c for c in analysis.claims if c.matches and c.matches[0].fact_check.id == 1)
+
+    embedder.encode = counting  # type: ignore[method-assign]
+    try:
+        # Without the article's support the match stays possible: nothing is flagged, and
+        # the article is not encoded.
+        alone = bridge(_strict(pipeline, None).analyze(ARTICLE, source))
+        assert alone.matches[0].tier is Tier.POSSIBLE and not alone.flagged
+        assert len(calls) == 1
+        # The article is about the bridge: the match becomes likely and suggests the verdict.
+        raised = bridge(_strict(pipeline, 0.5).analyze(ARTICLE, source))
+        assert len(calls) == 3 and calls[-1] == [" ".join(ARTICLE.split())]
+        first = raised.matches[0]
+        assert first.tier is Tier.LIKELY and first.confidence == alone.matches[0].confidence
+        assert first.article_similarity is not None and first.article_similarity >= 0.5
+        assert raised.flagged and raised.suggestion is not None
+        assert raised.suggestion.verdict is Verdict.FALSE
+        # An article less similar than the threshold leaves it possible.
+        kept = bridge(_strict(pipeline, 0.99).analyze(ARTICLE, source))
+        assert kept.matches[0].tier is Tier.POSSIBLE and not kept.flagged
+    finally:
+        del embedder.encode

@@ -236,6 +236,35 @@ def test_tiers_follow_the_thresholds(index: FactCheckIndex, embedder: Embedder) 
     assert Tier.POSSIBLE.lower() is Tier.POSSIBLE
 
 
+def _possible(record: FactCheckRecord, similarity: float = 0.6) -> Match:
+    return Match(record, similarity, 1.0, 0.0, 0.5, Tier.POSSIBLE)
+
+
+def test_an_article_about_the_fact_check_raises_a_possible_first_match() -> None:
+    claim = "Bill Gates wants to put tiny microchips in every vaccine dose"
+    first, second = _possible(RECORDS[1]), _possible(RECORDS[0])
+    matcher = Matcher(MatcherSettings(article_similarity=0.62, article_min_similarity=0.5))
+    raised = matcher.supported_by_article(claim, [first, second], {2: 0.7, 1: 0.9})
+    assert raised[0].tier is Tier.LIKELY and raised[0].fact_check.id == 2
+    assert raised[0].article_similarity == 0.7 and raised[0].confidence == first.confidence
+    # Only the first match is read; the others stay as they were.
+    assert raised[1] is second
+    # An article less similar than the threshold, or not near the fact-check at all.
+    assert matcher.supported_by_article(claim, [first], {2: 0.61})[0] is first
+    assert matcher.supported_by_article(claim, [first], {7: 0.99})[0] is first
+    # A claim far from the fact-check itself, a short or a generic claim, stays possible.
+    distant = _possible(RECORDS[1], similarity=0.45)
+    assert matcher.supported_by_article(claim, [distant], {2: 0.9})[0] is distant
+    assert not matcher.awaits_article("Gates microchips vaccines", [first])
+    assert not matcher.awaits_article("He said that it is so and so it is", [first])
+    # Only a possible match waits: a verdict-suggesting one needs nothing, and off is off.
+    likely = Match(RECORDS[1], 0.8, 1.0, 2.0, 0.9, Tier.LIKELY)
+    assert not matcher.awaits_article(claim, [likely])
+    assert not matcher.awaits_article(claim, [])
+    off = Matcher(MatcherSettings(article_similarity=None))
+    assert off.supported_by_article(claim, [first], {2: 0.99})[0] is first
+
+
 def test_search_respects_dates(index: FactCheckIndex, embedder: Embedder) -> None:
     text = "Drinking bleach will cure you of COVID-19, a pastor claims"
     vector = embedder.encode([text])[0]

@@ -115,6 +115,7 @@ def test_response_contract_fields(client: TestClient, example_text: str) -> None
                 "lexical_score",
                 "first_stage_score",
                 "cross_encoder_score",
+                "article_similarity",
                 "shared_terms",
                 "shared_names",
                 "shared_numbers",
