@@ -37,8 +37,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -122,6 +123,10 @@ class CrossLingualSettings:
         match_threshold: Confidence from which a verdict is suggested (``likely``).
         possible_threshold: Confidence from which a match is shown as ``possible``.
         min_match_words: Claims with fewer words never suggest a verdict.
+        corroboration: A fact-check that is the first match of two or more claims of one
+            article, each at this confidence or more, is ``likely`` for each of them (when
+            not short and close enough for a verdict): two sentences finding the same
+            fact-check first say the article is about its claim. None turns this off.
         limit: Most matches per claim.
     """
 
@@ -137,6 +142,7 @@ class CrossLingualSettings:
     match_threshold: float = 0.55
     possible_threshold: float = 0.15
     min_match_words: int = 4
+    corroboration: float | None = 0.20
     limit: int = 5
 
     def confidence(self, key: float) -> float:
@@ -204,7 +210,7 @@ class CrossLingualMatcher:
         article_sim = {c.fact_check.id: c.similarity for c in around}
         floor = min(article_sim.values(), default=0.0)
         article_pull = language_pull(article.reshape(-1), self.language_means)
-        return [
+        ranked = [
             self._rank_one(
                 text,
                 candidates,
@@ -217,6 +223,31 @@ class CrossLingualMatcher:
             )
             for text, candidates, row in zip(texts, found, vectors, strict=True)
         ]
+        return self._corroborate(texts, ranked)
+
+    def _corroborate(self, texts: Sequence[str], ranked: list[list[Match]]) -> list[list[Match]]:
+        """Raise to ``likely`` the ``possible`` first matches that two or more claims share
+        (``CrossLingualSettings.corroboration``); a fact-check is known by its URL, as
+        duplicate records of one review are one review."""
+        settings = self.settings
+        if settings.corroboration is None:
+            return ranked
+        sharing: dict[str, list[int]] = defaultdict(list)
+        for number, matches in enumerate(ranked):
+            if matches and matches[0].confidence >= settings.corroboration:
+                sharing[matches[0].fact_check.url or str(matches[0].fact_check.id)].append(number)
+        for numbers in sharing.values():
+            if len(numbers) < 2:
+                continue
+            for number in numbers:
+                first = ranked[number][0]
+                if (
+                    first.tier is Tier.POSSIBLE
+                    and first.similarity >= settings.min_similarity
+                    and word_count(texts[number]) >= settings.min_match_words
+                ):
+                    ranked[number] = [replace(first, tier=Tier.LIKELY), *ranked[number][1:]]
+        return ranked
 
     def _rank_one(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -13,8 +14,10 @@ from models.embedding import Embedder
 from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
 from models.matching import FactCheckRecord
 from models.pipeline import Pipeline
+from models.retrieval import Tier
 from models.retrieval.crosslingual import (
     CrossLingualMatcher,
+    CrossLingualSettings,
     anchors,
     language_pull,
     packaged_language_means,
@@ -203,3 +206,34 @@ def test_language_pull_lowers_a_spanish_fact_check_for_a_portuguese_claim(
     assert pulled[0].fact_check.id == 4
     score = {m.fact_check.id: m.score for m in plain}
     assert {m.fact_check.id: m.score for m in pulled}[5] < score[5]
+
+
+def test_two_claims_finding_the_same_fact_check_first_raise_it(
+    multilingual: MultilingualEncoder, index: FactCheckIndex
+) -> None:
+    claims = [
+        "Greta Thunberg sagte, die Welt gehe am 21. Juni 2023 unter.",
+        "Laut Thunberg sollte die Menschheit im Juni 2023 ausgelöscht sein.",
+        "Ein Kind ist in Deutschland gestorben, weil es eine Maske trug.",
+    ]
+    vectors = multilingual.encode(claims)
+    # Nothing reaches a verdict by its confidence alone here: every first match is possible.
+    settings = CrossLingualSettings(
+        match_threshold=2.0, confirmed_threshold=2.0, possible_threshold=0.0, corroboration=0.0
+    )
+    ranked = CrossLingualMatcher(settings).rank(claims, vectors, vectors[:1], index)
+    assert [r[0].fact_check.id for r in ranked] == [4, 4, 2]
+    # The two claims that found Greta's fact-check first vouch for each other; the mask
+    # claim stands alone.
+    assert [r[0].tier for r in ranked] == [Tier.LIKELY, Tier.LIKELY, Tier.POSSIBLE]
+    assert all(r[1].tier is Tier.POSSIBLE for r in ranked if len(r) > 1)
+    # One claim alone, one of the two below the floor, or the rule off: nothing is raised.
+    alone = CrossLingualMatcher(settings).rank(claims[:1], vectors[:1], vectors[:1], index)
+    assert alone[0][0].tier is Tier.POSSIBLE
+    weaker = min(r[0].confidence for r in ranked[:2])
+    for other in (
+        dataclasses.replace(settings, corroboration=None),
+        dataclasses.replace(settings, corroboration=weaker + 1e-3),
+    ):
+        ranked = CrossLingualMatcher(other).rank(claims, vectors, vectors[:1], index)
+        assert all(r[0].tier is Tier.POSSIBLE for r in ranked)
