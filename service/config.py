@@ -173,8 +173,8 @@ class Settings(BaseSettings):
         le=1,
         description=(
             "A claim's first match at `possible` becomes `likely` (verdict suggested) when"
-            " the whole article is this similar to the fact-check's claim; unset: off"
-            " (docs/matching.md)."
+            " its fact-check is one of the three closest to the article and this similar to"
+            " it; unset: off (docs/matching.md)."
         ),
     )
     reranker_dir: Path | None = Field(
