@@ -125,8 +125,11 @@ class CrossLingualSettings:
         min_match_words: Claims with fewer words never suggest a verdict.
         corroboration: A fact-check that is the first match of two or more claims of one
             article, each at this confidence or more, is ``likely`` for each of them (when
-            not short and close enough for a verdict): two sentences finding the same
+            not short and close enough for a verdict) and it is one of the article's
+            ``corroboration_depth`` closest fact-checks: two sentences finding the same
             fact-check first say the article is about its claim. None turns this off.
+        corroboration_depth: See ``corroboration``: in a long article on one topic many
+            sentences share a first match the article is not about.
         limit: Most matches per claim.
     """
 
@@ -143,6 +146,7 @@ class CrossLingualSettings:
     possible_threshold: float = 0.15
     min_match_words: int = 4
     corroboration: float | None = 0.20
+    corroboration_depth: int = 3
     limit: int = 5
 
     def confidence(self, key: float) -> float:
@@ -223,18 +227,26 @@ class CrossLingualMatcher:
             )
             for text, candidates, row in zip(texts, found, vectors, strict=True)
         ]
-        return self._corroborate(texts, ranked)
+        about = {c.fact_check.id for c in around[: settings.corroboration_depth]}
+        return self._corroborate(texts, ranked, about)
 
-    def _corroborate(self, texts: Sequence[str], ranked: list[list[Match]]) -> list[list[Match]]:
+    def _corroborate(
+        self, texts: Sequence[str], ranked: list[list[Match]], about: set[int]
+    ) -> list[list[Match]]:
         """Raise to ``likely`` the ``possible`` first matches that two or more claims share
-        (``CrossLingualSettings.corroboration``); a fact-check is known by its URL, as
-        duplicate records of one review are one review."""
+        (``CrossLingualSettings.corroboration``) when the article is ``about`` them (ids of
+        its closest fact-checks); a fact-check is known by its URL, as duplicate records of
+        one review are one review."""
         settings = self.settings
         if settings.corroboration is None:
             return ranked
         sharing: dict[str, list[int]] = defaultdict(list)
         for number, matches in enumerate(ranked):
-            if matches and matches[0].confidence >= settings.corroboration:
+            if (
+                matches
+                and matches[0].confidence >= settings.corroboration
+                and matches[0].fact_check.id in about
+            ):
                 sharing[matches[0].fact_check.url or str(matches[0].fact_check.id)].append(number)
         for numbers in sharing.values():
             if len(numbers) < 2:

@@ -223,14 +223,20 @@ def test_two_claims_finding_the_same_fact_check_first_raise_it(
     )
     ranked = CrossLingualMatcher(settings).rank(claims, vectors, vectors[:1], index)
     assert [r[0].fact_check.id for r in ranked] == [4, 4, 2]
+    weaker = min(r[0].confidence for r in ranked[:2])
     # The two claims that found Greta's fact-check first vouch for each other; the mask
     # claim stands alone.
     assert [r[0].tier for r in ranked] == [Tier.LIKELY, Tier.LIKELY, Tier.POSSIBLE]
     assert all(r[1].tier is Tier.POSSIBLE for r in ranked if len(r) > 1)
+    # An article about something else (its closest fact-check is the mask one): the two
+    # Greta sentences are on a side topic, and stay possible.
+    elsewhere = dataclasses.replace(settings, corroboration_depth=1)
+    ranked = CrossLingualMatcher(elsewhere).rank(claims, vectors, vectors[2:], index)
+    assert [r[0].fact_check.id for r in ranked[:2]] == [4, 4]
+    assert [r[0].tier for r in ranked[:2]] == [Tier.POSSIBLE, Tier.POSSIBLE]
     # One claim alone, one of the two below the floor, or the rule off: nothing is raised.
     alone = CrossLingualMatcher(settings).rank(claims[:1], vectors[:1], vectors[:1], index)
     assert alone[0][0].tier is Tier.POSSIBLE
-    weaker = min(r[0].confidence for r in ranked[:2])
     for other in (
         dataclasses.replace(settings, corroboration=None),
         dataclasses.replace(settings, corroboration=weaker + 1e-3),
