@@ -221,8 +221,7 @@ class Matcher:
             features, scores = all_features[rows], all_scores[rows]
             confidences, cross_scores = all_confidences[rows], all_cross[rows]
             order = np.argsort(-all_keys[rows], kind="stable")
-            short = len(query.split()) < self.settings.min_match_words
-            generic = len(set(lexical_tokens(query))) < self.settings.min_content_terms
+            short, generic = self._shape(query)
             matches: list[Match] = []
             for position in order[:limit]:
                 fact_check_id = ids[position]
@@ -320,10 +319,14 @@ class Matcher:
         first = matches[0]
         if first.tier is not Tier.POSSIBLE or first.similarity < settings.article_min_similarity:
             return False
-        query = clean_query(text)
+        return not any(self._shape(clean_query(text)))
+
+    def _shape(self, query: str) -> tuple[bool, bool]:
+        """Whether a cleaned query is short (never suggests a verdict) and whether it is
+        generic (its matches drop one tier)."""
         return (
-            len(query.split()) >= settings.min_match_words
-            and len(set(lexical_tokens(query))) >= settings.min_content_terms
+            len(query.split()) < self.settings.min_match_words,
+            len(set(lexical_tokens(query))) < self.settings.min_content_terms,
         )
 
     def supported_by_article(
