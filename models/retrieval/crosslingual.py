@@ -258,7 +258,8 @@ class CrossLingualMatcher:
                     and first.similarity >= settings.min_similarity
                     and word_count(texts[number]) >= settings.min_match_words
                 ):
-                    ranked[number] = [replace(first, tier=Tier.LIKELY), *ranked[number][1:]]
+                    raised = replace(first, tier=Tier.LIKELY, corroborated_by=len(numbers))
+                    ranked[number] = [raised, *ranked[number][1:]]
         return ranked
 
     def _rank_one(

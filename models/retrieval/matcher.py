@@ -60,6 +60,8 @@ class Match:
         article_similarity: Cosine similarity of the whole article (its opening, as far as
             the encoder reads) and the fact-check's claim, when it raised the match's tier
             (``Matcher.supported_by_article``); None otherwise.
+        corroborated_by: How many claims of the article found this fact-check first, when
+            that raised the match's tier (cross-lingual corroboration); None otherwise.
     """
 
     fact_check: FactCheckRecord
@@ -70,6 +72,7 @@ class Match:
     tier: Tier | None
     cross_score: float | None = None
     article_similarity: float | None = None
+    corroborated_by: int | None = None
 
     def as_candidate(self) -> Candidate:
         """The plain candidate view (fact-check and cosine similarity)."""

@@ -145,6 +145,11 @@ class MatchWhy(BaseModel):
         description="Cosine similarity of the whole article and the fact-check's claim, "
         "when it raised the match from `possible` to `likely`; null otherwise.",
     )
+    corroborated_by: int | None = Field(
+        default=None,
+        description="How many claims of the article found this fact-check first, when that "
+        "raised the match from `possible` to `likely` (claims not in English); null otherwise.",
+    )
     shared_terms: list[str] = Field(description="The fact-check's words the claim shares.")
     shared_names: list[str] = Field(description="Names among them.")
     shared_numbers: list[str] = Field(description="Numbers both contain.")
@@ -159,6 +164,7 @@ class MatchWhy(BaseModel):
             first_stage_score=round(match.score, 4),
             cross_encoder_score=match.cross_score,
             article_similarity=match.article_similarity,
+            corroborated_by=match.corroborated_by,
             shared_terms=list(shared.terms),
             shared_names=list(shared.names),
             shared_numbers=list(shared.numbers),

@@ -227,6 +227,7 @@ def test_two_claims_finding_the_same_fact_check_first_raise_it(
     # The two claims that found Greta's fact-check first vouch for each other; the mask
     # claim stands alone.
     assert [r[0].tier for r in ranked] == [Tier.LIKELY, Tier.LIKELY, Tier.POSSIBLE]
+    assert [r[0].corroborated_by for r in ranked] == [2, 2, None]
     assert all(r[1].tier is Tier.POSSIBLE for r in ranked if len(r) > 1)
     # An article about something else (its closest fact-check is the mask one): the two
     # Greta sentences are on a side topic, and stay possible.

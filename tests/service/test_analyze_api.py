@@ -116,6 +116,7 @@ def test_response_contract_fields(client: TestClient, example_text: str) -> None
                 "first_stage_score",
                 "cross_encoder_score",
                 "article_similarity",
+                "corroborated_by",
                 "shared_terms",
                 "shared_names",
                 "shared_numbers",
