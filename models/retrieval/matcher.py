@@ -185,7 +185,6 @@ class Matcher:
         *,
         limit: int | None = None,
         keep_all: bool = False,
-        lexical: list[list[Candidate]] | None = None,
         pools: list[CandidatePool] | None = None,
     ) -> list[list[Match]]:
         """Re-ranked, calibrated matches per query, best first.
@@ -197,15 +196,13 @@ class Matcher:
             search_filter: Restrictions on the fact-checks admitted.
             limit: Most matches per query. Defaults to ``settings.limit``.
             keep_all: Keep matches below the possible tier too (for evaluation).
-            lexical: The lexical stage's candidates, if already fetched
-                (``lexical_candidates``).
-            pools: The candidate pools, if already fetched (``candidates``); then
-                ``lexical`` is not used.
+            pools: The candidate pools, if already fetched (``candidates``, which takes
+                the lexical stage's answer when that was started early).
         """
         limit = self.settings.limit if limit is None else limit
         results: list[list[Match]] = []
         if pools is None:
-            pools = self.candidates(texts, vectors, source, search_filter, lexical)
+            pools = self.candidates(texts, vectors, source, search_filter)
         overlap = source.overlap_table() if isinstance(source, OverlapSource) else None
         queries = [clean_query(text) for text in texts]
         ids_per_query, all_features, offsets = article_features(queries, pools, overlap)
