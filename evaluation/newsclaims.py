@@ -33,7 +33,7 @@ from pathlib import Path
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder, Vectors
 from models.matching import Candidate, FactCheckSource, SearchFilter
-from models.pipeline import ClaimAnalysis, Pipeline
+from models.pipeline import ClaimAnalysis, Pipeline, worthy_by_precedent
 from training.data import DEFAULT_DATA_DIR
 
 logger = logging.getLogger(__name__)
@@ -205,12 +205,12 @@ def precedent_rows(
     results: list[SentenceResult], pairs: Sequence[tuple[float, float]] = PRECEDENT_SWEEP
 ) -> list[tuple[float, float, float, float]]:
     """(similarity, head threshold, recall, share marked) when a sentence is marked by a
-    close fact-check or a head score at the threshold (as ``Pipeline.check_worthy``)."""
+    close fact-check or a head score at the threshold (``worthy_by_precedent``, as the
+    analysis decides)."""
     claims = [r for r in results if r.sentence.is_claim]
 
     def marked(r: SentenceResult, similarity: float, head: float) -> bool:
-        close = r.precedent is not None and r.precedent >= similarity
-        return close or r.best_score >= head
+        return worthy_by_precedent(r.best_score, r.precedent, similarity=similarity, head=head)
 
     return [
         (

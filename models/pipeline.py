@@ -53,6 +53,14 @@ ARTICLE_DEPTH = 3
 ARTICLE_WORDS = 120
 
 
+def worthy_by_precedent(
+    score: float, precedent: float | None, *, similarity: float, head: float
+) -> bool:
+    """The check-worthiness decision with precedent: the closest fact-checks are at least
+    ``similarity`` close on average, or the head scores ``head`` or more."""
+    return (precedent is not None and precedent >= similarity) or score >= head
+
+
 @dataclass(frozen=True, slots=True)
 class MatchingSettings:
     """Confidence tiers and limits for matches and suggestions.
@@ -736,8 +744,12 @@ class Pipeline:
         settings = self.settings
         if not by_precedent or settings.precedent_similarity is None:
             return score >= self.scorer.threshold
-        close = precedent is not None and precedent >= settings.precedent_similarity
-        return close or score >= settings.precedent_checkworthiness
+        return worthy_by_precedent(
+            score,
+            precedent,
+            similarity=settings.precedent_similarity,
+            head=settings.precedent_checkworthiness,
+        )
 
     def _claim(
         self,
