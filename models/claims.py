@@ -44,6 +44,9 @@ _VERB = (
     r"|alleged|alleges|asserted|asserts|stated|states|suggested|suggests|declared|declares"
     r"|announced|announces|added|adds|adding|maintained|maintains|wrote|writes|tweeted"
     r"|noted|explained|admitted|revealed|confirmed|told|tells|telling|believes|thought"
+    # Participles: "posts claiming that X", "a video saying X", "text asserting: ‘X’".
+    r"|claiming|saying|asserting|alleging|stating|suggesting|warning|insisting|arguing"
+    r"|declaring|tweeting"
 )
 # A capitalised name after a verb ("told Radio Kent:"), taken whole: a backtracking run of
 # capitals could be cut into names in cubically many ways.
@@ -74,6 +77,10 @@ _INTRODUCER = re.compile(
     re.I,
 )
 _OPEN_QUOTE = '‘“"'
+# Participles that as often take an object ("without saying a word", "warning people"):
+# they introduce a claim only through "that", a colon or a quote.
+_OBJECT_PARTICIPLES = frozenset({"saying", "warning", "tweeting"})
+_EXPLICIT_TAIL = re.compile(r"(?:\bthat|:)\s*$", re.I)
 _CLOSE_FOR = {"‘": "’", "“": "”", '"': '"'}
 # Clause breaks that end a reported claim; the sentence's own end is found separately.
 _CLAUSE_BREAK = re.compile(r"(?=\s[–—-]\s|;|\s\((?!\d)|,?\s(?:while|whereas)\s)")
@@ -292,7 +299,16 @@ def extract_claim_spans(sentence: str) -> list[ClaimSpan]:
     spans: list[ClaimSpan] = []
     introducers = []
     for match in _INTRODUCER.finditer(sentence):
-        if match.group("verb") and text.is_passive(match.start()):
+        verb = match.group("verb")
+        # "was said" introduces nothing; "was claiming" is a speaker's progressive.
+        if verb and not verb.lower().endswith("ing") and text.is_passive(match.start()):
+            continue
+        if (
+            verb
+            and verb.lower() in _OBJECT_PARTICIPLES
+            and not _EXPLICIT_TAIL.search(match.group("tail"))
+            and sentence[match.end() : match.end() + 1] not in _OPEN_QUOTE
+        ):
             continue
         claimant, claimant_start = (None, None)
         if match.group("verb"):

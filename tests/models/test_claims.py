@@ -118,3 +118,27 @@ def test_a_year_before_the_speaker_is_not_a_polled_group() -> None:
 def test_telling_skips_the_audience() -> None:
     span = _only("An aide was heard telling Channel Four no decision on the budget has been taken.")
     assert span.text == "no decision on the budget has been taken"
+
+
+def test_a_participle_introduces_a_claim_after_a_colon() -> None:
+    span = _only(
+        "The clip, shared widely on video apps, carries a caption asserting: “This council "
+        "worker was sacked for feeding a stray cat.”"
+    )
+    assert span.text == "This council worker was sacked for feeding a stray cat"
+
+
+def test_a_participle_introduces_a_claim_without_that() -> None:
+    span = _only("Posts claiming the reservoir was drained to build a car park spread quickly.")
+    assert span.text.startswith("the reservoir was drained to build a car park")
+
+
+def test_a_progressive_verb_of_saying_is_not_passive() -> None:
+    span = _only("He was claiming that the ferry timetable had been cut in half.")
+    assert span.text == "the ferry timetable had been cut in half"
+
+
+def test_saying_with_an_object_introduces_nothing() -> None:
+    assert extract_claim_spans("She left the meeting without saying a word to anyone there.") == []
+    span = _only("A leaflet saying that the library will close in March went through doors.")
+    assert span.text.startswith("the library will close in March")
