@@ -20,6 +20,7 @@ from models.checkworthiness_multilingual import (
     default_multilingual_scorer,
 )
 from models.claims import ClaimSpan, extract_claim_spans
+from models.claims_multilingual import reported_spans
 from models.embedding import Embedder, Vectors
 from models.encoders.multilingual import MultilingualEncoder
 from models.language import ENGLISH, detect_language, sentence_language
@@ -230,14 +231,22 @@ def claim_units(
     sentence's claimant (the article itself when no one else is named) goes to it.
 
     ``language`` (the article's; default: detected) chooses the sentence splitter. Text in
-    another language than English yields its sentences alone: the parser and the span
-    patterns read English only.
+    another language than English yields its sentences, each followed by its quotations
+    and the clauses its verbs of saying report (``models.claims_multilingual``), without a
+    claimant: the parser and the English span patterns read English only.
     """
     language = language or detect_language(text)
     segments = segment(text, language)
     sentences = [s for s in segments if s.kind is SegmentKind.SENTENCE]
     if language != ENGLISH:
-        return segments, [ClaimUnit(s, s.text, s.start, s.end, None, False) for s in sentences]
+        return segments, [
+            unit
+            for s in sentences
+            for unit in (
+                ClaimUnit(s, s.text, s.start, s.end, None, False),
+                *(_pattern_unit(s, span) for span in reported_spans(s.text, language)),
+            )
+        ]
     attributor = attributor or default_attributor()
     attributions = attributor.attribute(text, [(s.start, s.end) for s in sentences])
     units: list[ClaimUnit] = []

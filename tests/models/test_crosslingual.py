@@ -109,6 +109,25 @@ def test_spanish_article_is_flagged_with_the_english_fact_check(
     assert flagged[0].suggestion.verdict is Verdict.FALSE
 
 
+def test_a_reported_clause_is_matched_as_a_claim_of_its_own(
+    multilingual_pipeline: Pipeline, index: FactCheckIndex
+) -> None:
+    text = (
+        "Depuis plusieurs jours, de nombreux messages partagés dans des groupes de discussion "
+        "affirment que boire de l'eau chaude avec du citron guérit le COVID-19."
+    )
+    analysis = multilingual_pipeline.analyze(text, index)
+    (clause,) = [
+        c
+        for c in analysis.claims
+        if c.text == "boire de l'eau chaude avec du citron guérit le COVID-19"
+    ]
+    assert text[clause.start : clause.end] == clause.text
+    assert clause.language == "fr"
+    assert clause.flagged, clause.matches
+    assert clause.matches[0].fact_check.id == 3
+
+
 def test_german_debunk_is_read_as_debunking(
     multilingual_pipeline: Pipeline, index: FactCheckIndex
 ) -> None:

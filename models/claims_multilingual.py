@@ -1,0 +1,113 @@
+"""Reported claims inside sentences in other languages than English (issue 28).
+
+The English claim spans (``models.claims``) and the dependency parse read English only. A
+news sentence in Spanish, French or Russian reports claims the same way ("publicaciones
+aseguran que X", "les internautes affirment qu'X", "«X»"), and the reported clause alone
+is much closer to the fact-check's claim than the sentence around it. Two kinds of span:
+
+- **Quotations** in any script's quotation marks (“…”, «…», „…“, "…", 「…」, 『…』).
+- **Complements of a verb of saying** in the languages below, from the complementiser
+  ("que", "qu'", "che", "dass", "что", "що", "че", "कि", "أن"/"إن") or a relative
+  introducer ("selon laquelle", "secondo cui", "wonach") to the end of the sentence.
+
+A span must have at least five words (Japanese, Chinese, Korean and Thai counted at two
+characters a word) and differs from the whole sentence; it keeps its sentence as a unit
+beside it. No claimant is named: the parse that finds one reads English only.
+"""
+
+from __future__ import annotations
+
+import re
+
+from models.claims import ClaimSpan
+from models.retrieval.crosslingual import word_count
+
+_MIN_WORDS = 5
+
+_QUOTATIONS = re.compile(
+    r"“(?P<a>[^“”]+)”|«\s*(?P<b>[^«»]+?)\s*»|„(?P<c>[^„“”]+)[“”]|\"(?P<d>[^\"]+)\""
+    r"|「(?P<e>[^「」]+)」|『(?P<f>[^『』]+)』"
+)
+_QUOTE_GROUPS = ("a", "b", "c", "d", "e", "f")
+
+# Verbs of saying (and reporting nouns) that take a complement clause, then what opens it.
+# Written from each language's grammar, not from any evaluation text.
+_COMPLEMENTS: dict[str, str] = {
+    "es": (
+        r"\b(?:afirma|afirman|afirmó|afirmaron|asegura|aseguran|aseguró|aseguraron|dice|dicen"
+        r"|dijo|dijeron|sostiene|sostienen|alega|alegan|advierte|advierten|advirtió|declara"
+        r"|declaró|denuncia|denuncian|afirmando|asegurando|diciendo|alegando)\s+que\s+"
+        r"|\bsegún\s+(?:el|la|los|las)\s+cual(?:es)?\s+"
+    ),
+    "pt": (
+        r"\b(?:afirma|afirmam|afirmou|afirmaram|diz|dizem|disse|disseram|garante|garantem"
+        r"|alega|alegam|assegura|asseguram|sustenta|sustentam|declara|declarou|afirmando"
+        r"|dizendo|alegando|garantindo)\s+que\s+"
+        r"|\bsegundo\s+(?:o|a|os|as)\s+qua(?:l|is)\s+"
+    ),
+    "fr": (
+        r"\b(?:affirme|affirment|affirmait|affirmé|prétend|prétendent|prétendu|assure|assurent"
+        r"|assuré|dit|disent|déclare|déclarent|déclaré|soutient|soutiennent|affirmant|assurant"
+        r"|prétendant)\s+qu(?:e\s+|['’]\s*)"
+        r"|\bselon\s+(?:laquelle|lequel|lesquelles|lesquels)\s+"
+    ),
+    "it": (
+        r"\b(?:afferma|affermano|affermato|sostiene|sostengono|sostenuto|dice|dicono|detto"
+        r"|dichiara|dichiarato|assicura|assicurano|affermando|sostenendo)\s+che\s+"
+        r"|\bsecondo\s+(?:cui|la\s+quale|il\s+quale|le\s+quali|i\s+quali)\s+"
+    ),
+    "de": (
+        r"\b(?:behauptet|behaupten|behauptete|behaupteten|sagt|sagen|sagte|sagten|erklärt"
+        r"|erklärte|erklärten|schreibt|schreiben|schrieb|heißt\s+es)\s*,?\s+dass\s+"
+        r"|\b(?:wonach|demzufolge|denen\s+zufolge)\s+"
+    ),
+    "ru": (
+        r"\b(?:заявил|заявила|заявили|заявляет|заявляют|утверждает|утверждают|утверждал"
+        r"|утверждали|говорит|говорят|говорится|сообщил|сообщила|сообщили|пишет|пишут)"
+        r"\s*,?\s+что\s+"
+    ),
+    "uk": (
+        r"\b(?:заявив|заявила|заявили|заявляє|стверджує|стверджують|стверджував|каже|кажуть"
+        r"|повідомив|повідомила|повідомили|пише|пишуть)\s*,?\s+що\s+"
+    ),
+    "bg": (
+        r"\b(?:заяви|заявиха|твърди|твърдят|твърдеше|казва|казват|каза|казаха|пише|пишат)"
+        r"\s*,?\s+че\s+"
+    ),
+    "hi": (
+        r"(?<!\S)(?:कहा|दावा\s+किया(?:\s+जा\s+रहा\s+है|\s+गया\s+है)?|दावा\s+है|बताया)"
+        r"\s+कि\s+"
+    ),
+    "ar": (
+        r"(?<!\S)(?:قال|قالت|قالوا|زعم|زعمت|زعموا|يزعم|تزعم|ادعى|ادعت|يدعي|تدعي|أكد|أكدت"
+        r"|يؤكد|تؤكد)\s+(?:إن|أن|بأن)\s*"
+    ),
+}
+_COMPILED = {language: re.compile(pattern, re.I) for language, pattern in _COMPLEMENTS.items()}
+_TRIM = ' \t\n.,;:!?…"“”«»„「」『』।॥؟'
+
+
+def reported_spans(sentence: str, language: str) -> list[ClaimSpan]:
+    """The quotations and reported clauses of a sentence in ``language`` (ISO 639-1), in
+    order of their start, with offsets into the sentence; none repeats another's text."""
+    found: list[tuple[int, int]] = []
+    for match in _QUOTATIONS.finditer(sentence):
+        group = next(g for g in _QUOTE_GROUPS if match.group(g) is not None)
+        found.append((match.start(group), match.end(group)))
+    pattern = _COMPILED.get(language)
+    if pattern is not None:
+        found.extend((match.end(), len(sentence)) for match in pattern.finditer(sentence))
+    whole = sentence.strip(_TRIM)
+    spans: list[ClaimSpan] = []
+    seen: set[str] = set()
+    for start, end in sorted(found):
+        text = sentence[start:end]
+        stripped = text.strip(_TRIM)
+        if not stripped or stripped == whole or stripped in seen:
+            continue
+        if word_count(stripped) < _MIN_WORDS:
+            continue
+        seen.add(stripped)
+        begin = start + text.index(stripped)
+        spans.append(ClaimSpan(stripped, begin, begin + len(stripped), None))
+    return spans

@@ -1,0 +1,84 @@
+"""Quotations and reported clauses in sentences written in other languages than English.
+
+Every sentence here is written for the test, not taken from a dataset.
+"""
+
+from models.claims_multilingual import reported_spans
+from models.pipeline import claim_units
+
+
+def _texts(sentence: str, language: str) -> list[str]:
+    spans = reported_spans(sentence, language)
+    for span in spans:
+        assert sentence[span.start : span.end] == span.text
+        assert span.claimant is None
+    return [s.text for s in spans]
+
+
+def test_spanish_verb_of_saying_reports_the_clause_to_the_end() -> None:
+    sentence = "Varias publicaciones aseguran que el agua del grifo contiene restos de plástico."
+    assert _texts(sentence, "es") == ["el agua del grifo contiene restos de plástico"]
+
+
+def test_french_elided_complementiser_and_relative_introducer() -> None:
+    assert _texts(
+        "Des internautes affirment qu'une usine a fermé toutes ses portes hier soir.", "fr"
+    ) == ["une usine a fermé toutes ses portes hier soir"]
+    assert _texts(
+        "Une rumeur selon laquelle le maire aurait vendu la mairie circule en ligne.", "fr"
+    ) == ["le maire aurait vendu la mairie circule en ligne"]
+
+
+def test_german_needs_dass_after_the_verb() -> None:
+    assert _texts("Der Beitrag behauptet, dass die Brücke nächste Woche gesperrt wird.", "de") == [
+        "die Brücke nächste Woche gesperrt wird"
+    ]
+    assert _texts("Der Minister sagte am Montag wenig über den Haushalt.", "de") == []
+
+
+def test_russian_and_hindi_complements() -> None:
+    assert _texts("В сети утверждают, что в городе закроют все школы до весны.", "ru") == [
+        "в городе закроют все школы до весны"
+    ]
+    assert _texts("इसमें दावा किया गया है कि गर्म पानी पीने से वायरस खत्म हो जाता है।", "hi") == [
+        "गर्म पानी पीने से वायरस खत्म हो जाता है"
+    ]
+
+
+def test_quotations_in_any_script() -> None:
+    assert _texts("Le message dit : « la banque fermera tous les comptes lundi ».", "fr") == [
+        "la banque fermera tous les comptes lundi"
+    ]
+    assert _texts("Im Netz heißt es: „Die Regierung verbietet ab Mai alle Grills.“", "de") == [
+        "Die Regierung verbietet ab Mai alle Grills"
+    ]
+    assert _texts("投稿には「政府が来月から全ての銀行口座を凍結する」と書かれていた。", "ja") == [
+        "政府が来月から全ての銀行口座を凍結する"
+    ]
+
+
+def test_short_repeated_or_whole_sentence_spans_are_left_out() -> None:
+    assert _texts("Er sagte: „Das ist falsch.“", "de") == []
+    # The quotation and the reported clause say the same: one span.
+    assert _texts('El vídeo asegura que "el puente se cayó por el viento del norte".', "es") == [
+        "el puente se cayó por el viento del norte"
+    ]
+    assert _texts("«Todo el pescado del río está contaminado por la fábrica.»", "es") == []
+    # No complement patterns for a language without them: quotations only.
+    assert _texts("Ajánlják, hogy a híd jövő héten zárva lesz egész nap.", "hu") == []
+
+
+def test_claim_units_add_the_spans_after_their_sentence() -> None:
+    text = (
+        "Una imagen circula en redes sociales. "
+        "Sus autores aseguran que el gobierno prohibirá las bicicletas en toda la ciudad."
+    )
+    _, units = claim_units(text, language="es")
+    assert [(u.text, u.is_span) for u in units] == [
+        ("Una imagen circula en redes sociales.", False),
+        ("Sus autores aseguran que el gobierno prohibirá las bicicletas en toda la ciudad.", False),
+        ("el gobierno prohibirá las bicicletas en toda la ciudad", True),
+    ]
+    span = units[2]
+    assert text[span.start : span.end] == span.text
+    assert span.sentence is units[1].sentence
