@@ -17,6 +17,7 @@ beside it. No claimant is named: the parse that finds one reads English only.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from models.claims import ClaimSpan
@@ -36,24 +37,24 @@ _COMPLEMENTS: dict[str, str] = {
     "es": (
         r"\b(?:afirma|afirman|afirmó|afirmaron|asegura|aseguran|aseguró|aseguraron|dice|dicen"
         r"|dijo|dijeron|sostiene|sostienen|alega|alegan|advierte|advierten|advirtió|declara"
-        r"|declaró|denuncia|denuncian|afirmando|asegurando|diciendo|alegando)\s+que\s+"
+        r"|declaró|denuncia|denuncian|afirmando|asegurando|diciendo|alegando)\s+que\s*:?\s+"
         r"|\bsegún\s+(?:el|la|los|las)\s+cual(?:es)?\s+"
     ),
     "pt": (
         r"\b(?:afirma|afirmam|afirmou|afirmaram|diz|dizem|disse|disseram|garante|garantem"
         r"|alega|alegam|assegura|asseguram|sustenta|sustentam|declara|declarou|afirmando"
-        r"|dizendo|alegando|garantindo)\s+que\s+"
+        r"|dizendo|alegando|garantindo)\s+que\s*:?\s+"
         r"|\bsegundo\s+(?:o|a|os|as)\s+qua(?:l|is)\s+"
     ),
     "fr": (
         r"\b(?:affirme|affirment|affirmait|affirmé|prétend|prétendent|prétendu|assure|assurent"
         r"|assuré|dit|disent|déclare|déclarent|déclaré|soutient|soutiennent|affirmant|assurant"
-        r"|prétendant)\s+qu(?:e\s+|['’]\s*)"
+        r"|prétendant)\s+qu(?:e\s*:?\s+|['’]\s*)"
         r"|\bselon\s+(?:laquelle|lequel|lesquelles|lesquels)\s+"
     ),
     "it": (
         r"\b(?:afferma|affermano|affermato|sostiene|sostengono|sostenuto|dice|dicono|detto"
-        r"|dichiara|dichiarato|assicura|assicurano|affermando|sostenendo)\s+che\s+"
+        r"|dichiara|dichiarato|assicura|assicurano|affermando|sostenendo)\s+che\s*:?\s+"
         r"|\bsecondo\s+(?:cui|la\s+quale|il\s+quale|le\s+quali|i\s+quali)\s+"
     ),
     "de": (
@@ -96,7 +97,15 @@ def reported_spans(sentence: str, language: str) -> list[ClaimSpan]:
         found.append((match.start(group), match.end(group)))
     pattern = _COMPILED.get(language)
     if pattern is not None:
-        found.extend((match.end(), len(sentence)) for match in pattern.finditer(sentence))
+        introducers = list(pattern.finditer(sentence))
+        # A reported clause runs to the next verb of saying, else to the end: "X asegura
+        # que A advierte que B" reports A and B, not "A advierte que B". A quotation inside
+        # it is part of it ("afirman que el «virus» es falso").
+        stops = [m.start() for m in introducers]
+        for match in introducers:
+            following = bisect.bisect_right(stops, match.end() - 1)
+            end = stops[following] if following < len(stops) else len(sentence)
+            found.append((match.end(), end))
     whole = sentence.strip(_TRIM)
     spans: list[ClaimSpan] = []
     seen: set[str] = set()

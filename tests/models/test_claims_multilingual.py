@@ -45,6 +45,14 @@ def test_russian_and_hindi_complements() -> None:
     ]
 
 
+def test_a_reported_clause_stops_at_the_next_verb_of_saying() -> None:
+    sentence = (
+        "Un vecino que asegura que conoce bien la zona dice que el puente nuevo se construyó "
+        "sin cimientos de hormigón."
+    )
+    assert _texts(sentence, "es") == ["el puente nuevo se construyó sin cimientos de hormigón"]
+
+
 def test_quotations_in_any_script() -> None:
     assert _texts("Le message dit : « la banque fermera tous les comptes lundi ».", "fr") == [
         "la banque fermera tous les comptes lundi"
