@@ -37,24 +37,28 @@ _COMPLEMENTS: dict[str, str] = {
     "es": (
         r"\b(?:afirma|afirman|afirmó|afirmaron|asegura|aseguran|aseguró|aseguraron|dice|dicen"
         r"|dijo|dijeron|sostiene|sostienen|alega|alegan|advierte|advierten|advirtió|declara"
-        r"|declaró|denuncia|denuncian|afirmando|asegurando|diciendo|alegando)\s+que\s*:?\s+"
+        r"|declaró|denuncia|denuncian|afirmando|asegurando|diciendo|alegando|afirmar|asegurar"
+        r"|decir|sostener|alegar|advertir|declarar|afirmado|asegurado|dicho)\s+que\s*:?\s+"
         r"|\bsegún\s+(?:el|la|los|las)\s+cual(?:es)?\s+"
     ),
     "pt": (
         r"\b(?:afirma|afirmam|afirmou|afirmaram|diz|dizem|disse|disseram|garante|garantem"
         r"|alega|alegam|assegura|asseguram|sustenta|sustentam|declara|declarou|afirmando"
-        r"|dizendo|alegando|garantindo)\s+que\s*:?\s+"
+        r"|dizendo|alegando|garantindo|afirmar|dizer|garantir|alegar|assegurar|declarar"
+        r"|afirmado|dito|alegado)\s+que\s*:?\s+"
         r"|\bsegundo\s+(?:o|a|os|as)\s+qua(?:l|is)\s+"
     ),
     "fr": (
         r"\b(?:affirme|affirment|affirmait|affirmé|prétend|prétendent|prétendu|assure|assurent"
         r"|assuré|dit|disent|déclare|déclarent|déclaré|soutient|soutiennent|affirmant|assurant"
-        r"|prétendant)\s+qu(?:e\s*:?\s+|['’]\s*)"
+        r"|prétendant|affirmer|prétendre|assurer|dire|déclarer|soutenir)"
+        r"\s+qu(?:e\s*:?\s+|['’]\s*)"
         r"|\bselon\s+(?:laquelle|lequel|lesquelles|lesquels)\s+"
     ),
     "it": (
         r"\b(?:afferma|affermano|affermato|sostiene|sostengono|sostenuto|dice|dicono|detto"
-        r"|dichiara|dichiarato|assicura|assicurano|affermando|sostenendo)\s+che\s*:?\s+"
+        r"|dichiara|dichiarato|assicura|assicurano|affermando|sostenendo|affermare|sostenere"
+        r"|dire|dichiarare|assicurare)\s+che\s*:?\s+"
         r"|\bsecondo\s+(?:cui|la\s+quale|il\s+quale|le\s+quali|i\s+quali)\s+"
     ),
     "de": (
@@ -64,7 +68,8 @@ _COMPLEMENTS: dict[str, str] = {
     ),
     "ru": (
         r"\b(?:заявил|заявила|заявили|заявляет|заявляют|утверждает|утверждают|утверждал"
-        r"|утверждали|говорит|говорят|говорится|сообщил|сообщила|сообщили|пишет|пишут)"
+        r"|утверждали|говорит|говорят|говорится|сообщил|сообщила|сообщили|пишет|пишут"
+        r"|утверждать|заявлять|заявить|говорить|сказать|сказал|сказала|сказали)"
         r"\s*,?\s+что\s+"
     ),
     "uk": (
