@@ -26,7 +26,7 @@ from models.retrieval.crosslingual import word_count
 _MIN_WORDS = 5
 
 _QUOTATIONS = re.compile(
-    r"“(?P<a>[^“”]+)”|«\s*(?P<b>[^«»]+?)\s*»|„(?P<c>[^„“”]+)[“”]|\"(?P<d>[^\"]+)\""
+    r"“(?P<a>[^“”]+)”|«(?P<b>[^«»]+)»|„(?P<c>[^„“”]+)[“”]|\"(?P<d>[^\"]+)\""
     r"|「(?P<e>[^「」]+)」|『(?P<f>[^『』]+)』"
 )
 _QUOTE_GROUPS = ("a", "b", "c", "d", "e", "f")

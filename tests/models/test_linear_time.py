@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from models.claims import extract_claim_spans
+from models.claims_multilingual import reported_spans
 from models.features import sentence_features
 from models.matching import lexical_tokens
 from models.retrieval import clean_query, lexical_profile
@@ -122,3 +123,24 @@ def test_the_check_catches_a_quadratic_function() -> None:
 
     with pytest.raises(AssertionError, match="super-linear"):
         assert_linear(quadratic, run("", "ab"))
+
+
+# Runs for the quotations and reported clauses of other languages (issue 28).
+OTHER_LANGUAGE_RUNS: dict[str, tuple[str, Callable[[int], str]]] = {
+    "spaces after a guillemet": ("fr", run("«", " ", "x")),
+    "spaces before a closing guillemet": ("fr", run("« a", " ", "x")),
+    "opening guillemets": ("fr", run("", "«a ")),
+    "low quotes": ("de", run("", "„")),
+    "corner brackets": ("ja", run("", "「")),
+    "straight quotes": ("es", run("", '"a')),
+    "verbs of saying": ("es", run("", "dice que ")),
+    "complementisers after a comma": ("ru", run("", "заявил, что ")),
+    "spaces before a complementiser": ("de", run("behauptet,", " ", "dass x")),
+    "Hindi reporting phrases": ("hi", run("", "दावा किया गया है कि ")),
+}
+
+
+@pytest.mark.parametrize("shape", list(OTHER_LANGUAGE_RUNS))
+def test_reported_spans_in_other_languages_are_linear(shape: str) -> None:
+    language, inputs = OTHER_LANGUAGE_RUNS[shape]
+    assert_linear(lambda text: reported_spans(text, language), inputs)
