@@ -76,11 +76,11 @@ _INTRODUCER = re.compile(
     rf"\b(?:(?P<noun>{_NOUN})\s++that\s++|(?P<verb>{_VERB})(?P<tail>{_VERB_TAIL}))",
     re.I,
 )
-_OPEN_QUOTE = '‘“"'
 # Participles that as often take an object ("without saying a word", "warning people"):
 # they introduce a claim only through "that", a colon or a quote.
 _OBJECT_PARTICIPLES = frozenset({"saying", "warning", "tweeting"})
 _EXPLICIT_TAIL = re.compile(r"(?:\bthat|:)\s*$", re.I)
+_OPEN_QUOTE = '‘“"'
 _CLOSE_FOR = {"‘": "’", "“": "”", '"': '"'}
 # Clause breaks that end a reported claim; the sentence's own end is found separately.
 _CLAUSE_BREAK = re.compile(r"(?=\s[–—-]\s|;|\s\((?!\d)|,?\s(?:while|whereas)\s)")
@@ -311,7 +311,7 @@ def extract_claim_spans(sentence: str) -> list[ClaimSpan]:
         ):
             continue
         claimant, claimant_start = (None, None)
-        if match.group("verb"):
+        if verb:
             claimant, claimant_start = text.claimant(match.start())
         boundary = claimant_start if claimant_start is not None else match.start()
         introducers.append((match, claimant, boundary))

@@ -32,7 +32,8 @@ _QUOTATIONS = re.compile(
 _QUOTE_GROUPS = ("a", "b", "c", "d", "e", "f")
 
 # Verbs of saying (and reporting nouns) that take a complement clause, then what opens it.
-# Written from each language's grammar, not from any evaluation text.
+# The common verbs of saying of each language in their usual forms; written with the
+# multilingual-dev excerpts at hand, so docs/multilingual.md reads its gain as optimistic.
 _COMPLEMENTS: dict[str, str] = {
     "es": (
         r"\b(?:afirma|afirman|afirmó|afirmaron|asegura|aseguran|aseguró|aseguraron|dice|dicen"
