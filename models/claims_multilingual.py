@@ -7,7 +7,8 @@ is much closer to the fact-check's claim than the sentence around it. Two kinds 
 
 - **Quotations** in any script's quotation marks (“…”, «…», „…“, "…", 「…」, 『…』).
 - **Complements of a verb of saying** in the languages below, from the complementiser
-  ("que", "qu'", "che", "dass", "что", "що", "че", "कि", "أن"/"إن") or a relative
+  ("que", "qu'", "che", "dass", "что", "що", "че", "कि", "أن"/"إن", "dat", "że", "că",
+  "bahwa") or a relative
   introducer ("selon laquelle", "secondo cui", "wonach") to the end of the sentence.
 
 A span must have at least five words (Japanese, Chinese, Korean and Thai counted at two
@@ -88,6 +89,22 @@ _COMPLEMENTS: dict[str, str] = {
     "ar": (
         r"(?<!\S)(?:قال|قالت|قالوا|زعم|زعمت|زعموا|يزعم|تزعم|ادعى|ادعت|يدعي|تدعي|أكد|أكدت"
         r"|يؤكد|تؤكد)\s+(?:إن|أن|بأن)\s*"
+    ),
+    "nl": (
+        r"\b(?:beweert|beweren|beweerde|beweerden|zegt|zeggen|zei|zeiden|stelt|stellen|stelde"
+        r"|schrijft|schrijven|schreef)\s+dat\s+"
+    ),
+    "pl": (
+        r"\b(?:twierdzi|twierdzą|twierdził|twierdziła|twierdzili|mówi|mówią|powiedział"
+        r"|powiedziała|pisze|piszą|napisał|napisała|zapewnia|przekonuje)\s*,?\s+że\s+"
+    ),
+    "ro": (
+        r"\b(?:afirmă|susține|susțin|spune|spun|a\s+spus|a\s+declarat|declară|scrie"
+        r"|pretinde|pretind)\s+că\s+"
+    ),
+    "id": (
+        r"\b(?:mengatakan|menyatakan|mengklaim|menyebut|menyebutkan|menulis|berkata)"
+        r"\s+(?:bahwa|bahwasanya)\s+"
     ),
 }
 _COMPILED = {language: re.compile(pattern, re.I) for language, pattern in _COMPLEMENTS.items()}

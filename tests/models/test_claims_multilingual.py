@@ -53,6 +53,21 @@ def test_a_reported_clause_stops_at_the_next_verb_of_saying() -> None:
     assert _texts(sentence, "es") == ["el puente nuevo se construyó sin cimientos de hormigón"]
 
 
+def test_dutch_polish_romanian_and_indonesian_complements() -> None:
+    assert _texts(
+        "Het bericht beweert dat de gemeente alle parkeerplaatsen gaat sluiten.", "nl"
+    ) == ["de gemeente alle parkeerplaatsen gaat sluiten"]
+    assert _texts("Autor wpisu twierdzi, że rząd zamknie wszystkie szkoły w marcu.", "pl") == [
+        "rząd zamknie wszystkie szkoły w marcu"
+    ]
+    assert _texts("Postarea susține că guvernul va interzice toate mașinile vechi.", "ro") == [
+        "guvernul va interzice toate mașinile vechi"
+    ]
+    assert _texts(
+        "Unggahan itu mengklaim bahwa air kelapa bisa menyembuhkan semua penyakit.", "id"
+    ) == ["air kelapa bisa menyembuhkan semua penyakit"]
+
+
 def test_quotations_in_any_script() -> None:
     assert _texts("Le message dit : « la banque fermera tous les comptes lundi ».", "fr") == [
         "la banque fermera tous les comptes lundi"

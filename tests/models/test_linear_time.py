@@ -137,6 +137,7 @@ OTHER_LANGUAGE_RUNS: dict[str, tuple[str, Callable[[int], str]]] = {
     "complementisers after a comma": ("ru", run("", "заявил, что ")),
     "spaces before a complementiser": ("de", run("behauptet,", " ", "dass x")),
     "Hindi reporting phrases": ("hi", run("", "दावा किया गया है कि ")),
+    "spaces before a Polish complementiser": ("pl", run("twierdzi,", " ", "że x")),
 }
 
 
