@@ -437,7 +437,14 @@ class Pipeline:
         self._support_from_article(text, texts, languages, neighbours, source, search_filter)
         by_precedent = self.uses_precedent(source, sum(1 for u in units if not u.is_span))
         encoded = self._rank_other_languages(
-            text, texts, languages, neighbours, source, search_filter, [float(x) for x in scores]
+            text,
+            texts,
+            languages,
+            neighbours,
+            source,
+            search_filter,
+            [float(x) for x in scores],
+            [u.sentence.start for u in units],
         )
         if checkpoint is not None:
             checkpoint("stance")
@@ -587,9 +594,11 @@ class Pipeline:
         source: FactCheckSource,
         search_filter: SearchFilter,
         scores: list[float],
+        sentences: list[int],
     ) -> dict[str, Vector]:
         """Match across languages in the multilingual space (in place), when there is a
-        multilingual encoder and the source keeps that index.
+        multilingual encoder and the source keeps that index. ``sentences`` says which
+        sentence each text comes from (its start), for corroboration.
 
         Claims in other languages than English get cross-lingual matches instead of the
         English ones. English claims worth checking that found no verdict-suggesting match
@@ -615,6 +624,7 @@ class Pipeline:
                 index,
                 search_filter,
                 limit=self.settings.top_k,
+                sentences=[sentences[i] for i in foreign],
             )
             for i, matches in zip(foreign, ranked, strict=True):
                 neighbours[i] = matches

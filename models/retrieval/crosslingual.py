@@ -191,6 +191,7 @@ class CrossLingualMatcher:
         *,
         limit: int | None = None,
         keep_all: bool = False,
+        sentences: Sequence[int] | None = None,
     ) -> list[list[Match]]:
         """Calibrated matches per claim, best first.
 
@@ -202,6 +203,9 @@ class CrossLingualMatcher:
             search_filter: Restrictions on the fact-checks admitted.
             limit: Most matches per claim. Defaults to ``settings.limit``.
             keep_all: Keep matches below the possible tier (for evaluation).
+            sentences: Which sentence each claim comes from (any key, one per claim):
+                corroboration counts sentences, so a reported clause does not corroborate
+                the sentence it was cut from. Defaults to one sentence per claim.
         """
         if not len(texts):
             return []
@@ -228,15 +232,20 @@ class CrossLingualMatcher:
             for text, candidates, row in zip(texts, found, vectors, strict=True)
         ]
         about = {c.fact_check.id for c in around[: settings.corroboration_depth]}
-        return self._corroborate(texts, ranked, about)
+        origins = list(range(len(texts))) if sentences is None else list(sentences)
+        return self._corroborate(texts, ranked, about, origins)
 
     def _corroborate(
-        self, texts: Sequence[str], ranked: list[list[Match]], about: set[int]
+        self,
+        texts: Sequence[str],
+        ranked: list[list[Match]],
+        about: set[int],
+        sentences: Sequence[int],
     ) -> list[list[Match]]:
-        """Raise to ``likely`` the ``possible`` first matches that two or more claims share
-        (``CrossLingualSettings.corroboration``) when the article is ``about`` them (ids of
-        its closest fact-checks); a fact-check is known by its URL, as duplicate records of
-        one review are one review."""
+        """Raise to ``likely`` the ``possible`` first matches that claims of two or more
+        ``sentences`` share (``CrossLingualSettings.corroboration``) when the article is
+        ``about`` them (ids of its closest fact-checks); a fact-check is known by its URL,
+        as duplicate records of one review are one review."""
         settings = self.settings
         if settings.corroboration is None:
             return ranked
@@ -249,7 +258,8 @@ class CrossLingualMatcher:
             ):
                 sharing[matches[0].fact_check.url or str(matches[0].fact_check.id)].append(number)
         for numbers in sharing.values():
-            if len(numbers) < 2:
+            found_in = len({sentences[number] for number in numbers})
+            if found_in < 2:
                 continue
             for number in numbers:
                 first = ranked[number][0]
@@ -258,7 +268,7 @@ class CrossLingualMatcher:
                     and first.similarity >= settings.min_similarity
                     and word_count(texts[number]) >= settings.min_match_words
                 ):
-                    raised = replace(first, tier=Tier.LIKELY, corroborated_by=len(numbers))
+                    raised = replace(first, tier=Tier.LIKELY, corroborated_by=found_in)
                     ranked[number] = [raised, *ranked[number][1:]]
         return ranked
 

@@ -60,8 +60,9 @@ class Match:
         article_similarity: Cosine similarity of the whole article (its opening, as far as
             the encoder reads) and the fact-check's claim, when it raised the match's tier
             (``Matcher.supported_by_article``); None otherwise.
-        corroborated_by: How many claims of the article found this fact-check first, when
-            that raised the match's tier (cross-lingual corroboration); None otherwise.
+        corroborated_by: In how many sentences of the article a claim found this fact-check
+            first, when that raised the match's tier (cross-lingual corroboration); None
+            otherwise.
     """
 
     fact_check: FactCheckRecord

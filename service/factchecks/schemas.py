@@ -147,8 +147,9 @@ class MatchWhy(BaseModel):
     )
     corroborated_by: int | None = Field(
         default=None,
-        description="How many claims of the article found this fact-check first, when that "
-        "raised the match from `possible` to `likely` (claims not in English); null otherwise.",
+        description="In how many sentences of the article a claim found this fact-check first, "
+        "when that raised the match from `possible` to `likely` (claims not in English); null "
+        "otherwise.",
     )
     shared_terms: list[str] = Field(description="The fact-check's words the claim shares.")
     shared_names: list[str] = Field(description="Names among them.")

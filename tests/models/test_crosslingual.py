@@ -263,3 +263,13 @@ def test_two_claims_finding_the_same_fact_check_first_raise_it(
     ):
         ranked = CrossLingualMatcher(other).rank(claims, vectors, vectors[:1], index)
         assert all(r[0].tier is Tier.POSSIBLE for r in ranked)
+    # Two claims cut from one sentence (the sentence and its reported clause) are one
+    # sentence's evidence: they do not vouch for each other.
+    same = CrossLingualMatcher(settings).rank(
+        claims, vectors, vectors[:1], index, sentences=[0, 0, 1]
+    )
+    assert [r[0].tier for r in same] == [Tier.POSSIBLE] * 3
+    apart = CrossLingualMatcher(settings).rank(
+        claims, vectors, vectors[:1], index, sentences=[0, 7, 7]
+    )
+    assert [r[0].tier for r in apart[:2]] == [Tier.LIKELY, Tier.LIKELY]
