@@ -22,7 +22,7 @@ import bisect
 import re
 
 from models.claims import ClaimSpan
-from models.retrieval.crosslingual import word_count
+from models.language import word_count
 
 _MIN_WORDS = 5
 

@@ -7,12 +7,15 @@ sentence is long enough to tell; otherwise it takes the language of the article 
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 ENGLISH = "en"
+# Scripts written without spaces between words: their words are counted by characters.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 # A sentence's own reading overrides its article's only past these.
 MIN_SENTENCE_CHARS = 40
 MIN_SENTENCE_CONFIDENCE = 0.90
@@ -64,3 +67,9 @@ def sentence_language(sentence: str, article_language: str) -> str:
         return article_language
     guess = guess_language(sentence)
     return guess.code if guess.confidence >= MIN_SENTENCE_CONFIDENCE else article_language
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``; in Japanese, Chinese, Korean or Thai, about two characters each."""
+    unspaced = len(_UNSPACED.findall(text))
+    return len(text.split()) + unspaced // 2

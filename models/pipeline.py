@@ -23,10 +23,10 @@ from models.claims import ClaimSpan, extract_claim_spans
 from models.claims_multilingual import reported_spans
 from models.embedding import Embedder, Vectors
 from models.encoders.multilingual import MultilingualEncoder
-from models.language import ENGLISH, detect_language, sentence_language
+from models.language import ENGLISH, detect_language, sentence_language, word_count
 from models.matching import FactCheckSource, MultilingualSource, SearchFilter, SizedSource
 from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement
-from models.retrieval.crosslingual import CrossLingualMatcher, word_count
+from models.retrieval.crosslingual import CrossLingualMatcher
 from models.segmentation import Segment, SegmentKind, is_heading_claim, segment
 from models.stance import Stance, StanceModel
 from models.verdicts import Verdict

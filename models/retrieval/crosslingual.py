@@ -47,13 +47,12 @@ import numpy as np
 import numpy.typing as npt
 
 from models.embedding import Vectors
+from models.language import word_count
 from models.matching import Candidate, FactCheckRecord, MultilingualSource, SearchFilter
 from models.retrieval.matcher import Match, Tier
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][A-Za-z]{2,}\b|\b[A-Z]{2,}\b")
-# Scripts written without spaces between words: their words are counted by characters.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
 LANGUAGES_ARTIFACT = (
     Path(__file__).resolve().parent.parent / "artifacts" / "crosslingual_languages.json"
@@ -71,12 +70,6 @@ def anchors(text: str) -> frozenset[str]:
 
 # A fact-check's anchors, computed once per claim text rather than once per query.
 _claim_anchors = lru_cache(maxsize=65_536)(anchors)
-
-
-def word_count(text: str) -> int:
-    """Words in ``text``; in Japanese, Chinese, Korean or Thai, about two characters each."""
-    unspaced = len(_UNSPACED.findall(text))
-    return len(text.split()) + unspaced // 2
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from claims_db.search import FactCheckIndex
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
+from models.language import word_count
 from models.matching import FactCheckRecord
 from models.pipeline import Pipeline
 from models.retrieval import Tier
@@ -21,7 +22,6 @@ from models.retrieval.crosslingual import (
     anchors,
     language_pull,
     packaged_language_means,
-    word_count,
 )
 from models.stance import Stance
 from models.verdicts import Verdict
