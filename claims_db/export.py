@@ -43,6 +43,8 @@ def claim_review(row: FactCheck) -> dict[str, Any]:
     }
     if row.review_date:
         node["datePublished"] = row.review_date.isoformat()
+    if row.title:
+        node["headline"] = row.title
     return node
 
 

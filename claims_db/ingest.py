@@ -19,7 +19,7 @@ from claims_db.repository import (
     FactCheckRepository,
     UpsertOutcome,
 )
-from models.embedding import Embedder, Vectors
+from models.embedding import Embedder, Vectors, fact_check_vectors
 from models.retrieval import lexical_profile, read_lexical_profile
 
 # Rejections kept with their reasons; beyond this only the count grows (memory stays flat).
@@ -82,7 +82,7 @@ def embed_pending(
             return done
         claims = [row.claim for row in rows]
         ids = [row.id for row in rows]
-        vectors = embedder.encode(claims)
+        vectors = fact_check_vectors(embedder, claims, [row.title for row in rows])
         repository.store_embeddings(embedder.model_name, ids, vectors, claims)
         if multilingual is not None:
             repository.store_multilingual(multilingual.model_name, ids, multilingual.encode(claims))
@@ -170,7 +170,7 @@ def reembed_all(
             if not rows:
                 return done
             claims = [row.claim for row in rows]
-            vectors = embedder.encode(claims)
+            vectors = fact_check_vectors(embedder, claims, [row.title for row in rows])
             repository.store_embeddings(
                 embedder.model_name, [row.id for row in rows], vectors, claims
             )

@@ -54,6 +54,8 @@ class FactCheck(Base):
     url: Mapped[str] = mapped_column(String(2048))
     review_date: Mapped[dt.date | None] = mapped_column(Date)
     claim_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The headline of the fact-check's article, when the source gives one (migration 0013).
+    title: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(16), default="en")
     source: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -55,6 +55,9 @@ class FactCheckInput:
     source: str | None = None
     verdict: Verdict | None = None
     claim_date: dt.date | None = None
+    # The headline of the fact-check's article; it moves the stored vector
+    # (``models.embedding.fact_check_vectors``).
+    title: str | None = None
 
     @property
     def resolved_verdict(self) -> Verdict:
@@ -205,6 +208,7 @@ class FactCheckRepository:
             "review_date": item.review_date,
             "language": item.language or detect_language(item.claim),
             "claim_date": item.claim_date,
+            "title": item.title,
         }
         if row is None:
             row = FactCheck(

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from claims_db.search import FactCheckIndex
-from models.embedding import Embedder, Precision, Vectors
+from models.embedding import TITLE_WEIGHT, Embedder, Precision, Vectors, fact_check_vectors
 from models.encoders.runtime import RuntimeKind
 from models.matching import FactCheckRecord
 from models.retrieval import (
@@ -50,6 +50,7 @@ class CheckThatData:
     query_ids: list[str]
     queries: list[str]
     relevant: list[set[int]]
+    titles: Sequence[str | None] | None = None
 
 
 def load_checkthat(data_dir: Path, split: str) -> CheckThatData:
@@ -57,6 +58,7 @@ def load_checkthat(data_dir: Path, split: str) -> CheckThatData:
     root = data_dir / TASK_DIR
     records: list[FactCheckRecord] = []
     vclaim_ids: list[str] = []
+    titles: list[str] = []
     with (root / "vclaims_enriched_with_snopes_rating.jsonl").open(encoding="utf-8") as handle:
         for line in handle:
             if not line.strip():
@@ -74,6 +76,7 @@ def load_checkthat(data_dir: Path, split: str) -> CheckThatData:
                 )
             )
             vclaim_ids.append(item["vclaim_id"])
+            titles.append((item.get("title") or "").strip())
     position = {v: i for i, v in enumerate(vclaim_ids)}
     texts: dict[str, str] = {}
     with (root / "train/CT2022-Task2A-EN-Train-Dev_Queries.tsv").open(encoding="utf-8") as handle:
@@ -99,6 +102,7 @@ def load_checkthat(data_dir: Path, split: str) -> CheckThatData:
         query_ids=query_ids,
         queries=[texts[q] for q in query_ids],
         relevant=[relevant[q] for q in query_ids],
+        titles=titles,
     )
 
 
@@ -117,18 +121,39 @@ def cached_encode(embedder: Embedder, texts: Sequence[str], name: str) -> Vector
     return vectors
 
 
+class _CachedEncoder:
+    """``embedder`` with its vectors cached on disk under ``name`` (``cached_encode``)."""
+
+    def __init__(self, embedder: Embedder, name: str) -> None:
+        self.embedder = embedder
+        self.name = name
+
+    def encode(self, texts: list[str]) -> Vectors:
+        return cached_encode(self.embedder, texts, self.name)
+
+
 def build_index(
-    embedder: Embedder, data: CheckThatData, *, without_relevant: bool = False
+    embedder: Embedder,
+    data: CheckThatData,
+    *,
+    without_relevant: bool = False,
+    title_weight: float = TITLE_WEIGHT,
 ) -> FactCheckIndex:
-    """The production in-memory backend loaded with the verified claims.
+    """The production in-memory backend loaded with the verified claims, each stored as
+    the service stores it (``models.embedding.fact_check_vectors``: the claim's vector
+    moved towards the fact-check's headline).
 
     Args:
         embedder: The encoder (its vectors are cached on disk).
         data: The task data.
         without_relevant: Leave out every fact-check relevant to a query of the split, to
             measure what happens to claims that have no fact-check in the database.
+        title_weight: Weight of the headline; 0 stores the claim's vector alone (as
+            before headlines were kept). Defaults to the service's.
     """
-    vectors = cached_encode(embedder, [r.claim for r in data.records], "vclaims")
+    claims = [r.claim for r in data.records]
+    titles = data.titles if data.titles is not None else [None] * len(claims)
+    vectors = fact_check_vectors(_CachedEncoder(embedder, "vclaims"), claims, titles, title_weight)
     keep = np.ones(len(data.records), dtype=bool)
     if without_relevant:
         keep[sorted(set().union(*data.relevant))] = False
@@ -213,9 +238,11 @@ def evaluate(
     matcher: Matcher,
     *,
     clean: bool = True,
+    title_weight: float = TITLE_WEIGHT,
 ) -> dict[str, object]:
-    """Every stage's metrics and latency, and the tiers' precision and coverage."""
-    index = build_index(embedder, data)
+    """Every stage's metrics and latency, and the tiers' precision and coverage
+    (``title_weight``: see ``build_index``)."""
+    index = build_index(embedder, data, title_weight=title_weight)
     query_texts = [clean_query(q) for q in data.queries] if clean else list(data.queries)
     vectors = cached_encode(embedder, query_texts, f"queries-{'clean' if clean else 'raw'}")
     n = len(data.queries)
@@ -270,7 +297,7 @@ def evaluate(
         }
     # The same queries when their fact-checks are missing from the database: every
     # suggestion is then wrong, so fewer is better.
-    absent_index = build_index(embedder, data, without_relevant=True)
+    absent_index = build_index(embedder, data, without_relevant=True, title_weight=title_weight)
     absent = matcher.rank(data.queries, vectors, absent_index, keep_all=True)
     absent_tiers = {
         tier.value: sum(1 for row in absent if row and row[0].tier is tier) / n for tier in Tier
@@ -323,6 +350,46 @@ def print_report(report: dict[str, object], split: str) -> None:
         print(f"| {label} | {count} | {mean:.3f} | {accuracy:.3f} |")
 
 
+def search_metrics(data_dir: Path, split: str, database: Path | None = None) -> dict[str, float]:
+    """MAP@1, MAP@5 and R@5 of the split's queries through ``Pipeline.search`` (what ``GET
+    /v1/factchecks/search?q=`` runs, the raw tweet as ``q``) over the full database
+    (``claimflag seed --with-datasets``, built at ``database`` when missing; default
+    ``training.data.DEFAULT_DATABASE``, as ``evaluation.matching_news`` uses): all ~20k
+    fact-checks as the service stores them, not the task's verified claims alone. A
+    verified claim is found as the stored record with its URL and wording."""
+    from claims_db.db import make_engine, make_session_factory
+    from claims_db.models import claim_key
+    from models.checkworthiness import load_scorer
+    from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
+    from models.pipeline import Pipeline
+    from training.data import DEFAULT_DATABASE, full_database
+
+    data = load_checkthat(data_dir, split)
+    embedder, multilingual = Embedder(), MultilingualEncoder()
+    url = full_database(embedder, data_dir, database or DEFAULT_DATABASE, multilingual=multilingual)
+    index = FactCheckIndex(
+        embedder.model_name, embedder.dimension, multilingual_model=MULTILINGUAL_MODEL_NAME
+    )
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        index.sync(session)
+    engine.dispose()
+    # As the service builds it with default settings.
+    pipeline = Pipeline(embedder, load_scorer(), multilingual=multilingual)
+    keys = [(r.url, claim_key(r.claim)) for r in data.records]
+    rankings: list[list[int]] = []
+    relevant: list[set[int]] = []
+    for query, wanted in zip(data.queries, data.relevant, strict=True):
+        found = pipeline.search(query, index, None, limit=5)
+        position = {keys[i]: i for i in wanted}
+        rankings.append(
+            [position.get((m.fact_check.url, claim_key(m.fact_check.claim)), -1) for m in found]
+        )
+        relevant.append(set(wanted))
+    scores = metrics(rankings, relevant)
+    return {name: scores[name] for name in ("MAP@1", "MAP@5", "R@5")}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -339,13 +406,37 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--precision", default="auto", choices=[p.value for p in Precision], help="torch only"
     )
+    parser.add_argument(
+        "--title-weight",
+        type=float,
+        default=TITLE_WEIGHT,
+        help="weight of each fact-check's headline in its vector; 0: the claim alone",
+    )
+    parser.add_argument(
+        "--through-search",
+        action="store_true",
+        help="instead: the split through GET /v1/factchecks/search over the full database",
+    )
+    parser.add_argument("--database", type=Path, default=None, help="default: .cache/eval/full.db")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.through_search:
+        scores = search_metrics(args.data_dir, args.split, args.database)
+        print(f"\nCheckThat! 2022 task 2A {args.split} through the search, full database")
+        print("\n| MAP@1 | MAP@5 | R@5 |\n|---|---|---|")
+        print(
+            " | ".join(["", *(f"{scores[k]:.4f}" for k in ("MAP@1", "MAP@5", "R@5")), ""]).strip()
+        )
+        return
     reranker = Reranker.from_json(args.reranker.read_text()) if args.reranker else None
     embedder = Embedder(runtime=args.runtime, precision=Precision(args.precision))
     data = load_checkthat(args.data_dir, args.split)
     report = evaluate(
-        embedder, data, Matcher(MatcherSettings(), reranker), clean=not args.raw_queries
+        embedder,
+        data,
+        Matcher(MatcherSettings(), reranker),
+        clean=not args.raw_queries,
+        title_weight=args.title_weight,
     )
     print_report(report, args.split)
 

@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from evaluation.matching import CheckThatData, build_index, cached_encode, evaluate, load_checkthat
-from models.embedding import Embedder
+from models.embedding import TITLE_WEIGHT, Embedder
 from models.retrieval import (
     FEATURE_NAMES,
     Calibration,
@@ -37,27 +37,28 @@ from models.retrieval import (
 
 logger = logging.getLogger(__name__)
 
-ARTIFACT = Path(__file__).parent / "artifacts" / "reranker.json"
+ARTIFACT = Path(__file__).resolve().parent.parent / "models" / "artifacts" / "reranker.json"
 # Pairs beyond this re-ranked depth are never shown, so calibration ignores them.
 CALIBRATION_DEPTH = 5
 
 
 def training_pairs(
-    embedder: Embedder, data: CheckThatData, matcher: Matcher
+    embedder: Embedder, data: CheckThatData, matcher: Matcher, title_weight: float = TITLE_WEIGHT
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Feature rows, 0/1 labels and group numbers for every candidate of every query.
 
     Each query is retrieved twice: against all fact-checks, and against an index without
     any of the split's relevant fact-checks (its group number offset by the query count),
     so the head also learns what a best candidate looks like when no fact-check matches,
-    the common case in news articles.
+    the common case in news articles. The fact-checks are stored as the service stores
+    them, moved towards their headlines by ``title_weight`` (0: the claims alone).
     """
     vectors = cached_encode(embedder, [clean_query(q) for q in data.queries], "queries-clean")
     features: list[npt.NDArray[np.float64]] = []
     labels: list[npt.NDArray[np.int64]] = []
     groups: list[npt.NDArray[np.int64]] = []
     for offset, without in ((0, False), (len(data.queries), True)):
-        index = build_index(embedder, data, without_relevant=without)
+        index = build_index(embedder, data, without_relevant=without, title_weight=title_weight)
         pools = matcher.candidates(data.queries, vectors, index)
         for number, (query, pool, relevant) in enumerate(
             zip(data.queries, pools, data.relevant, strict=True)
@@ -126,18 +127,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     parser.add_argument("--c", type=float, default=1.0, help="inverse L2 regularisation")
     parser.add_argument("--output", type=Path, default=ARTIFACT)
+    parser.add_argument(
+        "--title-weight",
+        type=float,
+        default=TITLE_WEIGHT,
+        help="weight of each fact-check's headline in its vector (the service's); 0: claims alone",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     embedder = Embedder()
     matcher = Matcher(MatcherSettings())
     train = load_checkthat(args.data_dir, "train")
-    features, labels, groups = training_pairs(embedder, train, matcher)
+    features, labels, groups = training_pairs(embedder, train, matcher, args.title_weight)
     logger.info("%d pairs, %d positives, %d queries", len(labels), labels.sum(), len(train.queries))
     head = fit_head(features, labels, args.c)
     calibration = fit_calibration(features, labels, groups, args.c)
     reranker = Reranker(head.weights, head.bias, head.mean, head.scale, calibration)
     dev = load_checkthat(args.data_dir, "dev")
-    report = evaluate(embedder, dev, Matcher(MatcherSettings(), reranker))
+    report = evaluate(
+        embedder, dev, Matcher(MatcherSettings(), reranker), title_weight=args.title_weight
+    )
     card = {
         "made_by": "python -m training.first_stage",
         "trained": dt.date.today().isoformat(),
@@ -149,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "pairs": len(labels),
         "positives": int(labels.sum()),
         "C": args.c,
+        "title_weight": args.title_weight,
         "weights": dict(zip(FEATURE_NAMES, head.weights, strict=True)),
         "dev": {
             "queries": report["queries"],

@@ -145,9 +145,19 @@ def claimreview_item(node: dict[str, Any], location: str, source: str | None) ->
         "review_date": node.get("datePublished"),
         "claim_date": claim_date,
         "language": _language(node.get("inLanguage")) or None,
+        "title": _headline(node),
         **rating,
     }
     return validate(fields, location, source)
+
+
+def _headline(node: dict[str, Any]) -> str | None:
+    """The review's headline (schema.org ``headline``, else ``name``) when it is text."""
+    for key in ("headline", "name"):
+        value = _first(node.get(key))
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
 
 
 def _site(value: Any) -> Any:
@@ -181,6 +191,7 @@ def google_items(claim: Any, location: str, source: str | None) -> Iterator[Impo
             "review_date": review.get("reviewDate"),
             "rating": review.get("textualRating"),
             "language": review.get("languageCode") or None,
+            "title": review.get("title") if isinstance(review.get("title"), str) else None,
         }
         yield validate(fields, where, source)
 

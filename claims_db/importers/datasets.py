@@ -86,6 +86,7 @@ def snopes_2020(data_dir: Path) -> Iterator[FactCheckInput]:
             publisher_site="snopes.com",
             review_date=parse_loose_date(record.get("date_posted")),
             source="snopes-2020",
+            title=(record.get("title") or "").strip() or None,
         )
 
 
@@ -272,6 +273,7 @@ def checkthat2022_vclaims(data_dir: Path) -> Iterator[ImportItem]:
             publisher_site="snopes.com",
             review_date=parse_loose_date(record.get("date")),
             source="checkthat2022-vclaims",
+            title=(record.get("title") or "").strip() or None,
         )
 
 

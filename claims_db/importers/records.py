@@ -106,6 +106,8 @@ class FactCheckFields(BaseModel):
     # None: the claim's language is detected when it is written.
     language: OptionalText = Field(default=None, max_length=16)
     verdict: Verdict | None = Field(default=None, strict=False)
+    # The headline of the fact-check's article (``FactCheckInput.title``).
+    title: OptionalText = Field(default=None, max_length=2_000)
 
     @model_validator(mode="after")
     def _fill_publisher(self) -> FactCheckFields:
@@ -130,6 +132,7 @@ class FactCheckFields(BaseModel):
             source=source,
             verdict=self.verdict,
             claim_date=self.claim_date,
+            title=self.title,
         )
 
 

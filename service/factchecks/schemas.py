@@ -65,6 +65,9 @@ class FactCheckDetail(FactCheckOut):
     """One fact-check with where it came from and its rating history (oldest first)."""
 
     claim_date: dt.date | None = None
+    title: str | None = Field(
+        default=None, description="The headline of the fact-check's article, when known."
+    )
     source: str | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -86,6 +89,11 @@ class FactCheckCreate(BaseModel):
     )
     review_date: dt.date | None = None
     claim_date: dt.date | None = None
+    title: str | None = Field(
+        default=None,
+        max_length=2_000,
+        description="The headline of the fact-check's article; it also helps find it.",
+    )
     language: str = Field(default="en", min_length=2, max_length=16)
     verdict: Verdict | None = None
 
@@ -106,6 +114,7 @@ class FactCheckUpdate(BaseModel):
     publisher_site: str | None = Field(default=None, max_length=255)
     review_date: dt.date | None = None
     claim_date: dt.date | None = None
+    title: str | None = Field(default=None, max_length=2_000)
     language: str | None = Field(default=None, min_length=2, max_length=16)
     verdict: Verdict | None = None
 

@@ -61,6 +61,7 @@ def _detail(repository: FactCheckRepository, row: FactCheck) -> FactCheckDetail:
     return FactCheckDetail(
         **record.model_dump(),
         claim_date=row.claim_date,
+        title=row.title,
         source=row.source,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -105,6 +106,7 @@ def create_fact_check(
             publisher_site=body.publisher_site or site_of(body.url),
             review_date=body.review_date,
             claim_date=body.claim_date,
+            title=body.title,
             language=body.language,
             verdict=body.verdict,
             source="api",

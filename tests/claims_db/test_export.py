@@ -29,6 +29,7 @@ FIELDS = (
     "review_date",
     "claim_date",
     "language",
+    "title",
 )
 
 

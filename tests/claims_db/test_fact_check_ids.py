@@ -1,4 +1,5 @@
-"""Migration 0011: SQLite's fact_checks becomes AUTOINCREMENT without losing a row."""
+"""SQLite migrations that touch fact_checks: 0011 makes it AUTOINCREMENT without losing a row;
+0013 adds (and drops) the headline column keeping rows and triggers."""
 
 from __future__ import annotations
 
@@ -65,3 +66,40 @@ def test_rebuild_keeps_rows_history_and_triggers_and_never_reuses_ids(tmp_path: 
 
     downgrade(url, "0010")
     upgrade(url)
+
+
+def test_migration_0013_adds_headlines_and_downgrades_keeping_rows_and_triggers(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0012")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(_ROW), {"id": 1, "claim": "c1", "key": "k1", "url": "u1"})
+        triggers_before = set(
+            connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT claim, title FROM fact_checks")).all() == [
+            ("c1", None)
+        ]
+        connection.execute(text("UPDATE fact_checks SET title = 'Headline' WHERE id = 1"))
+    engine.dispose()
+
+    downgrade(url, "0012")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        columns = {row[1] for row in connection.execute(text("PRAGMA table_info(fact_checks)"))}
+        assert "title" not in columns and "claim" in columns
+        assert connection.execute(text("SELECT id, claim FROM fact_checks")).all() == [(1, "c1")]
+        triggers = connection.execute(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        ).scalars()
+        assert set(triggers) == triggers_before
+    engine.dispose()

@@ -76,3 +76,14 @@ def test_snopes_fragments_take_the_title_as_the_claim() -> None:
     assert fixed.claim.startswith("Man Loses Genitals While Assaulting Woman")
     # No claim is a stray word any more ("false", "The", "A").
     assert not [i.url for i in items if len(i.claim.split()) < 2]
+
+
+def test_snopes_and_checkthat_records_keep_their_headlines() -> None:
+    snopes = {i.url: i for i in snopes_2020(DATA_DIR) if isinstance(i, FactCheckInput)}
+    fonda = snopes["https://www.snopes.com/fact-check/jane-fonda-covid-gods-gift/"]
+    assert fonda.title == "Did Jane Fonda Say COVID-19 Was 'God's Gift to the Left'?"
+    assert fonda.claim.startswith("In October 2020, actress Jane Fonda said")
+    vclaims = [i for i in checkthat2022_vclaims(DATA_DIR) if isinstance(i, FactCheckInput)]
+    assert sum(bool(i.title) for i in vclaims) > 0.95 * len(vclaims)
+    # Sources without headlines import none.
+    assert not any(i.title for i in averitec_dev(DATA_DIR) if isinstance(i, FactCheckInput))

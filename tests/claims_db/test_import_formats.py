@@ -89,6 +89,7 @@ def test_google_claims_search_response() -> None:
     assert english.claim == french.claim and english.url != french.url
     assert english.claim_date == dt.date(2021, 5, 1)
     assert english.review_date == dt.date(2021, 5, 3)
+    assert english.title == "No, vaccines do not contain microchips"
     assert french.language == "fr" and french.resolved_verdict is Verdict.FALSE
     assert french.publisher == "Vérif Exemple"
     assert moon.publisher == "factdesk.example"  # publisher with only a site
@@ -149,3 +150,23 @@ def test_truncated_json_keeps_what_came_before() -> None:
     items = list(read_feed(io.BytesIO(cut.encode()), FeedFormat.CLAIMREVIEW))
     assert len(accepted(items)) == 2
     assert isinstance(items[-1], Rejected) and "malformed JSON" in items[-1].reason
+
+
+def test_claim_review_headline_is_kept_and_a_non_text_one_ignored() -> None:
+    node = {
+        "@type": "ClaimReview",
+        "url": "https://factdesk.example/moon/",
+        "claimReviewed": "The moon landing was filmed in a studio.",
+        "headline": "Was the Moon Landing Staged?",
+        "author": {"@type": "Organization", "name": "Example Fact Desk"},
+        "reviewRating": {"@type": "Rating", "alternateName": "False"},
+    }
+    odd = {**node, "url": "https://factdesk.example/moon-2/", "headline": {"text": "x"}}
+    del odd["headline"]
+    odd["name"] = ["Moon landing: the studio myth"]
+    listed = {**node, "url": "https://factdesk.example/moon-3/", "headline": 42}
+    stream = io.BytesIO(b"\n".join(json.dumps(n).encode() for n in (node, odd, listed)))
+    first, second, third = accepted(list(read_feed(stream, FeedFormat.JSONL)))
+    assert first.title == "Was the Moon Landing Staged?"
+    assert second.title == "Moon landing: the studio myth"  # ``name`` when no headline
+    assert third.title is None  # a headline that is not text does not reject the review

@@ -1,10 +1,12 @@
 """Importing feeds into a real database: idempotency, history, embeddings, flat memory."""
 
+import dataclasses
 import datetime as dt
 import json
 import tracemalloc
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,7 +14,7 @@ from claims_db.importers.feeds import FeedFormat, read_feed
 from claims_db.ingest import IngestSummary, ingest, reembed_all
 from claims_db.repository import FactCheckInput, FactCheckRepository
 from claims_db.search import FactCheckIndex
-from models.embedding import Embedder
+from models.embedding import Embedder, fact_check_vectors
 from tests.claims_db.feeds import CSV_COLUMNS, FEEDS
 
 
@@ -152,3 +154,38 @@ def test_import_memory_stays_flat_from_1k_to_10k_records(
         assert summary.inserted == count
     # Ten times the records may not take much more memory than one batch's worth.
     assert peaks[10_000] < peaks[1_000] * 1.5 + 2_000_000, peaks
+
+
+def test_a_headline_moves_the_stored_vector_and_a_new_one_re_embeds(
+    session_factory: sessionmaker[Session], embedder: Embedder
+) -> None:
+    plain = FactCheckInput(
+        claim="Drinking hot water every fifteen minutes kills the coronavirus.",
+        rating="False",
+        publisher="Example Fact Desk",
+        url="https://factdesk.example/hot-water/",
+        source="feed",
+    )
+    ingest(session_factory, embedder, [plain])
+
+    def stored() -> np.ndarray:
+        with session_factory() as session:
+            _, vectors = FactCheckRepository(session).embedding_matrix(embedder.model_name)
+        assert vectors.shape[0] == 1
+        return vectors[0]
+
+    claim_only = stored()
+    np.testing.assert_allclose(claim_only, embedder.encode([plain.claim])[0], atol=1e-6)
+    headline = "Does Hot Water Wash the Virus Into the Stomach?"
+    titled = dataclasses.replace(plain, title=headline)
+    assert ingest(session_factory, embedder, [titled]).updated == 1
+    moved = stored()
+    expected = fact_check_vectors(embedder, [plain.claim], [headline])[0]
+    np.testing.assert_allclose(moved, expected, atol=1e-6)
+    assert float(moved @ claim_only) < 0.999
+    with session_factory() as session:
+        row = FactCheckRepository(session).find(plain.url, plain.claim)
+        assert row is not None and row.title == headline
+    # Re-embedding everything (``claimflag reindex``) keeps the headline in the vector.
+    assert reembed_all(session_factory, embedder) == 1
+    np.testing.assert_allclose(stored(), expected, atol=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Sequence
 
@@ -14,7 +15,12 @@ from claims_db.db import make_engine, make_session_factory
 from claims_db.importers.datasets import curated_seed
 from claims_db.ingest import backfill_multilingual, ingest
 from claims_db.migrate import downgrade, upgrade
-from claims_db.models import FactCheck, FactCheckChange, FactCheckMultilingualEmbedding
+from claims_db.models import (
+    FactCheck,
+    FactCheckChange,
+    FactCheckMultilingualEmbedding,
+    claim_key,
+)
 from claims_db.pg_search import PgFactCheckSource
 from claims_db.repository import FactCheckFilter, FactCheckInput, FactCheckRepository
 from claims_db.search import FactCheckIndex
@@ -81,12 +87,27 @@ def test_migration_adds_the_table_to_a_populated_database_and_downgrades(
     upgrade(empty_database_url, "0011")
     engine = make_engine(empty_database_url)
     factory = make_session_factory(engine)
-    # Rows written under 0011's schema (fact_checks and embeddings are the same at head).
+    # Rows written under 0011's schema, in its columns (later migrations add others).
     with factory.begin() as session:
         repository = FactCheckRepository(session)
         for number in range(3):
-            row, _ = repository.upsert(_item(number, language="en"))
-            repository.store_embeddings(MODEL, [row.id], _unit(number)[None, :])
+            item = _item(number, language="en")
+            fact_check_id = session.execute(
+                text(
+                    "INSERT INTO fact_checks (claim, claim_key, rating, verdict, publisher, url,"
+                    " language, created_at, updated_at) VALUES (:claim, :key, :rating,"
+                    " 'false', :publisher, :url, 'en', :now, :now) RETURNING id"
+                ),
+                {
+                    "claim": item.claim,
+                    "key": claim_key(item.claim),
+                    "rating": item.rating,
+                    "publisher": item.publisher,
+                    "url": item.url,
+                    "now": dt.datetime(2026, 1, 1),
+                },
+            ).scalar_one()
+            repository.store_embeddings(MODEL, [fact_check_id], _unit(number)[None, :])
     assert TABLE not in inspect(engine).get_table_names()
     engine.dispose()
 
