@@ -82,6 +82,29 @@ def test_update_keeps_rating_history_and_reembeds(client: TestClient) -> None:
     assert client.patch("/v1/factchecks/999999", json={"rating": "True"}).status_code == 404
 
 
+def test_a_headline_is_stored_returned_and_moves_the_match(client: TestClient) -> None:
+    plain = client.post("/v1/factchecks", json=NEW).json()
+    assert plain["title"] is None
+    query = "Is it true Glasgow shut its bridges to bikes?"
+    before = next(
+        r for r in _search(client, q=query, limit=5) if r["fact_check"]["id"] == plain["id"]
+    )
+    headline = "Did Glasgow Shut Its Bridges to Bikes?"
+    updated = client.patch(f"/v1/factchecks/{plain['id']}", json={"title": headline})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["title"] == headline
+    assert client.get(f"/v1/factchecks/{plain['id']}").json()["title"] == headline
+    # Re-embedded with its headline: the headline's wording now sits closer.
+    after = next(
+        r for r in _search(client, q=query, limit=5) if r["fact_check"]["id"] == plain["id"]
+    )
+    assert after["similarity"] > before["similarity"] + 0.02
+    too_long = client.post(
+        "/v1/factchecks", json={**NEW, "url": NEW["url"] + "2", "title": "x" * 2001}
+    )
+    assert too_long.status_code == 422 and "title" in too_long.json()["detail"]
+
+
 def test_delete_removes_record_embedding_and_history(client: TestClient) -> None:
     fact_check_id = client.post("/v1/factchecks", json=NEW).json()["id"]
     client.patch(f"/v1/factchecks/{fact_check_id}", json={"rating": "True"})
