@@ -368,6 +368,10 @@ def test_fact_check_browser_and_editor(
     shown = client.get(f"/ui/factchecks/{fact_check_id}").text
     assert '<span id="rating">Mostly false</span>' in shown
     assert "<td>False</td>" in shown.split('id="history"')[1]
+    assert 'id="headline"' not in shown  # the curated seed has no headlines
+    client.patch(f"/v1/factchecks/{fact_check_id}", json={"title": "Can <Scots> Pray at Home?"})
+    titled = client.get(f"/ui/factchecks/{fact_check_id}").text
+    assert "Headline of the review: Can &lt;Scots&gt; Pray at Home?" in titled
 
     added = ui_post(
         client,
