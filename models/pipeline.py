@@ -25,7 +25,7 @@ from models.embedding import Embedder, Vectors
 from models.encoders.multilingual import MultilingualEncoder
 from models.language import ENGLISH, detect_language, sentence_language, word_count
 from models.matching import FactCheckSource, MultilingualSource, SearchFilter, SizedSource
-from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement
+from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement, clean_query
 from models.retrieval.crosslingual import CrossLingualMatcher
 from models.segmentation import Segment, SegmentKind, is_heading_claim, segment
 from models.stance import Stance, StanceModel
@@ -659,14 +659,18 @@ class Pipeline:
     ) -> list[Match]:
         """Fact-checks for one free-text query, best first, every tier kept (the fact-check
         search): a query in another language than English is ranked in the multilingual
-        space when there is an encoder and an index for it, as claims are."""
+        space when there is an encoder and an index for it, as claims are. An English query
+        is embedded cleaned, as ``evaluation.matching`` and the re-ranker's training embed
+        theirs."""
         encoder, index = self._across_languages(source)
         if encoder is not None and index is not None and detect_language(query) != ENGLISH:
             row = encoder.encode([query])
             return self.crosslingual.rank(
                 [query], row, row, index, search_filter, limit=limit, keep_all=True
             )[0]
-        vector = self.embedder.encode([query])
+        # Embedded as the re-ranker's training queries were: without links, lead-ins and
+        # tweet signatures (``clean_query``).
+        vector = self.embedder.encode([clean_query(query)])
         return self.matcher.rank(
             [query], vector, source, search_filter, limit=limit, keep_all=True
         )[0]

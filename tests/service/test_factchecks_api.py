@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from models.pipeline import Pipeline
@@ -80,6 +81,18 @@ def test_update_keeps_rating_history_and_reembeds(client: TestClient) -> None:
 
     assert client.patch(f"/v1/factchecks/{fact_check_id}", json={"claim": None}).status_code == 422
     assert client.patch("/v1/factchecks/999999", json={"rating": "True"}).status_code == 404
+
+
+def test_search_reads_a_tweet_without_its_link_and_lead_in(client: TestClient) -> None:
+    created = client.post("/v1/factchecks", json=NEW).json()
+    plain = _search(client, q="cycling was banned on all of Glasgow's bridges", limit=1)[0]
+    tweet = _search(
+        client,
+        q="BREAKING: cycling was banned on all of Glasgow's bridges https://t.co/Ab12Cd",
+        limit=1,
+    )[0]
+    assert plain["fact_check"]["id"] == tweet["fact_check"]["id"] == created["id"]
+    assert tweet["similarity"] == pytest.approx(plain["similarity"], abs=1e-4)
 
 
 def test_a_headline_is_stored_returned_and_moves_the_match(client: TestClient) -> None:
