@@ -357,23 +357,15 @@ def search_metrics(data_dir: Path, split: str, database: Path | None = None) -> 
     ``training.data.DEFAULT_DATABASE``, as ``evaluation.matching_news`` uses): all ~20k
     fact-checks as the service stores them, not the task's verified claims alone. A
     verified claim is found as the stored record with its URL and wording."""
-    from claims_db.db import make_engine, make_session_factory
     from claims_db.models import claim_key
     from models.checkworthiness import load_scorer
-    from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
+    from models.encoders.multilingual import MultilingualEncoder
     from models.pipeline import Pipeline
-    from training.data import DEFAULT_DATABASE, full_database
+    from training.data import DEFAULT_DATABASE, full_index
 
     data = load_checkthat(data_dir, split)
     embedder, multilingual = Embedder(), MultilingualEncoder()
-    url = full_database(embedder, data_dir, database or DEFAULT_DATABASE, multilingual=multilingual)
-    index = FactCheckIndex(
-        embedder.model_name, embedder.dimension, multilingual_model=MULTILINGUAL_MODEL_NAME
-    )
-    engine = make_engine(url)
-    with make_session_factory(engine)() as session:
-        index.sync(session)
-    engine.dispose()
+    index = full_index(embedder, data_dir, database or DEFAULT_DATABASE, multilingual)
     # As the service builds it with default settings.
     pipeline = Pipeline(embedder, load_scorer(), multilingual=multilingual)
     keys = [(r.url, claim_key(r.claim)) for r in data.records]

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from claims_db.db import make_engine, make_session_factory
 from claims_db.search import FactCheckIndex
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
@@ -32,7 +31,7 @@ from models.encoders.multilingual import MultilingualEncoder
 from models.pipeline import ClaimAnalysis, MatchingSettings, Pipeline, claim_units
 from models.reranking import load_cross_reranker
 from models.retrieval import Match, Matcher, Tier
-from training.data import DEFAULT_DATA_DIR, DEFAULT_DATABASE, full_database
+from training.data import DEFAULT_DATA_DIR, DEFAULT_DATABASE, full_index
 
 logger = logging.getLogger(__name__)
 
@@ -324,15 +323,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # As the service runs by default (CLAIMFLAG_MULTILINGUAL): English claims without a
     # verdict-suggesting match are also looked up among fact-checks in other languages.
     multilingual = None if args.english_only else MultilingualEncoder()
-    url = full_database(embedder, args.data_dir, args.database, multilingual=multilingual)
-    engine = make_engine(url)
-    index = FactCheckIndex(
-        embedder.model_name,
-        embedder.dimension,
-        multilingual_model=multilingual.model_name if multilingual else None,
-    )
-    with make_session_factory(engine)() as session:
-        index.sync(session)
+    index = full_index(embedder, args.data_dir, args.database, multilingual=multilingual)
     pipeline = build_pipeline(
         embedder, args.reranker_dir, depth=args.rerank_depth, gate=args.rerank_gate
     )

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from claims_db.db import make_engine, make_session_factory
 from claims_db.search import FactCheckIndex
 from evaluation.matching_news import (
     NewsCase,
@@ -35,11 +34,11 @@ from evaluation.matching_news import (
     reliability,
 )
 from models.embedding import Embedder
-from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
+from models.encoders.multilingual import MultilingualEncoder
 from models.language import ENGLISH, detect_language, sentence_language
 from models.pipeline import Pipeline, claim_units
 from models.retrieval import Match, Tier
-from training.data import DEFAULT_DATA_DIR, DEFAULT_DATABASE, full_database
+from training.data import DEFAULT_DATA_DIR, DEFAULT_DATABASE, full_index
 
 logger = logging.getLogger(__name__)
 
@@ -216,12 +215,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING)
     embedder = Embedder()
     encoder = MultilingualEncoder()
-    url = full_database(embedder, args.data_dir, args.database, multilingual=encoder)
-    index = FactCheckIndex(
-        embedder.model_name, embedder.dimension, multilingual_model=MULTILINGUAL_MODEL_NAME
-    )
-    with make_session_factory(make_engine(url))() as session:
-        index.sync(session)
+    index = full_index(embedder, args.data_dir, args.database, multilingual=encoder)
     pipeline = build_pipeline(embedder)
     pipeline.multilingual = encoder
     cases = load_cases(args.cases or args.data_dir / "multilingual-dev" / "cases.jsonl")

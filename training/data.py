@@ -27,6 +27,7 @@ from claims_db.ingest import ClaimEncoder, backfill_multilingual, ingest
 from claims_db.migrate import upgrade
 from claims_db.models import FactCheckEmbedding
 from claims_db.repository import FactCheckRepository
+from claims_db.search import FactCheckIndex
 from models.embedding import Embedder, Vectors
 from models.matching import FactCheckRecord
 from models.segmentation import split_sentences
@@ -92,6 +93,26 @@ def full_database(
     engine.dispose()
     partial.rename(path)
     return url
+
+
+def full_index(
+    embedder: Embedder,
+    data_dir: Path,
+    path: Path = DEFAULT_DATABASE,
+    multilingual: ClaimEncoder | None = None,
+) -> FactCheckIndex:
+    """The service's in-memory index over the full database (``full_database``, built
+    when missing), with the multilingual space when ``multilingual`` is given."""
+    engine = make_engine(full_database(embedder, data_dir, path, multilingual=multilingual))
+    index = FactCheckIndex(
+        embedder.model_name,
+        embedder.dimension,
+        multilingual_model=multilingual.model_name if multilingual else None,
+    )
+    with make_session_factory(engine)() as session:
+        index.sync(session)
+    engine.dispose()
+    return index
 
 
 @dataclass(frozen=True, slots=True)
