@@ -205,14 +205,14 @@ def fact_check_vectors(
     with its claim as headline, or a weight of 0) keeps its claim's vector, exactly.
     """
     vectors = encoder.encode(list(claims))
+    heads = [(title or "").strip() for title in titles]
     fused = [
         i
-        for i, (claim, title) in enumerate(zip(claims, titles, strict=True))
-        if title_weight and title and title.strip() and title.strip() != claim.strip()
+        for i, (claim, head) in enumerate(zip(claims, heads, strict=True))
+        if title_weight and head and head != claim.strip()
     ]
     if fused:
-        heads = encoder.encode([(titles[i] or "").strip() for i in fused])
-        rows = vectors[fused] + np.float32(title_weight) * heads
+        rows = vectors[fused] + np.float32(title_weight) * encoder.encode([heads[i] for i in fused])
         rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), np.float32(1e-12))
         vectors[fused] = rows
     return vectors
