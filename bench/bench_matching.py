@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from claims_db.search import FactCheckIndex
-from evaluation.matching import cached_encode, load_checkthat
+from evaluation.matching import load_checkthat
 from models.embedding import Embedder
 from models.matching import FactCheckRecord
 from models.retrieval import Matcher, clean_query
 from models.verdicts import Verdict
+from training.data import cached_encode
 
 BATCH = 40  # units (sentences and spans) in a typical article
 

@@ -25,10 +25,11 @@ from claims_db.local_pg import LocalPostgres
 from claims_db.migrate import upgrade
 from claims_db.models import claim_key
 from claims_db.pg_search import PgFactCheckSource, refresh_text_statistics
-from evaluation.matching import build_index, cached_encode, load_checkthat, metrics
+from evaluation.matching import build_index, load_checkthat, metrics
 from models.embedding import Embedder
 from models.matching import FactCheckSource
 from models.retrieval import Matcher, clean_query, lexical_profile
+from training.data import cached_encode
 
 BATCH = 40  # queries per round trip, as for a 40-sentence article
 

@@ -9,7 +9,6 @@ embeddings are cached under ``.cache/`` so repeated runs skip the encoder.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import json
 import logging
@@ -34,11 +33,11 @@ from models.retrieval import (
     clean_query,
 )
 from models.verdicts import normalize_rating
+from training.data import DEFAULT_DATABASE, cached_encode, full_index
 
 logger = logging.getLogger(__name__)
 
 TASK_DIR = "checkthat2022-task2a-en"
-CACHE_DIR = Path(".cache/eval_matching")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,21 +103,6 @@ def load_checkthat(data_dir: Path, split: str) -> CheckThatData:
         relevant=[relevant[q] for q in query_ids],
         titles=titles,
     )
-
-
-def cached_encode(embedder: Embedder, texts: Sequence[str], name: str) -> Vectors:
-    """Embeddings of ``texts``, read from ``.cache/`` when the same texts were encoded before."""
-    digest = hashlib.sha256(
-        "\n".join([embedder.model_name, embedder.precision.value, *texts]).encode()
-    ).hexdigest()[:16]
-    path = CACHE_DIR / f"{name}-{digest}.npy"
-    if path.exists():
-        cached: Vectors = np.load(path)
-        return cached
-    vectors = embedder.encode(list(texts))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors)
-    return vectors
 
 
 class _CachedEncoder:
@@ -361,7 +345,6 @@ def search_metrics(data_dir: Path, split: str, database: Path | None = None) -> 
     from models.checkworthiness import load_scorer
     from models.encoders.multilingual import MultilingualEncoder
     from models.pipeline import Pipeline
-    from training.data import DEFAULT_DATABASE, full_index
 
     data = load_checkthat(data_dir, split)
     embedder, multilingual = Embedder(), MultilingualEncoder()

@@ -31,7 +31,7 @@ from models.encoders.multilingual import MultilingualEncoder
 from models.pipeline import ClaimAnalysis, MatchingSettings, Pipeline, claim_units
 from models.reranking import load_cross_reranker
 from models.retrieval import Match, Matcher, Tier
-from training.data import DEFAULT_DATA_DIR, DEFAULT_DATABASE, full_index
+from training.data import DEFAULT_DATA_DIR, DEFAULT_DATABASE, cached_encode, full_index
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ def reliability(
 
 def tweet_points(data_dir: Path, pipeline: Pipeline) -> list[ReliabilityPoint]:
     """CheckThat! 2022 2A dev: each tweet's first candidate over the verified claims."""
-    from evaluation.matching import build_index, cached_encode, load_checkthat
+    from evaluation.matching import build_index, load_checkthat
 
     data = load_checkthat(data_dir, "dev")
     index = build_index(pipeline.embedder, data)

@@ -7,7 +7,6 @@ head's input matrix. Shared by ``training.checkworthiness`` and
 from __future__ import annotations
 
 import csv
-import hashlib
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ import numpy.typing as npt
 
 from models.embedding import Embedder
 from models.features import feature_matrix
+from training.cache import cached_rows, embedder_identity
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
@@ -143,17 +143,9 @@ def fixed_sample(splits: Splits, stride: int = 10) -> LabelledSet:
 
 
 def embed_cached(embedder: Embedder, texts: list[str], cache_dir: Path = CACHE_DIR) -> Matrix:
-    """Embed ``texts``, reusing an earlier run's vectors for the same texts and model."""
-    digest = hashlib.sha256(
-        "\x1e".join([embedder.model_name, embedder.precision.value, *texts]).encode()
-    ).hexdigest()[:20]
-    path = cache_dir / f"{digest}.npy"
-    if path.exists():
-        return np.load(path)  # type: ignore[no-any-return]
-    vectors = embedder.encode(texts)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors)
-    return vectors
+    """Embed ``texts``, reusing an earlier run's vectors for the same texts and model
+    (``training.cache.cached_rows``)."""
+    return cached_rows(embedder, texts, identity=embedder_identity(embedder), directory=cache_dir)
 
 
 def inputs(embeddings: Matrix, texts: list[str]) -> Matrix:

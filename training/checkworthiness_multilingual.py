@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +45,7 @@ from models.checkworthiness_multilingual import (
     save_head,
 )
 from models.encoders.multilingual import MultilingualEncoder
+from training.cache import cached_rows
 from training.checkworthiness import HeadConfig, fit_calibration, train_head
 from training.checkworthiness_data import (
     DEFAULT_DATA_DIR,
@@ -63,7 +62,6 @@ from training.provenance import git_commit
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 256
 E5_CACHE_DIR = REPO_ROOT / ".cache" / "checkworthiness-e5"
 # Consecutive rows read as one article when centring the English data (a debate's
 # sentences in order, or neighbouring tweets): about the size of a short news excerpt.
@@ -73,31 +71,10 @@ ARTICLE_ROWS = 4
 def encode_cached(
     encoder: MultilingualEncoder, texts: list[str], cache_dir: Path = E5_CACHE_DIR
 ) -> Matrix:
-    """Encode ``texts`` with e5, reusing an earlier run's rows for the same texts.
-
-    Rows are cached per chunk of ``CHUNK`` texts, so an interrupted run resumes where it
-    stopped (e5 costs 12-40 ms of CPU per text).
-    """
-
-    def cache_path(chunk: list[str]) -> Path:
-        key = "\x1e".join([encoder.model_name, *chunk]).encode()
-        return cache_dir / f"{hashlib.sha256(key).hexdigest()[:20]}.npy"
-
-    whole = cache_path(texts)
-    if whole.exists():
-        return np.load(whole)  # type: ignore[no-any-return]
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    parts: list[Matrix] = []
-    for start in range(0, len(texts), CHUNK):
-        chunk = texts[start : start + CHUNK]
-        path = cache_path(chunk)
-        if not path.exists():
-            logger.info("encoding texts %d-%d of %d", start, start + len(chunk), len(texts))
-            partial = path.with_suffix(f".{os.getpid()}.partial.npy")
-            np.save(partial, encoder.encode(chunk))
-            partial.replace(path)  # whole or absent, for a second process sharing the cache
-        parts.append(np.load(path))
-    return np.vstack(parts) if parts else np.zeros((0, encoder.dimension), np.float32)
+    """Encode ``texts`` with e5, reusing an earlier run's rows for the same texts, per chunk
+    so that an interrupted run resumes where it stopped (e5 costs 12-40 ms of CPU per text;
+    ``training.cache.cached_rows``)."""
+    return cached_rows(encoder, texts, identity=(encoder.model_name,), directory=cache_dir)
 
 
 @dataclass(frozen=True, slots=True)

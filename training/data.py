@@ -8,7 +8,6 @@ other texts are cached on disk by content, so repeated runs skip the encoder.
 from __future__ import annotations
 
 import csv
-import hashlib
 import itertools
 import logging
 import random
@@ -31,6 +30,7 @@ from claims_db.search import FactCheckIndex
 from models.embedding import Embedder, Vectors
 from models.matching import FactCheckRecord
 from models.segmentation import split_sentences
+from training.cache import cached_rows, embedder_identity
 
 logger = logging.getLogger(__name__)
 
@@ -40,20 +40,10 @@ DEFAULT_DATABASE = CACHE_DIR / "eval" / "full.db"
 
 
 def cached_encode(embedder: Embedder, texts: Sequence[str], name: str) -> Vectors:
-    """Embeddings of ``texts``, read from ``.cache/`` when the same texts were encoded before."""
-    # The model without its stored-embedding suffix, and the format: what fixes the output.
-    model = embedder.model_name.split("+", 1)[0]
-    digest = hashlib.sha256(
-        "\n".join([model, embedder.precision.value, *texts]).encode()
-    ).hexdigest()[:16]
-    path = CACHE_DIR / "embeddings" / f"{name}-{digest}.npy"
-    if path.exists():
-        cached: Vectors = np.load(path)
-        return cached
-    vectors = embedder.encode(list(texts))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors)
-    return vectors
+    """Embeddings of ``texts``, read from ``.cache/embeddings/<name>/`` for every chunk
+    encoded before with the same model and format (``training.cache.cached_rows``)."""
+    directory = CACHE_DIR / "embeddings" / name
+    return cached_rows(embedder, texts, identity=embedder_identity(embedder), directory=directory)
 
 
 def full_database(

@@ -23,7 +23,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from evaluation.matching import CheckThatData, build_index, cached_encode, evaluate, load_checkthat
+from evaluation.matching import CheckThatData, build_index, evaluate, load_checkthat
 from models.embedding import TITLE_WEIGHT, Embedder
 from models.retrieval import (
     FEATURE_NAMES,
@@ -34,6 +34,7 @@ from models.retrieval import (
     clean_query,
     pair_features,
 )
+from training.data import cached_encode
 
 logger = logging.getLogger(__name__)
 
