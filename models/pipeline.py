@@ -625,6 +625,8 @@ class Pipeline:
                 search_filter,
                 limit=self.settings.top_k,
                 sentences=[sentences[i] for i in foreign],
+                article_text=text,
+                languages=[languages[i] for i in foreign],
             )
             for i, matches in zip(foreign, ranked, strict=True):
                 neighbours[i] = matches
@@ -663,10 +665,18 @@ class Pipeline:
         is embedded cleaned, as ``evaluation.matching`` and the re-ranker's training embed
         theirs."""
         encoder, index = self._across_languages(source)
-        if encoder is not None and index is not None and detect_language(query) != ENGLISH:
+        language = detect_language(query) if encoder is not None and index is not None else None
+        if encoder is not None and index is not None and language != ENGLISH:
             row = encoder.encode([query])
             return self.crosslingual.rank(
-                [query], row, row, index, search_filter, limit=limit, keep_all=True
+                [query],
+                row,
+                row,
+                index,
+                search_filter,
+                limit=limit,
+                keep_all=True,
+                languages=[language],
             )[0]
         # Embedded as the re-ranker's training queries were: without links, lead-ins and
         # tweet signatures (``clean_query``).

@@ -17,6 +17,16 @@ candidate (a clear winner is more often right), and a logistic calibration turns
 into a confidence. The tiers of this language group have thresholds of their own, set
 from the precision measured on non-English text (docs/multilingual.md).
 
+A second encoder (USE multilingual v3, ``models.encoders.use``) re-scores the first
+``second_depth`` candidates by e5 similarity, and only those are ranked:
+
+    score += second_weight * (cos2(claim, fact-check)
+                              + second_article_weight * cos2(article, fact-check))
+
+The two encoders were trained differently, and where e5 leaves a claim's neighbours within
+hundredths of each other USE often tells them apart. Fact-checks' USE vectors are not
+stored: they are encoded when first needed (about 1 ms each) and kept in a bounded cache.
+
 e5 also places texts of one language near each other: a Portuguese or Spanish claim scores
 0.03 to 0.05 higher with any of the database's Spanish fact-checks than with English ones, and
 unrelated Spanish fact-checks crowded out the English fact-check that reviewed the claim.
@@ -37,6 +47,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -46,7 +57,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from models.embedding import Vectors
+from models.embedding import TextEncoder, Vectors
+from models.encoders.use import USE_LANGUAGES
 from models.language import word_count
 from models.matching import Candidate, FactCheckRecord, MultilingualSource, SearchFilter
 from models.retrieval.matcher import Match, Tier
@@ -124,6 +136,18 @@ class CrossLingualSettings:
         corroboration_depth: See ``corroboration``: in a long article on one topic many
             sentences share a first match the article is not about.
         limit: Most matches per claim.
+        second_depth: With a second encoder, how many of a claim's candidates (the most
+            similar in e5) it re-scores; only those are ranked.
+        second_weight: Weight of the second encoder's terms.
+        second_article_weight: Weight of the article's second-encoder similarity to the
+            fact-check, relative to the claim's.
+        second_languages: Languages (ISO 639-1) the second encoder was trained on: claims
+            in others (Hindi, Gujarati, Ukrainian, Bulgarian, ...) are ranked by e5 alone.
+        second_slope: Calibration of keys re-scored by the second encoder (its terms move
+            the key's scale), as ``slope``.
+        second_intercept: See ``second_slope``.
+        second_match_threshold: ``match_threshold`` of claims re-scored by the second
+            encoder.
     """
 
     depth: int = 50
@@ -141,10 +165,21 @@ class CrossLingualSettings:
     corroboration: float | None = 0.20
     corroboration_depth: int = 3
     limit: int = 5
+    second_depth: int = 10
+    second_weight: float = 0.15
+    second_article_weight: float = 1.0
+    second_languages: frozenset[str] = USE_LANGUAGES
+    second_slope: float = 28.19
+    second_intercept: float = -41.30
+    second_match_threshold: float = 0.65
 
-    def confidence(self, key: float) -> float:
-        """The calibrated probability that a candidate with ``key`` is the right one."""
-        return 1.0 / (1.0 + math.exp(-(self.slope * key + self.intercept)))
+    def confidence(self, key: float, *, second: bool = False) -> float:
+        """The calibrated probability that a candidate with ``key`` is the right one;
+        ``second``: the key was re-scored by the second encoder."""
+        slope, intercept = (
+            (self.second_slope, self.second_intercept) if second else (self.slope, self.intercept)
+        )
+        return 1.0 / (1.0 + math.exp(-(slope * key + intercept)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +187,37 @@ class _Scored:
     record: FactCheckRecord
     similarity: float
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class _SecondOpinion:
+    """The second encoder's rows for one claim and its article, and the fact-checks'."""
+
+    claim: Vector
+    article: Vector
+    fact_checks: Mapping[str, Vector]
+
+
+class _ClaimVectorCache:
+    """Second-encoder rows of fact-check claims, encoded when first asked for and kept (at
+    most ``size``, the first encoded forgotten first). Analyses run in several threads: one
+    lock guards the rows and the encode of the missing ones."""
+
+    def __init__(self, encoder: TextEncoder, size: int) -> None:
+        self.encoder = encoder
+        self.size = size
+        self._rows: dict[str, Vector] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, claims: Sequence[str]) -> dict[str, Vector]:
+        with self._lock:
+            missing = list(dict.fromkeys(c for c in claims if c not in self._rows))
+            if missing:
+                self._rows.update(zip(missing, self.encoder.encode(missing), strict=True))
+            found = {claim: self._rows[claim] for claim in claims}
+            for stale in list(self._rows)[: max(0, len(self._rows) - self.size)]:
+                del self._rows[stale]
+        return found
 
 
 class CrossLingualMatcher:
@@ -162,17 +228,24 @@ class CrossLingualMatcher:
             ``CrossLingualSettings()``.
         language_means: Mean multilingual vector of the fact-checks per language, for the
             language pull. Defaults to the packaged ones; ``{}`` turns the correction off.
+        second: The second encoder that re-scores the first candidates (module
+            docstring); None ranks by e5 alone.
+        second_cache: Most fact-check claims whose second-encoder rows are kept.
     """
 
     def __init__(
         self,
         settings: CrossLingualSettings | None = None,
         language_means: Mapping[str, Vector] | None = None,
+        second: TextEncoder | None = None,
+        second_cache: int = 20_000,
     ) -> None:
         self.settings = settings or CrossLingualSettings()
         self.language_means = (
             packaged_language_means() if language_means is None else dict(language_means)
         )
+        self.second = second
+        self._second_rows = None if second is None else _ClaimVectorCache(second, second_cache)
 
     def rank(
         self,
@@ -185,6 +258,8 @@ class CrossLingualMatcher:
         limit: int | None = None,
         keep_all: bool = False,
         sentences: Sequence[int] | None = None,
+        article_text: str | None = None,
+        languages: Sequence[str | None] | None = None,
     ) -> list[list[Match]]:
         """Calibrated matches per claim, best first.
 
@@ -199,6 +274,10 @@ class CrossLingualMatcher:
             sentences: Which sentence each claim comes from (any key, one per claim):
                 corroboration counts sentences, so a reported clause does not corroborate
                 the sentence it was cut from. Defaults to one sentence per claim.
+            article_text: The article, for the second encoder's article term; None reads
+                each claim as its own article (as ``article`` does for a single claim).
+            languages: Each claim's language (ISO 639-1): the second encoder re-scores
+                only claims in ``settings.second_languages``. None: every claim.
         """
         if not len(texts):
             return []
@@ -211,6 +290,7 @@ class CrossLingualMatcher:
         article_sim = {c.fact_check.id: c.similarity for c in around}
         floor = min(article_sim.values(), default=0.0)
         article_pull = language_pull(article.reshape(-1), self.language_means)
+        opinions = self._second_opinions(texts, found, article_text, languages)
         ranked = [
             self._rank_one(
                 text,
@@ -221,12 +301,51 @@ class CrossLingualMatcher:
                 keep_all,
                 language_pull(row, self.language_means),
                 article_pull,
+                opinion,
             )
-            for text, candidates, row in zip(texts, found, vectors, strict=True)
+            for text, candidates, row, opinion in zip(texts, found, vectors, opinions, strict=True)
         ]
         about = {c.fact_check.id for c in around[: settings.corroboration_depth]}
         origins = list(range(len(texts))) if sentences is None else list(sentences)
         return self._corroborate(texts, ranked, about, origins)
+
+    def _first_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates the second encoder re-scores: the most similar in e5."""
+        ordered = sorted(candidates, key=lambda c: -c.similarity)
+        return ordered[: self.settings.second_depth]
+
+    def _second_opinions(
+        self,
+        texts: Sequence[str],
+        found: list[list[Candidate]],
+        article_text: str | None,
+        languages: Sequence[str | None] | None,
+    ) -> list[_SecondOpinion | None]:
+        """The second encoder's rows for each claim it reads, its article and its first
+        candidates (one encode for the claims and the article; fact-checks through the
+        cache); None for a claim in a language it was not trained on, or without one."""
+        if self.second is None or self._second_rows is None:
+            return [None] * len(texts)
+        supported = self.settings.second_languages
+        read = [
+            number
+            for number in range(len(texts))
+            if languages is None or languages[number] is None or languages[number] in supported
+        ]
+        if not read:
+            return [None] * len(texts)
+        extra = [] if article_text is None else [article_text]
+        rows = self.second.encode([*(texts[number] for number in read), *extra])
+        claims = [c.fact_check.claim for n in read for c in self._first_candidates(found[n])]
+        known = self._second_rows.rows(claims)
+        opinions: list[_SecondOpinion | None] = [None] * len(texts)
+        for position, number in enumerate(read):
+            opinions[number] = _SecondOpinion(
+                claim=rows[position],
+                article=rows[-1] if article_text is not None else rows[position],
+                fact_checks=known,
+            )
+        return opinions
 
     def _corroborate(
         self,
@@ -275,9 +394,12 @@ class CrossLingualMatcher:
         keep_all: bool,
         claim_pull: Mapping[str, float],
         article_pull: Mapping[str, float],
+        opinion: _SecondOpinion | None = None,
     ) -> list[Match]:
         settings = self.settings
         query_anchors = anchors(text)
+        if opinion is not None:
+            candidates = self._first_candidates(candidates)
         scored: list[_Scored] = []
         for candidate in candidates:
             record = candidate.fact_check
@@ -291,6 +413,12 @@ class CrossLingualMatcher:
                 + settings.anchor_weight * min(shared, 3)
                 - pull
             )
+            if opinion is not None:
+                row = opinion.fact_checks[record.claim]
+                score += settings.second_weight * (
+                    float(opinion.claim @ row)
+                    + settings.second_article_weight * float(opinion.article @ row)
+                )
             scored.append(_Scored(record, candidate.similarity, score))
         scored.sort(key=lambda s: (-s.score, -s.similarity))
         short = word_count(text) < settings.min_match_words
@@ -299,8 +427,8 @@ class CrossLingualMatcher:
             # Margin over the best other candidate: positive for the first only.
             other = scored[1].score if position == 0 and len(scored) > 1 else scored[0].score
             key = item.score + settings.margin_weight * (item.score - other)
-            confidence = settings.confidence(key)
-            tier = self._tier(confidence, item.similarity, short)
+            confidence = settings.confidence(key, second=opinion is not None)
+            tier = self._tier(confidence, item.similarity, short, second=opinion is not None)
             if tier is None and not keep_all:
                 continue
             matches.append(
@@ -315,7 +443,9 @@ class CrossLingualMatcher:
             )
         return matches
 
-    def _tier(self, confidence: float, similarity: float, short: bool) -> Tier | None:
+    def _tier(
+        self, confidence: float, similarity: float, short: bool, *, second: bool = False
+    ) -> Tier | None:
         settings = self.settings
         if confidence < settings.possible_threshold:
             return None
@@ -323,6 +453,6 @@ class CrossLingualMatcher:
             return Tier.POSSIBLE
         if confidence >= settings.confirmed_threshold:
             return Tier.CONFIRMED
-        if confidence >= settings.match_threshold:
+        if confidence >= (settings.second_match_threshold if second else settings.match_threshold):
             return Tier.LIKELY
         return Tier.POSSIBLE

@@ -273,3 +273,108 @@ def test_two_claims_finding_the_same_fact_check_first_raise_it(
         claims, vectors, vectors[:1], index, sentences=[0, 7, 7]
     )
     assert [r[0].tier for r in apart[:2]] == [Tier.LIKELY, Tier.LIKELY]
+
+
+class _Pointing:
+    """A second encoder that places each text where ``rows`` says (unit rows), counting
+    what it encodes."""
+
+    dimension = 3
+
+    def __init__(self, rows: dict[str, list[float]]) -> None:
+        self.rows = rows
+        self.encoded: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.encoded.extend(texts)
+        out = np.asarray([self.rows.get(t, [0.0, 0.0, 1.0]) for t in texts], dtype=np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_a_second_encoder_reorders_the_first_candidates_and_encodes_each_once(
+    multilingual: MultilingualEncoder, index: FactCheckIndex
+) -> None:
+    claims = ["Greta Thunberg sagte, die Welt gehe am 21. Juni 2023 unter."]
+    vectors = multilingual.encode(claims)
+    plain = CrossLingualMatcher().rank(claims, vectors, vectors, index, keep_all=True, limit=6)[0]
+    assert plain[0].fact_check.id == 4
+    runner_up = plain[1].fact_check
+    most_similar = {m.fact_check.id for m in sorted(plain, key=lambda m: -m.similarity)[:3]}
+    # The second encoder says the claim and its article are about the runner-up's claim.
+    second = _Pointing({claims[0]: [1, 0, 0], runner_up.claim: [1, 0, 0]})
+    settings = CrossLingualSettings(second_depth=3, second_weight=0.5)
+    matcher = CrossLingualMatcher(settings, second=second)
+    ranked = matcher.rank(claims, vectors, vectors, index, keep_all=True, article_text=claims[0])[0]
+    assert ranked[0].fact_check.id == runner_up.id
+    # Only the first three candidates (by e5 similarity) are re-scored and ranked.
+    assert len(ranked) == 3
+    assert {m.fact_check.id for m in ranked} == most_similar
+    # Its keys have a calibration of their own.
+    first = ranked[0]
+    assert first.confidence == pytest.approx(
+        settings.confidence(first.score, second=True), abs=1e-4
+    )
+    # Fact-check claims are encoded once, then read from the cache.
+    encoded = len(second.encoded)
+    matcher.rank(claims, vectors, vectors, index, keep_all=True, article_text=claims[0])
+    assert len(second.encoded) == encoded + 2  # the claim and the article, nothing else
+
+
+def test_claims_in_languages_the_second_encoder_does_not_know_are_ranked_by_e5(
+    multilingual: MultilingualEncoder, index: FactCheckIndex
+) -> None:
+    claims = ["ग्रेटा थनबर्ग ने कहा कि 21 जून 2023 को दुनिया खत्म हो जाएगी।"]
+    vectors = multilingual.encode(claims)
+    second = _Pointing({})
+    plain = CrossLingualMatcher().rank(claims, vectors, vectors, index, keep_all=True)
+    gated = CrossLingualMatcher(second=second).rank(
+        claims, vectors, vectors, index, keep_all=True, languages=["hi"]
+    )
+    assert "hi" not in CrossLingualSettings().second_languages
+    assert gated == plain
+    assert second.encoded == []
+
+
+def test_use_places_a_claim_near_its_translation(index: FactCheckIndex) -> None:
+    from models.encoders.use import USE_DIM, UseEncoder
+
+    encoder = UseEncoder()
+    rows = encoder.encode(
+        [
+            "Rusia soltó más de 500 leones en las calles para que la gente se quede en casa.",
+            RECORDS[0].claim,
+            RECORDS[2].claim,
+        ]
+    )
+    assert rows.shape == (3, USE_DIM)
+    np.testing.assert_allclose(np.linalg.norm(rows, axis=1), 1.0, rtol=1e-5)
+    assert rows[0] @ rows[1] > rows[0] @ rows[2] + 0.2
+    assert encoder.encode([]).shape == (0, USE_DIM)
+
+
+def test_a_spanish_claim_is_flagged_with_both_encoders(
+    multilingual: MultilingualEncoder, index: FactCheckIndex
+) -> None:
+    from models.encoders.use import UseEncoder
+
+    claims = ["Rusia soltó más de 500 leones en las calles para que la gente se quede en casa."]
+    vectors = multilingual.encode(claims)
+    matcher = CrossLingualMatcher(second=UseEncoder())
+    ranked = matcher.rank(claims, vectors, vectors, index, languages=["es"])[0]
+    assert ranked[0].fact_check.id == 1
+    assert ranked[0].tier is not None and ranked[0].tier.suggests_verdict
+
+
+def test_the_fact_check_row_cache_is_bounded_and_answers_every_claim_asked() -> None:
+    from models.retrieval.crosslingual import _ClaimVectorCache
+
+    encoder = _Pointing({"a": [1, 0, 0], "b": [0, 1, 0], "c": [0, 0, 1]})
+    cache = _ClaimVectorCache(encoder, size=2)
+    rows = cache.rows(["a", "b", "c", "a"])
+    assert set(rows) == {"a", "b", "c"}
+    np.testing.assert_allclose(rows["b"], [0, 1, 0])
+    assert encoder.encoded == ["a", "b", "c"]
+    cache.rows(["b", "c"])  # still kept
+    assert encoder.encoded == ["a", "b", "c"]
+    cache.rows(["a"])  # forgotten first, encoded again
+    assert encoder.encoded == ["a", "b", "c", "a"]
