@@ -21,8 +21,11 @@ import numpy as np
 
 from claims_db.search import FactCheckIndex
 from models.embedding import TITLE_WEIGHT, Embedder, Precision, Vectors, fact_check_vectors
+from models.encoders.multilingual import MultilingualEncoder
 from models.encoders.runtime import RuntimeKind
+from models.encoders.use import UseEncoder
 from models.matching import FactCheckRecord
+from models.pipeline import Pipeline
 from models.retrieval import (
     RRF_K,
     CandidatePool,
@@ -32,6 +35,7 @@ from models.retrieval import (
     Tier,
     clean_query,
 )
+from models.retrieval.crosslingual import CrossLingualMatcher
 from models.verdicts import normalize_rating
 from training.data import DEFAULT_DATABASE, cached_encode, full_index
 
@@ -334,6 +338,16 @@ def print_report(report: dict[str, object], split: str) -> None:
         print(f"| {label} | {count} | {mean:.3f} | {accuracy:.3f} |")
 
 
+def with_multilingual(pipeline: Pipeline, encoder: MultilingualEncoder | None) -> Pipeline:
+    """``pipeline`` matching across languages as the service does by default
+    (``CLAIMFLAG_MULTILINGUAL`` and ``CLAIMFLAG_MULTILINGUAL_RESCORE``): with ``encoder`` and
+    the cross-lingual matcher's second encoder; as it was without an encoder."""
+    if encoder is not None:
+        pipeline.multilingual = encoder
+        pipeline.crosslingual = CrossLingualMatcher(second=UseEncoder())
+    return pipeline
+
+
 def search_metrics(data_dir: Path, split: str, database: Path | None = None) -> dict[str, float]:
     """MAP@1, MAP@5 and R@5 of the split's queries through ``Pipeline.search`` (what ``GET
     /v1/factchecks/search?q=`` runs, the raw tweet as ``q``) over the full database
@@ -343,14 +357,12 @@ def search_metrics(data_dir: Path, split: str, database: Path | None = None) -> 
     verified claim is found as the stored record with its URL and wording."""
     from claims_db.models import claim_key
     from models.checkworthiness import load_scorer
-    from models.encoders.multilingual import MultilingualEncoder
-    from models.pipeline import Pipeline
 
     data = load_checkthat(data_dir, split)
     embedder, multilingual = Embedder(), MultilingualEncoder()
     index = full_index(embedder, data_dir, database or DEFAULT_DATABASE, multilingual)
     # As the service builds it with default settings.
-    pipeline = Pipeline(embedder, load_scorer(), multilingual=multilingual)
+    pipeline = with_multilingual(Pipeline(embedder, load_scorer()), multilingual)
     keys = [(r.url, claim_key(r.claim)) for r in data.records]
     rankings: list[list[int]] = []
     relevant: list[set[int]] = []

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from claims_db.search import FactCheckIndex
+from evaluation.matching import with_multilingual
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.encoders.multilingual import MultilingualEncoder
@@ -324,10 +325,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     # verdict-suggesting match are also looked up among fact-checks in other languages.
     multilingual = None if args.english_only else MultilingualEncoder()
     index = full_index(embedder, args.data_dir, args.database, multilingual=multilingual)
-    pipeline = build_pipeline(
-        embedder, args.reranker_dir, depth=args.rerank_depth, gate=args.rerank_gate
+    pipeline = with_multilingual(
+        build_pipeline(embedder, args.reranker_dir, depth=args.rerank_depth, gate=args.rerank_gate),
+        multilingual,
     )
-    pipeline.multilingual = multilingual
     cases = load_cases(args.cases or args.data_dir / "realworld-dev" / "cases.jsonl")
     results = [evaluate_case(pipeline, index, case) for case in cases]
     tweets = tweet_points(args.data_dir, pipeline) if args.tweets else None

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from claims_db.search import FactCheckIndex
+from evaluation.matching import with_multilingual
 from evaluation.matching_news import (
     NewsCase,
     ReliabilityPoint,
@@ -66,7 +67,7 @@ def evaluate_case(pipeline: Pipeline, index: FactCheckIndex, case: NewsCase) -> 
     right = [c for c in flagged if c.matches[0].fact_check.url in case.accepted]
     in_top5 = any(
         m.fact_check.url in case.accepted
-        for ranked in _candidates(pipeline, index, case, TOP_K)
+        for _, ranked in _candidates(pipeline, index, case, TOP_K)
         for m in ranked
     )
     firsts = [
@@ -145,60 +146,93 @@ def print_report(outcomes: Sequence[CaseOutcome], *, verbose: bool) -> None:
 
 def _candidates(
     pipeline: Pipeline, index: FactCheckIndex, case: NewsCase, limit: int
-) -> list[list[Match]]:
-    """The first ``limit`` cross-lingual candidates of each non-English claim, every tier."""
+) -> list[tuple[str, list[Match]]]:
+    """(language, first ``limit`` cross-lingual candidates, every tier) of each non-English
+    claim."""
     encoder = pipeline.multilingual
     assert encoder is not None
     language = detect_language(case.text)
     _, units = claim_units(case.text, pipeline.attributor, language)
-    texts = [u.text for u in units if sentence_language(u.sentence.text, language) != ENGLISH]
-    if not texts:
+    foreign = [
+        (u.text, found)
+        for u in units
+        if (found := sentence_language(u.sentence.text, language)) != ENGLISH
+    ]
+    if not foreign:
         return []
-    return pipeline.crosslingual.rank(
+    texts = [text for text, _ in foreign]
+    languages = [found for _, found in foreign]
+    ranked = pipeline.crosslingual.rank(
         texts,
         encoder.encode(texts),
         encoder.encode([case.text]),
         index,
         limit=limit,
         keep_all=True,
+        article_text=case.text,
+        languages=languages,
     )
+    return list(zip(languages, ranked, strict=True))
 
 
 def calibration_points(
     pipeline: Pipeline, index: FactCheckIndex, cases: Sequence[NewsCase]
-) -> list[tuple[str, float, bool]]:
-    """(case id, key, right) of every non-English claim's first candidate, whatever its tier:
-    what ``CrossLingualSettings``' calibration and thresholds are fitted to."""
+) -> list[tuple[str, float, bool, bool]]:
+    """(case id, key, right, re-scored) of every non-English claim's first candidate,
+    whatever its tier: what ``CrossLingualSettings``' calibrations and thresholds are fitted
+    to ("re-scored": by the second encoder, which has a calibration of its own)."""
+    matcher = pipeline.crosslingual
     return [
-        (case.id, ranked[0].score, ranked[0].fact_check.url in case.accepted)
+        (
+            case.id,
+            ranked[0].score,
+            ranked[0].fact_check.url in case.accepted,
+            matcher.second is not None and language in matcher.settings.second_languages,
+        )
         for case in cases
-        for ranked in _candidates(pipeline, index, case, 1)
+        for language, ranked in _candidates(pipeline, index, case, 1)
         if ranked
     ]
 
 
-def print_calibration(points: Sequence[tuple[str, float, bool]], cases: Sequence[NewsCase]) -> None:
-    """A logistic fit of rightness on the key, and what each confidence threshold flags."""
+def print_calibration(
+    points: Sequence[tuple[str, float, bool, bool]], cases: Sequence[NewsCase]
+) -> None:
+    """Per group (keys re-scored by the second encoder or not): a logistic fit of rightness
+    on the key, and what each confidence threshold flags."""
     from sklearn.linear_model import LogisticRegression
 
-    keys = np.array([[key] for _, key, _ in points])
-    right = np.array([r for _, _, r in points])
-    model = LogisticRegression(C=1e4).fit(keys, right)
-    slope, intercept = float(model.coef_[0][0]), float(model.intercept_[0])
-    print(f"\nLogistic fit over {len(points)} claims: slope {slope:.2f}, intercept {intercept:.2f}")
     positive = {c.id for c in cases if c.positive}
-    print("\n| flag from confidence | right first | wrong first (positives) | negatives flagged |")
-    print("|---|---|---|---|")
-    for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7):
-        best: dict[str, tuple[float, bool]] = {}
-        for case_id, key, ok in points:
-            confidence = 1 / (1 + np.exp(-(slope * key + intercept)))
-            if confidence >= threshold and (case_id not in best or confidence > best[case_id][0]):
-                best[case_id] = (confidence, ok)
-        right_first = sum(1 for i, (_, ok) in best.items() if i in positive and ok)
-        wrong_first = sum(1 for i, (_, ok) in best.items() if i in positive and not ok)
-        negatives = sum(1 for i in best if i not in positive)
-        print(f"| {threshold:.2f} | {right_first} | {wrong_first} | {negatives} |")
+    for rescored in (True, False):
+        group = [(i, key, ok) for i, key, ok, second in points if second is rescored]
+        name = "re-scored by the second encoder" if rescored else "e5 alone"
+        if len({ok for _, _, ok in group}) < 2:
+            print(f"\n{name}: {len(group)} claims, too few to fit")
+            continue
+        keys = np.array([[key] for _, key, _ in group])
+        right = np.array([ok for _, _, ok in group])
+        model = LogisticRegression(C=1e4).fit(keys, right)
+        slope, intercept = float(model.coef_[0][0]), float(model.intercept_[0])
+        print(
+            f"\n{name}: logistic fit over {len(group)} claims:"
+            f" slope {slope:.2f}, intercept {intercept:.2f}"
+        )
+        print(
+            "\n| flag from confidence | right first | wrong first (positives) | negatives flagged |"
+        )
+        print("|---|---|---|---|")
+        for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
+            best: dict[str, tuple[float, bool]] = {}
+            for case_id, key, ok in group:
+                confidence = 1 / (1 + np.exp(-(slope * key + intercept)))
+                if confidence >= threshold and (
+                    case_id not in best or confidence > best[case_id][0]
+                ):
+                    best[case_id] = (confidence, ok)
+            right_first = sum(1 for i, (_, ok) in best.items() if i in positive and ok)
+            wrong_first = sum(1 for i, (_, ok) in best.items() if i in positive and not ok)
+            negatives = sum(1 for i in best if i not in positive)
+            print(f"| {threshold:.2f} | {right_first} | {wrong_first} | {negatives} |")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -216,8 +250,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     embedder = Embedder()
     encoder = MultilingualEncoder()
     index = full_index(embedder, args.data_dir, args.database, multilingual=encoder)
-    pipeline = build_pipeline(embedder)
-    pipeline.multilingual = encoder
+    pipeline = with_multilingual(build_pipeline(embedder), encoder)
     cases = load_cases(args.cases or args.data_dir / "multilingual-dev" / "cases.jsonl")
     if args.calibration:
         print_calibration(calibration_points(pipeline, index, cases), cases)

@@ -98,6 +98,14 @@ class Settings(BaseSettings):
             " `claimflag backfill-multilingual` the rest."
         ),
     )
+    multilingual_rescore: bool = Field(
+        default=True,
+        description=(
+            "With `CLAIMFLAG_MULTILINGUAL`, re-score the first cross-lingual candidates with a"
+            " second encoder (Universal Sentence Encoder multilingual v3); the calibration and"
+            " tiers of the cross-lingual matcher were fitted with it on."
+        ),
+    )
     workers: int = Field(default=1, ge=1, description="Worker processes of `claimflag serve`.")
     blas_threads: int = Field(
         default=1,

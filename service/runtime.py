@@ -21,9 +21,11 @@ from claims_db.search import FactCheckIndex, SearchBackend
 from models.checkworthiness import load_scorer
 from models.embedding import DEFAULT_MODEL_NAME, Embedder, embedding_key, resolve_precision
 from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
+from models.encoders.use import UseEncoder
 from models.pipeline import MatchingSettings, Pipeline
 from models.reranking import load_cross_reranker
 from models.retrieval import Matcher
+from models.retrieval.crosslingual import CrossLingualMatcher
 from models.stance import StanceModel
 from service.config import Settings
 from service.reliability.writes import WriteHealth
@@ -65,6 +67,22 @@ def build_multilingual_encoder(settings: Settings) -> MultilingualEncoder | None
     if not settings.multilingual:
         return None
     return _shared_multilingual_encoder(settings.resolved_encoder_threads)
+
+
+def build_crosslingual_matcher(settings: Settings) -> CrossLingualMatcher:
+    """The cross-lingual matcher, with its second encoder (warmed up, on the MiniLM
+    encoder's thread count) when ``CLAIMFLAG_MULTILINGUAL`` and
+    ``CLAIMFLAG_MULTILINGUAL_RESCORE`` are on."""
+    if not (settings.multilingual and settings.multilingual_rescore):
+        return CrossLingualMatcher()
+    return CrossLingualMatcher(second=_shared_second_encoder(settings.resolved_encoder_threads))
+
+
+@functools.cache
+def _shared_second_encoder(threads: int) -> UseEncoder:
+    encoder = UseEncoder(threads=threads)
+    encoder.warm_up()
+    return encoder
 
 
 @functools.cache
@@ -130,6 +148,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         matching,
         Matcher(matching.matcher_settings(), cross=cross),
         stance=StanceModel(precision=settings.precision),
+        crosslingual=build_crosslingual_matcher(settings),
         blas_threads=settings.blas_threads or None,
     )
 

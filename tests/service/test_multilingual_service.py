@@ -193,3 +193,16 @@ def test_a_spanish_article_is_analysed_across_languages(
         assert found.status_code == 200, found.text
         assert "theferret.scot" in found.json()["results"][0]["fact_check"]["url"]
     runtime.engine.dispose()
+
+
+def test_the_second_multilingual_encoder_follows_its_settings() -> None:
+    from models.encoders.use import UseEncoder
+    from service.runtime import build_crosslingual_matcher
+
+    on = build_crosslingual_matcher(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert isinstance(on.second, UseEncoder)
+    for off in (
+        Settings(multilingual_rescore=False, _env_file=None),  # type: ignore[call-arg]
+        Settings(multilingual=False, _env_file=None),  # type: ignore[call-arg]
+    ):
+        assert build_crosslingual_matcher(off).second is None
