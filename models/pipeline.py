@@ -665,19 +665,20 @@ class Pipeline:
         is embedded cleaned, as ``evaluation.matching`` and the re-ranker's training embed
         theirs."""
         encoder, index = self._across_languages(source)
-        language = detect_language(query) if encoder is not None and index is not None else None
-        if encoder is not None and index is not None and language != ENGLISH:
-            row = encoder.encode([query])
-            return self.crosslingual.rank(
-                [query],
-                row,
-                row,
-                index,
-                search_filter,
-                limit=limit,
-                keep_all=True,
-                languages=[language],
-            )[0]
+        if encoder is not None and index is not None:
+            language = detect_language(query)
+            if language != ENGLISH:
+                row = encoder.encode([query])
+                return self.crosslingual.rank(
+                    [query],
+                    row,
+                    row,
+                    index,
+                    search_filter,
+                    limit=limit,
+                    keep_all=True,
+                    languages=[language],
+                )[0]
         # Embedded as the re-ranker's training queries were: without links, lead-ins and
         # tweet signatures (``clean_query``).
         vector = self.embedder.encode([clean_query(query)])

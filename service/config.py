@@ -102,8 +102,8 @@ class Settings(BaseSettings):
         default=True,
         description=(
             "With `CLAIMFLAG_MULTILINGUAL`, re-score the first cross-lingual candidates with a"
-            " second encoder (Universal Sentence Encoder multilingual v3); the calibration and"
-            " tiers of the cross-lingual matcher were fitted with it on."
+            " second encoder (Universal Sentence Encoder multilingual v3), with the calibration"
+            " and tiers fitted for it; off, every claim takes the calibration of e5 alone."
         ),
     )
     workers: int = Field(default=1, ge=1, description="Worker processes of `claimflag serve`.")
