@@ -187,6 +187,7 @@ class _Scored:
     record: FactCheckRecord
     similarity: float
     score: float
+    second_similarity: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,13 +414,15 @@ class CrossLingualMatcher:
                 + settings.anchor_weight * min(shared, 3)
                 - pull
             )
+            second_similarity = None
             if opinion is not None:
                 row = opinion.fact_checks[record.claim]
+                second_similarity = float(opinion.claim @ row)
                 score += settings.second_weight * (
-                    float(opinion.claim @ row)
+                    second_similarity
                     + settings.second_article_weight * float(opinion.article @ row)
                 )
-            scored.append(_Scored(record, candidate.similarity, score))
+            scored.append(_Scored(record, candidate.similarity, score, second_similarity))
         scored.sort(key=lambda s: (-s.score, -s.similarity))
         short = word_count(text) < settings.min_match_words
         matches: list[Match] = []
@@ -439,6 +442,9 @@ class CrossLingualMatcher:
                     score=round(key, 4),
                     confidence=round(confidence, 4),
                     tier=tier,
+                    second_similarity=(
+                        None if item.second_similarity is None else round(item.second_similarity, 4)
+                    ),
                 )
             )
         return matches

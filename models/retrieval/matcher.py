@@ -63,6 +63,9 @@ class Match:
         corroborated_by: In how many sentences of the article a claim found this fact-check
             first, when that raised the match's tier (cross-lingual corroboration); None
             otherwise.
+        second_similarity: Cosine similarity of the claim and the fact-check's claim in the
+            cross-lingual matcher's second encoder, when it re-scored the match; None
+            otherwise.
     """
 
     fact_check: FactCheckRecord
@@ -74,6 +77,7 @@ class Match:
     cross_score: float | None = None
     article_similarity: float | None = None
     corroborated_by: int | None = None
+    second_similarity: float | None = None
 
     def as_candidate(self) -> Candidate:
         """The plain candidate view (fact-check and cosine similarity)."""

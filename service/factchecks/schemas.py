@@ -160,6 +160,12 @@ class MatchWhy(BaseModel):
         "when that raised the match from `possible` to `likely` (claims not in English); null "
         "otherwise.",
     )
+    second_encoder_similarity: float | None = Field(
+        default=None,
+        description="Cosine similarity of the two claims in the second multilingual encoder "
+        "(USE), when it re-scored a claim not in English (or the reverse direction); null "
+        "otherwise.",
+    )
     shared_terms: list[str] = Field(description="The fact-check's words the claim shares.")
     shared_names: list[str] = Field(description="Names among them.")
     shared_numbers: list[str] = Field(description="Numbers both contain.")
@@ -175,6 +181,7 @@ class MatchWhy(BaseModel):
             cross_encoder_score=match.cross_score,
             article_similarity=match.article_similarity,
             corroborated_by=match.corroborated_by,
+            second_encoder_similarity=match.second_similarity,
             shared_terms=list(shared.terms),
             shared_names=list(shared.names),
             shared_numbers=list(shared.numbers),

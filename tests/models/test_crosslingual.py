@@ -306,6 +306,9 @@ def test_a_second_encoder_reorders_the_first_candidates_and_encodes_each_once(
     matcher = CrossLingualMatcher(settings, second=second)
     ranked = matcher.rank(claims, vectors, vectors, index, keep_all=True, article_text=claims[0])[0]
     assert ranked[0].fact_check.id == runner_up.id
+    # Each re-scored match says how close the second encoder found the two claims.
+    assert ranked[0].second_similarity == pytest.approx(1.0, abs=1e-3)
+    assert all(m.second_similarity is None for m in plain)
     # Only the first three candidates (by e5 similarity) are re-scored and ranked.
     assert len(ranked) == 3
     assert {m.fact_check.id for m in ranked} == most_similar
@@ -332,6 +335,7 @@ def test_claims_in_languages_the_second_encoder_does_not_know_are_ranked_by_e5(
     )
     assert "hi" not in CrossLingualSettings().second_languages
     assert gated == plain
+    assert all(m.second_similarity is None for m in gated[0])
     assert second.encoded == []
 
 

@@ -117,6 +117,7 @@ def test_response_contract_fields(client: TestClient, example_text: str) -> None
                 "cross_encoder_score",
                 "article_similarity",
                 "corroborated_by",
+                "second_encoder_similarity",
                 "shared_terms",
                 "shared_names",
                 "shared_numbers",

@@ -206,3 +206,27 @@ def test_the_second_multilingual_encoder_follows_its_settings() -> None:
         Settings(multilingual=False, _env_file=None),  # type: ignore[call-arg]
     ):
         assert build_crosslingual_matcher(off).second is None
+
+
+def test_why_matched_carries_the_second_encoders_similarity() -> None:
+    import datetime as dt
+
+    from models.matching import FactCheckRecord
+    from models.retrieval import Match, Tier
+    from models.verdicts import Verdict
+    from service.factchecks.schemas import MatchWhy
+
+    record = FactCheckRecord(
+        id=1,
+        claim="Russia released 500 lions onto its streets.",
+        rating="False",
+        verdict=Verdict.FALSE,
+        publisher="Example Checks",
+        url="https://checks.example/1",
+        review_date=dt.date(2024, 5, 1),
+    )
+    match = Match(record, 0.87, 0.0, 1.42, 0.8, Tier.LIKELY, second_similarity=0.71)
+    why = MatchWhy.from_match("Rusia soltó 500 leones en sus calles.", match)
+    assert why.second_encoder_similarity == 0.71
+    plain = MatchWhy.from_match("Rusia soltó 500 leones.", Match(record, 0.9, 1.0, 2.0, 0.9, None))
+    assert plain.second_encoder_similarity is None
