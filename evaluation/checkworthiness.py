@@ -26,11 +26,11 @@ import numpy as np
 import numpy.typing as npt
 
 from models.checkworthiness import ARTIFACT_PATH, HeadScorer, RuleScorer
+from models.embedding import TextEncoder
 from models.segmentation import SegmentKind, segment
 
 if TYPE_CHECKING:
     from models.checkworthiness_multilingual import MultilingualCheckWorthiness
-    from models.encoders.multilingual import MultilingualEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class MultilingualCase:
         return self.texts[0]
 
 
-def multilingual_cases(encoder: MultilingualEncoder, data_dir: Path) -> list[MultilingualCase]:
+def multilingual_cases(encoder: TextEncoder, data_dir: Path) -> list[MultilingualCase]:
     """The multilingual-dev cases, each as its claim sentence followed by the excerpt's
     other sentences, encoded in one pass."""
     path = data_dir / "multilingual-dev" / "cases.jsonl"
@@ -186,16 +186,39 @@ def multilingual_rows(
 
 
 def multilingual_results(
-    scorer: MultilingualCheckWorthiness, encoder: MultilingualEncoder, data_dir: Path
+    scorer: MultilingualCheckWorthiness, encoder: TextEncoder, data_dir: Path
 ) -> dict[str, LanguageRow]:
     """``multilingual_rows`` of the multilingual-dev cases in ``data_dir``."""
     return multilingual_rows(scorer, multilingual_cases(encoder, data_dir))
 
 
-def format_multilingual_table(results: dict[str, LanguageRow], threshold: float) -> str:
-    """A Markdown table of ``multilingual_results``."""
+def pipeline_rows(
+    e5_rows: dict[str, LanguageRow], use_rows: dict[str, LanguageRow], use_languages: frozenset[str]
+) -> dict[str, LanguageRow]:
+    """Per language, the USE head's row where the pipeline reads that language with it and
+    the e5 head's elsewhere, and their sum as ``all``."""
+    chosen = {
+        language: (use_rows if language in use_languages else e5_rows)[language]
+        for language in e5_rows
+        if language != "all"
+    }
+    parts = list(chosen.values())
+    cases = sum(r.cases for r in parts)
+    chosen["all"] = LanguageRow(
+        cases=cases,
+        claims_above=sum(r.claims_above for r in parts),
+        mean_claim_score=sum(r.mean_claim_score * r.cases for r in parts) / max(cases, 1),
+        other_sentences=sum(r.other_sentences for r in parts),
+        others_above=sum(r.others_above for r in parts),
+    )
+    return chosen
+
+
+def format_multilingual_table(results: dict[str, LanguageRow], threshold: float | None) -> str:
+    """A Markdown table of ``multilingual_results`` (``threshold`` None: each head's own)."""
+    at = "each head's threshold" if threshold is None else f"threshold {threshold:.2f}"
     lines = [
-        f"multilingual head on multilingual-dev claim sentences (threshold {threshold:.2f})",
+        f"multilingual head on multilingual-dev claim sentences ({at})",
         "",
         "| language | claim sentences | at or above threshold | share | mean score "
         "| other sentences | of them above |",
@@ -277,12 +300,24 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
 
     if args.multilingual:
-        from models.checkworthiness_multilingual import MultilingualCheckWorthiness
+        from models.checkworthiness_multilingual import (
+            USE_ARTIFACT_PATH,
+            MultilingualCheckWorthiness,
+        )
         from models.encoders.multilingual import MultilingualEncoder
+        from models.encoders.use import USE_DIM, USE_LANGUAGES, USE_MODEL_NAME, UseEncoder
 
         scorer_ml = MultilingualCheckWorthiness.from_file(threshold=args.threshold)
         rows = multilingual_results(scorer_ml, MultilingualEncoder(), args.data_dir)
         print(format_multilingual_table(rows, scorer_ml.threshold))
+        scorer_use = MultilingualCheckWorthiness.from_file(
+            USE_ARTIFACT_PATH, args.threshold, encoder=USE_MODEL_NAME, dimension=USE_DIM
+        )
+        use_rows = multilingual_results(scorer_use, UseEncoder(), args.data_dir)
+        print("\nthe head on USE rows:\n")
+        print(format_multilingual_table(use_rows, scorer_use.threshold))
+        print("\nas the pipeline reads them (USE head in its languages, e5 head elsewhere):\n")
+        print(format_multilingual_table(pipeline_rows(rows, use_rows, USE_LANGUAGES), None))
         return 0
     splits = load_splits(args.data_dir)
     embedder = Embedder(runtime=args.runtime, precision=Precision(args.precision))

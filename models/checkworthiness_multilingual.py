@@ -6,6 +6,13 @@ multilingual-e5-small row. It was trained on the same English data (ClaimBuster 
 CheckThat! tweets) and relies on e5 placing a sentence near its translations: no
 non-English label was used (cross-lingual transfer). ``python -m
 training.checkworthiness_multilingual`` builds it.
+
+A second head of the same kind reads USE multilingual v3 rows (``models.encoders.use``,
+``--encoder use``): USE was trained with translation ranking across its 15 languages and
+transfers the English labels better (multilingual-dev claim sentences 30 / 46 at its
+threshold against 21 / 46 for the e5 head, Portuguese 4 / 6 against 0 / 6). The pipeline
+scores a claim in one of those languages with it when the cross-lingual matcher holds the
+USE encoder, and every other claim with the e5 head.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import numpy as np
 from models.checkworthiness import HeadScorer, HeadWeights, Scores
 from models.embedding import Vectors
 from models.encoders.multilingual import MULTILINGUAL_DIM, MULTILINGUAL_MODEL_NAME
+from models.encoders.use import USE_DIM, USE_MODEL_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +34,7 @@ MULTILINGUAL_ARTIFACT_PATH = (
     Path(__file__).resolve().parent / "artifacts" / "checkworthiness_multilingual.npz"
 )
 MULTILINGUAL_CARD_PATH = MULTILINGUAL_ARTIFACT_PATH.with_suffix(".json")
+USE_ARTIFACT_PATH = MULTILINGUAL_ARTIFACT_PATH.with_name("checkworthiness_use.npz")
 
 
 def centre(rows: Vectors, reference: Vectors, prior: float) -> Vectors:
@@ -86,13 +95,18 @@ class MultilingualCheckWorthiness:
         centring: The ``centre`` prior of a head trained on article-centred rows: each
             ``score`` call is then read as one article. None (the default) scores every
             row on its own.
+        dimension: The width of the encoder's rows (e5's 384, USE's 512).
     """
 
     def __init__(
-        self, weights: HeadWeights, threshold: float | None = None, centring: float | None = None
+        self,
+        weights: HeadWeights,
+        threshold: float | None = None,
+        centring: float | None = None,
+        dimension: int = MULTILINGUAL_DIM,
     ) -> None:
-        if weights.mean.shape[0] != MULTILINGUAL_DIM:
-            raise ValueError(f"head reads {weights.mean.shape[0]}-d rows, not {MULTILINGUAL_DIM}")
+        if weights.mean.shape[0] != dimension:
+            raise ValueError(f"head reads {weights.mean.shape[0]}-d rows, not {dimension}")
         self._head = HeadScorer(weights)
         self._reference = weights.mean
         self.threshold = weights.threshold if threshold is None else threshold
@@ -100,10 +114,16 @@ class MultilingualCheckWorthiness:
 
     @classmethod
     def from_file(
-        cls, path: Path = MULTILINGUAL_ARTIFACT_PATH, threshold: float | None = None
+        cls,
+        path: Path = MULTILINGUAL_ARTIFACT_PATH,
+        threshold: float | None = None,
+        *,
+        encoder: str = MULTILINGUAL_MODEL_NAME,
+        dimension: int = MULTILINGUAL_DIM,
     ) -> MultilingualCheckWorthiness:
-        """Load the head written by ``python -m training.checkworthiness_multilingual``."""
-        return cls(load_head(path), threshold, load_centring(path))
+        """Load the head written by ``python -m training.checkworthiness_multilingual``
+        for ``encoder`` (refusing one trained on another)."""
+        return cls(load_head(path, encoder), threshold, load_centring(path), dimension)
 
     def score(self, texts: list[str], embeddings: Vectors) -> Scores:
         """Calibrated probability of check-worthiness per text, from its e5 row (and, for
@@ -123,6 +143,17 @@ def default_multilingual_scorer() -> MultilingualCheckWorthiness | None:
         logger.warning("no multilingual check-worthiness head at %s", MULTILINGUAL_ARTIFACT_PATH)
         return None
     return MultilingualCheckWorthiness.from_file()
+
+
+@lru_cache(maxsize=1)
+def default_use_scorer() -> MultilingualCheckWorthiness | None:
+    """The packaged head on USE rows (loaded once per process), or None when it is missing."""
+    if not USE_ARTIFACT_PATH.exists():
+        logger.warning("no USE check-worthiness head at %s", USE_ARTIFACT_PATH)
+        return None
+    return MultilingualCheckWorthiness.from_file(
+        USE_ARTIFACT_PATH, encoder=USE_MODEL_NAME, dimension=USE_DIM
+    )
 
 
 def score_multilingual(texts: list[str], e5_vectors: Vectors) -> Scores:

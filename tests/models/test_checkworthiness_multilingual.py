@@ -102,3 +102,22 @@ def test_a_claim_outranks_the_small_talk_around_it(encoder: MultilingualEncoder)
     scores = scorer.score(article, encoder.encode(article))
     assert scores[0] > scores[1:].max()
     assert (scores[1:] < scorer.threshold).all()
+
+
+def test_the_use_head_passes_a_portuguese_claim_and_not_the_small_talk() -> None:
+    from models.checkworthiness_multilingual import USE_ARTIFACT_PATH, default_use_scorer
+    from models.encoders.use import UseEncoder
+
+    scorer = default_use_scorer()
+    assert scorer is not None
+    article = [
+        "O governo afirmou que o desemprego subiu para 14 por cento no último trimestre.",
+        "Bom dia a todos os leitores.",
+        "Obrigado por nos acompanhar.",
+    ]
+    scores = scorer.score(article, UseEncoder().encode(article))
+    assert scores[0] >= scorer.threshold
+    assert (scores[1:] < scorer.threshold).all()
+    # It was trained on USE rows: read as an e5 head it is refused.
+    with pytest.raises(ValueError, match="trained on use-multilingual-v3"):
+        MultilingualCheckWorthiness.from_file(USE_ARTIFACT_PATH)

@@ -184,6 +184,43 @@ def test_claims_not_in_english_take_the_multilingual_head(
     ]
 
 
+def test_claims_in_the_second_encoders_languages_take_its_head(
+    pipeline: Pipeline, embedder: Embedder
+) -> None:
+    from models.checkworthiness_multilingual import default_use_scorer, score_multilingual
+    from models.encoders.multilingual import MultilingualEncoder
+    from models.encoders.use import UseEncoder
+    from models.retrieval.crosslingual import CrossLingualMatcher
+
+    multilingual, second = MultilingualEncoder(), UseEncoder()
+    both = Pipeline(
+        embedder,
+        pipeline.scorer,
+        multilingual=multilingual,
+        crosslingual=CrossLingualMatcher(second=second),
+    )
+    source = _ListSource(embedder, RECORDS)
+    head = default_use_scorer()
+    assert head is not None
+
+    spanish = both.analyze(SPANISH_ARTICLE, source)
+    texts = [c.text for c in spanish.claims]
+    expected = head.score(texts, second.encode(texts))
+    assert [c.check_worthiness for c in spanish.claims] == [round(float(s), 4) for s in expected]
+    assert [c.check_worthy for c in spanish.claims] == [s >= head.threshold for s in expected]
+
+    # USE was not trained on Hindi: its claims keep the e5 head.
+    sentence = (
+        "सरकार ने कहा कि पिछले साल बेरोजगारी दर आठ प्रतिशत तक बढ़ गई और लाखों लोगों की नौकरी चली गई।"
+    )
+    hindi = both.analyze(sentence, source)
+    assert {c.language for c in hindi.claims} == {"hi"}
+    for claim in hindi.claims:  # the better of the claim's score and its sentence's
+        texts = [claim.text, sentence]
+        expected = max(float(x) for x in score_multilingual(texts, multilingual.encode(texts)))
+        assert claim.check_worthiness == round(expected, 4)
+
+
 class _SizedSource(_ListSource):
     """A list source that says how many fact-checks it holds (as the real backends do)."""
 
