@@ -525,7 +525,9 @@ class Pipeline:
         read: Mapping[int, str] | None = None,
     ) -> None:
         """Set each claim's language; with a multilingual encoder, rescore the claims not in
-        English with the multilingual head (the English head reads English only).
+        English with a multilingual head (the English head reads English only): the head on
+        USE rows for the languages the cross-lingual matcher's second encoder reads, when it
+        has one, and the head on e5 rows for the others.
 
         A claim inside a sentence (a reported clause) keeps the better of its own score and
         its sentence's, as English claims do.
