@@ -187,7 +187,7 @@ def calibration_points(
             case.id,
             ranked[0].score,
             ranked[0].fact_check.url in case.accepted,
-            matcher.second is not None and language in matcher.settings.second_languages,
+            matcher.rescores(language),
         )
         for case in cases
         for language, ranked in _candidates(pipeline, index, case, 1)

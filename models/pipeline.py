@@ -554,20 +554,15 @@ class Pipeline:
         if self.multilingual is None or head is None or not foreign:
             return
         second, second_head = self.crosslingual.second, self.use_checkworthiness
-        by_use = [
-            c
-            for c in foreign
-            if second is not None
-            and second_head is not None
-            and c.language in self.crosslingual.settings.second_languages
-        ]
-        read_by_use = {id(c) for c in by_use}
-        by_e5 = [c for c in foreign if id(c) not in read_by_use]
+        by_e5 = foreign
+        if second is not None and second_head is not None:
+            by_use = [c for c in foreign if self.crosslingual.rescores(c.language)]
+            if by_use:
+                self._score_foreign(by_use, sentence_of, second_head, second, {})
+            by_e5 = [c for c in foreign if not self.crosslingual.rescores(c.language)]
         if by_e5:
             known = dict(e5_rows or {})
             self._score_foreign(by_e5, sentence_of, head, self.multilingual, known)
-        if by_use and second is not None and second_head is not None:
-            self._score_foreign(by_use, sentence_of, second_head, second, {})
 
     @staticmethod
     def _score_foreign(

@@ -310,6 +310,13 @@ class CrossLingualMatcher:
         origins = list(range(len(texts))) if sentences is None else list(sentences)
         return self._corroborate(texts, ranked, about, origins)
 
+    def rescores(self, language: str | None) -> bool:
+        """Whether the second encoder re-scores a claim in ``language`` (None: unknown, read
+        as one it knows): there is one, and it was trained on the language."""
+        return self.second is not None and (
+            language is None or language in self.settings.second_languages
+        )
+
     def _first_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates the second encoder re-scores: the most similar in e5."""
         ordered = sorted(candidates, key=lambda c: -c.similarity)
@@ -327,11 +334,10 @@ class CrossLingualMatcher:
         cache); None for a claim in a language it was not trained on, or without one."""
         if self.second is None or self._second_rows is None:
             return [None] * len(texts)
-        supported = self.settings.second_languages
         read = [
             number
             for number in range(len(texts))
-            if languages is None or languages[number] is None or languages[number] in supported
+            if self.rescores(None if languages is None else languages[number])
         ]
         if not read:
             return [None] * len(texts)
