@@ -305,13 +305,13 @@ def main(argv: list[str] | None = None) -> int:
             MultilingualCheckWorthiness,
         )
         from models.encoders.multilingual import MultilingualEncoder
-        from models.encoders.use import USE_DIM, USE_LANGUAGES, USE_MODEL_NAME, UseEncoder
+        from models.encoders.use import USE_LANGUAGES, USE_MODEL_NAME, UseEncoder
 
         scorer_ml = MultilingualCheckWorthiness.from_file(threshold=args.threshold)
         rows = multilingual_results(scorer_ml, MultilingualEncoder(), args.data_dir)
         print(format_multilingual_table(rows, scorer_ml.threshold))
         scorer_use = MultilingualCheckWorthiness.from_file(
-            USE_ARTIFACT_PATH, args.threshold, encoder=USE_MODEL_NAME, dimension=USE_DIM
+            USE_ARTIFACT_PATH, args.threshold, encoder=USE_MODEL_NAME
         )
         use_rows = multilingual_results(scorer_use, UseEncoder(), args.data_dir)
         print("\nthe head on USE rows:\n")

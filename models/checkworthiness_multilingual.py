@@ -35,6 +35,8 @@ MULTILINGUAL_ARTIFACT_PATH = (
 )
 MULTILINGUAL_CARD_PATH = MULTILINGUAL_ARTIFACT_PATH.with_suffix(".json")
 USE_ARTIFACT_PATH = MULTILINGUAL_ARTIFACT_PATH.with_name("checkworthiness_use.npz")
+# The width of each encoder's rows, by the name a head records.
+_DIMENSIONS = {MULTILINGUAL_MODEL_NAME: MULTILINGUAL_DIM, USE_MODEL_NAME: USE_DIM}
 
 
 def centre(rows: Vectors, reference: Vectors, prior: float) -> Vectors:
@@ -119,11 +121,10 @@ class MultilingualCheckWorthiness:
         threshold: float | None = None,
         *,
         encoder: str = MULTILINGUAL_MODEL_NAME,
-        dimension: int = MULTILINGUAL_DIM,
     ) -> MultilingualCheckWorthiness:
         """Load the head written by ``python -m training.checkworthiness_multilingual``
         for ``encoder`` (refusing one trained on another)."""
-        return cls(load_head(path, encoder), threshold, load_centring(path), dimension)
+        return cls(load_head(path, encoder), threshold, load_centring(path), _DIMENSIONS[encoder])
 
     def score(self, texts: list[str], embeddings: Vectors) -> Scores:
         """Calibrated probability of check-worthiness per text, from its e5 row (and, for
@@ -151,9 +152,7 @@ def default_use_scorer() -> MultilingualCheckWorthiness | None:
     if not USE_ARTIFACT_PATH.exists():
         logger.warning("no USE check-worthiness head at %s", USE_ARTIFACT_PATH)
         return None
-    return MultilingualCheckWorthiness.from_file(
-        USE_ARTIFACT_PATH, encoder=USE_MODEL_NAME, dimension=USE_DIM
-    )
+    return MultilingualCheckWorthiness.from_file(USE_ARTIFACT_PATH, encoder=USE_MODEL_NAME)
 
 
 def score_multilingual(texts: list[str], e5_vectors: Vectors) -> Scores:
