@@ -72,8 +72,20 @@ _VERB_TAIL = (
     r"|these|those|the|a|an|his|her|their|its|our|no|all|some|most|many|every|any)\b"
     r"|(?-i:[A-Z0-9]))))"
 )
+# Words that open a short phrase between such a noun and its "that": "rumours spread in
+# neighbourhood Facebook groups that X", "claims circulating online that X", "allegations
+# by Republicans that X".
+_NOUN_PHRASE = (
+    r"spread|spreading|circulating|circulated|shared|posted|made|going|online|on|in|by"
+    r"|from|among|across"
+)
+# After such a phrase, "that" followed by an auxiliary starts a relative clause ("claims on
+# Facebook that were removed"), not the claim.
+_RELATIVE_AFTER = r"(?:was|were|is|are|has|have|had|will|would|could|can|may|might)\b"
 _INTRODUCER = re.compile(
-    rf"\b(?:(?P<noun>{_NOUN})\s++that\s++|(?P<verb>{_VERB})(?P<tail>{_VERB_TAIL}))",
+    rf"\b(?:(?P<noun>{_NOUN})(?:\s++(?:{_NOUN_PHRASE})\b(?:\s++[\w’'-]++){{0,8}}?"
+    rf"\s++that\s++(?!{_RELATIVE_AFTER})|\s++that\s++)"
+    rf"|(?P<verb>{_VERB})(?P<tail>{_VERB_TAIL}))",
     re.I,
 )
 # Participles that as often take an object ("without saying a word", "warning people"):

@@ -24,6 +24,19 @@ def test_false_claim_that_yields_the_inner_claim() -> None:
     assert sentence[spans[0].start : spans[0].end] == spans[0].text
 
 
+def test_a_claim_noun_reaches_its_that_across_a_short_phrase() -> None:
+    span = _only(
+        "Firefighters are also battling rumours spread in village chat groups and on fringe "
+        "sites that climate protesters lit the moorland fires."
+    )
+    assert span.text == "climate protesters lit the moorland fires"
+
+
+def test_a_relative_that_after_a_claim_noun_is_not_the_claim() -> None:
+    sentence = "Reports in the local paper that were printed on Friday named the street."
+    assert extract_claim_spans(sentence) == []
+
+
 def test_said_that_keeps_the_claimant() -> None:
     sentence = "Mayor Ana Ruiz said that crime in the city fell by a third last year."
     (span,) = extract_claim_spans(sentence)
