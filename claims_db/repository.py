@@ -58,6 +58,9 @@ class FactCheckInput:
     # The headline of the fact-check's article; it moves the stored vector
     # (``models.embedding.fact_check_vectors``).
     title: str | None = None
+    # A copy of a review that another source may already hold (a research data set's copy
+    # of Snopes): a stored record with the same URL and wording is left as it is.
+    keep_existing: bool = False
 
     @property
     def resolved_verdict(self) -> Verdict:
@@ -192,7 +195,8 @@ class FactCheckRepository:
     def upsert(
         self, item: FactCheckInput, *, actor: str | None = None
     ) -> tuple[FactCheck, UpsertOutcome]:
-        """Insert a fact-check or update the one with the same url and claim.
+        """Insert a fact-check or update the one with the same url and claim (unless the
+        item keeps an existing one).
 
         A changed rating or verdict keeps the previous one as a ``FactCheckRevision``
         recording ``actor`` (who made the change) and the item's source.
@@ -218,7 +222,7 @@ class FactCheckRepository:
             self.session.flush()
             return row, UpsertOutcome.INSERTED
         changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-        if not changed:
+        if not changed or item.keep_existing:
             return row, UpsertOutcome.UNCHANGED
         self.update(row, changed, actor=actor, source=item.source)
         return row, UpsertOutcome.UPDATED

@@ -9,12 +9,13 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from claims_db.importers.dates import parse_loose_date
-from claims_db.importers.records import ImportItem, Skipped, site_of
+from claims_db.importers.records import ImportItem, Skipped, site_of, validate
 from claims_db.models import claim_key
 from claims_db.repository import FactCheckInput
 
@@ -22,6 +23,7 @@ __all__ = [
     "DATASETS",
     "averitec_dev",
     "checkthat2022_vclaims",
+    "checkthat_vclaim",
     "curated_seed",
     "default_datasets",
     "parse_loose_date",
@@ -246,6 +248,38 @@ def averitec_dev(data_dir: Path) -> Iterator[FactCheckInput]:
         )
 
 
+def checkthat_vclaim(record: dict[str, Any], location: str, source: str | None) -> ImportItem:
+    """One CheckThat! 2022 verified claim (keys ``vclaim``, ``page_url_derived``, ``title``,
+    ``date``, ``publisher``, ``rating``) as a fact-check, validated like any
+    imported record; read so by ``seed --with-datasets`` and by ``claimflag import`` alike.
+
+    These are Snopes reviews copied by a research data set, about a third without a rating
+    (``unrated``): one the database already holds (same URL and wording) is left as it is.
+    25 records hold a fragment in place of the claim ("The", "false"): skipped.
+    """
+    claim = record.get("vclaim")
+    if isinstance(claim, str) and 0 < len(claim.split()) < SNOPES_MIN_STATEMENT_WORDS:
+        return Skipped(location, "the claim is a fragment of a word or two")
+    rating, date = record.get("rating"), record.get("date")
+    if isinstance(rating, str) or rating is None:
+        rating = (rating or "").replace("-", " ").strip() or "unrated"
+    fields = {
+        "claim": claim,
+        "rating": rating,
+        "publisher": record.get("publisher") or "Snopes",
+        "publisher_site": "snopes.com",
+        "url": record.get("page_url_derived"),
+        # A few records' date holds a sentence of the article: no date, not a rejection.
+        "review_date": parse_loose_date(date) if isinstance(date, str) else date,
+        "title": record.get("title"),
+    }
+    item = validate(fields, location, source)
+    return replace(item, keep_existing=True) if isinstance(item, FactCheckInput) else item
+
+
+CHECKTHAT_SOURCE = "checkthat2022-vclaims"
+
+
 def checkthat2022_vclaims(data_dir: Path) -> Iterator[ImportItem]:
     """CheckThat! 2022 task 2A verified claims (Snopes), rating joined where known.
 
@@ -265,16 +299,7 @@ def checkthat2022_vclaims(data_dir: Path) -> Iterator[ImportItem]:
         if (url, claim_key(claim)) in in_snopes:
             yield Skipped(f"line {number}", "also in snopes-2020")
             continue
-        yield FactCheckInput(
-            claim=claim,
-            rating=(record.get("rating") or "").replace("-", " ").strip() or "unrated",
-            publisher=record.get("publisher") or "Snopes",
-            url=url,
-            publisher_site="snopes.com",
-            review_date=parse_loose_date(record.get("date")),
-            source="checkthat2022-vclaims",
-            title=(record.get("title") or "").strip() or None,
-        )
+        yield checkthat_vclaim(record, f"line {number}", CHECKTHAT_SOURCE)
 
 
 # Every public dataset ``claimflag seed --with-datasets`` loads, by name, in load order.

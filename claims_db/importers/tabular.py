@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from claims_db.importers.claimreview import google_items, node_items
+from claims_db.importers.datasets import checkthat_vclaim
 from claims_db.importers.nesting import MAX_JSON_DEPTH, json_depth
 from claims_db.importers.records import FactCheckFields, ImportItem, Rejected, validate
 
@@ -82,7 +83,8 @@ def _csv_rows(
 def read_jsonl(
     stream: IO[bytes], columns: Mapping[str, str] | None = None, source: str | None = None
 ) -> Iterator[ImportItem]:
-    """Import items from JSON Lines: each line a flat record, a ClaimReview or a Google claim.
+    """Import items from JSON Lines: each line a flat record, a ClaimReview, a Google claim or
+    a CheckThat! 2022 verified claim.
 
     Args:
         stream: The file in binary mode.
@@ -113,6 +115,9 @@ def _jsonl_rows(
             yield from node_items(record, location, source)
         elif "claimReview" in record:
             yield from google_items(record, location, source)
+        elif "vclaim" in record and "page_url_derived" in record:
+            # A CheckThat! 2022 verified claim, as ``seed --with-datasets`` reads them.
+            yield checkthat_vclaim(record, location, source)
         else:
             fields = {field: record.get(key) for field, key in mapping.items() if key in record}
             yield validate(fields, location, source)

@@ -170,3 +170,49 @@ def test_claim_review_headline_is_kept_and_a_non_text_one_ignored() -> None:
     assert first.title == "Was the Moon Landing Staged?"
     assert second.title == "Moon landing: the studio myth"  # ``name`` when no headline
     assert third.title is None  # a headline that is not text does not reject the review
+
+
+def test_checkthat_verified_claims_import_as_the_seed_reads_them() -> None:
+    # The shape of ``vclaims_enriched_with_snopes_rating.jsonl`` (values written for the test).
+    records = [
+        {
+            "title": "Do Tunnels Melt in Summer?",
+            "subtitle": "A post said so.",
+            "date": "26 May 2015",
+            "vclaim_id": "vclaim-sno-1",
+            "vclaim": "Road tunnels melt in the summer heat.",
+            "page_url_derived": "https://www.snopes.com/fact-check/tunnels-melt/",
+            "publisher": "Snopes",
+            "rating": "mostly-false",
+        },
+        {
+            "title": "Bridges of Cheese",
+            "date": "The circulating text said otherwise",
+            "vclaim": "Every bridge in the county is made of cheese.",
+            "page_url_derived": "https://www.snopes.com/fact-check/cheese-bridges/",
+            "publisher": "Snopes",
+            "rating": None,
+        },
+        {"vclaim": "The", "page_url_derived": "https://www.snopes.com/fact-check/x/"},
+        {"vclaim": "A claim with no page to cite.", "page_url_derived": None, "rating": None},
+    ]
+    body = "\n".join(json.dumps(r) for r in records).encode()
+    assert detect_format(body) is FeedFormat.JSONL
+    items = list(read_feed(io.BytesIO(body), source="ct22"))
+    tunnels, cheese = accepted(items)
+    assert (tunnels.claim, tunnels.rating) == (
+        "Road tunnels melt in the summer heat.",
+        "mostly false",
+    )
+    assert tunnels.resolved_verdict is Verdict.MOSTLY_FALSE
+    assert (tunnels.publisher, tunnels.publisher_site) == ("Snopes", "snopes.com")
+    assert tunnels.review_date == dt.date(2015, 5, 26)
+    assert tunnels.title == "Do Tunnels Melt in Summer?"
+    # A copy of a Snopes review: it never overwrites the record the database holds.
+    assert tunnels.keep_existing and cheese.keep_existing
+    # No rating is "unrated"; a sentence where the date should be is no date.
+    assert (cheese.rating, cheese.review_date) == ("unrated", None)
+    assert [(s.location, s.reason) for s in skipped(items)] == [
+        ("line 3", "the claim is a fragment of a word or two")
+    ]
+    assert [str(r) for r in rejected(items)] == ["line 4: missing url"]

@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime as dt
+import io
 import json
 import tracemalloc
 from pathlib import Path
@@ -189,3 +190,42 @@ def test_a_headline_moves_the_stored_vector_and_a_new_one_re_embeds(
     # Re-embedding everything (``claimflag reindex``) keeps the headline in the vector.
     assert reembed_all(session_factory, embedder) == 1
     np.testing.assert_allclose(stored(), expected, atol=1e-6)
+
+
+def test_a_checkthat_copy_leaves_the_review_it_copies_as_it_is(
+    session_factory: sessionmaker[Session], embedder: Embedder
+) -> None:
+    held = FactCheckInput(
+        claim="Road tunnels melt in the summer heat.",
+        rating="false",
+        publisher="Snopes",
+        url="https://www.snopes.com/fact-check/tunnels-melt/",
+        title="Do Tunnels Melt in Summer?",
+        source="snopes-2020",
+    )
+    ingest(session_factory, embedder, [held])
+    copies = [
+        {  # the same review, its headline typeset with curly quotes and no rating
+            "vclaim": held.claim,
+            "title": "Do Tunnels ‘Melt’ in Summer?",
+            "page_url_derived": held.url,
+            "rating": None,
+        },
+        {
+            "vclaim": "Every bridge in the county is made of cheese.",
+            "title": "Bridges of Cheese",
+            "page_url_derived": "https://www.snopes.com/fact-check/cheese-bridges/",
+            "rating": "false",
+        },
+    ]
+    body = "\n".join(json.dumps(r) for r in copies).encode()
+    items = read_feed(io.BytesIO(body), FeedFormat.AUTO, source="ct22")
+    summary = ingest(session_factory, embedder, items)
+    assert _counts(summary) == (1, 0, 1, 0, 0)
+    with session_factory() as session:
+        repository = FactCheckRepository(session)
+        row = repository.find(held.url, held.claim)
+        assert row is not None
+        assert (row.rating, row.title, row.source) == ("false", held.title, "snopes-2020")
+        assert not repository.revisions(row.id)
+        assert repository.count() == 2
