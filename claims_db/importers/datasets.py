@@ -248,6 +248,9 @@ def averitec_dev(data_dir: Path) -> Iterator[FactCheckInput]:
         )
 
 
+_STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
 def checkthat_vclaim(record: dict[str, Any], location: str, source: str | None) -> ImportItem:
     """One CheckThat! 2022 verified claim (keys ``vclaim``, ``page_url_derived``, ``title``,
     ``date``, ``publisher``, ``rating``) as a fact-check, validated like any
@@ -255,11 +258,20 @@ def checkthat_vclaim(record: dict[str, Any], location: str, source: str | None) 
 
     These are Snopes reviews copied by a research data set, about a third without a rating
     (``unrated``): one the database already holds (same URL and wording) is left as it is.
-    25 records hold a fragment in place of the claim ("The", "false"): skipped.
+    25 records hold a fragment in place of the claim ("The", "false"); their headline (or
+    subtitle) stands for it, and without one they are skipped.
     """
     claim = record.get("vclaim")
     if isinstance(claim, str) and 0 < len(claim.split()) < SNOPES_MIN_STATEMENT_WORDS:
-        return Skipped(location, "the claim is a fragment of a word or two")
+        # As in ``snopes_2020``: the headline, else the subtitle, states the claim. Its
+        # quotes are straightened as that set's headlines have them, so a review both sets
+        # hold reads the same in each.
+        wordings = (record.get(k) for k in ("title", "subtitle"))
+        stated = (w.strip() for w in wordings if isinstance(w, str))
+        claim = next((w for w in stated if len(w.split()) >= SNOPES_MIN_STATEMENT_WORDS), None)
+        if claim is None:
+            return Skipped(location, "the claim is a fragment of a word or two")
+        claim = claim.translate(_STRAIGHT_QUOTES)
     rating, date = record.get("rating"), record.get("date")
     if isinstance(rating, str) or rating is None:
         rating = (rating or "").replace("-", " ").strip() or "unrated"

@@ -85,5 +85,7 @@ def test_snopes_and_checkthat_records_keep_their_headlines() -> None:
     assert fonda.claim.startswith("In October 2020, actress Jane Fonda said")
     vclaims = [i for i in checkthat2022_vclaims(DATA_DIR) if isinstance(i, FactCheckInput)]
     assert sum(bool(i.title) for i in vclaims) > 0.95 * len(vclaims)
+    # A fragment in place of the claim ("The") gives way to the headline or subtitle.
+    assert not [i.url for i in vclaims if len(i.claim.split()) < 3]
     # Sources without headlines import none.
     assert not any(i.title for i in averitec_dev(DATA_DIR) if isinstance(i, FactCheckInput))

@@ -194,12 +194,18 @@ def test_checkthat_verified_claims_import_as_the_seed_reads_them() -> None:
             "rating": None,
         },
         {"vclaim": "The", "page_url_derived": "https://www.snopes.com/fact-check/x/"},
+        {
+            "vclaim": "false",
+            "title": "Ducks ‘Vote’ in the Town’s Election",
+            "page_url_derived": "https://www.snopes.com/fact-check/duck-vote/",
+            "rating": "false",
+        },
         {"vclaim": "A claim with no page to cite.", "page_url_derived": None, "rating": None},
     ]
     body = "\n".join(json.dumps(r) for r in records).encode()
     assert detect_format(body) is FeedFormat.JSONL
     items = list(read_feed(io.BytesIO(body), source="ct22"))
-    tunnels, cheese = accepted(items)
+    tunnels, cheese, ducks = accepted(items)
     assert (tunnels.claim, tunnels.rating) == (
         "Road tunnels melt in the summer heat.",
         "mostly false",
@@ -215,4 +221,7 @@ def test_checkthat_verified_claims_import_as_the_seed_reads_them() -> None:
     assert [(s.location, s.reason) for s in skipped(items)] == [
         ("line 3", "the claim is a fragment of a word or two")
     ]
-    assert [str(r) for r in rejected(items)] == ["line 4: missing url"]
+    # A fragment where the claim should be: the headline stands for it, quotes straightened
+    # as the Snopes set has them; without a headline, the line is skipped.
+    assert ducks.claim == "Ducks 'Vote' in the Town's Election"
+    assert [str(r) for r in rejected(items)] == ["line 5: missing url"]
