@@ -105,7 +105,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"no service at {args.url}: {error}", file=sys.stderr)
             return 2
         for path in args.cases:
-            outcomes = run(client, load_cases(path))
+            try:
+                outcomes = run(client, load_cases(path))
+            except RuntimeError as error:
+                print(f"refused: {error}", file=sys.stderr)
+                return 1
             print(f"\n{path.parent.name}: {len(outcomes)} cases through {args.url}\n")
             print("| measure | value |\n|---|---|")
             for name, value in summary_rows(outcomes):
