@@ -67,21 +67,36 @@ def curated_seed() -> Iterator[FactCheckInput]:
 SNOPES_MIN_STATEMENT_WORDS = 3
 
 
+def _stated(record: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The first of ``record``'s ``keys`` whose text (trimmed) has enough words to state a
+    claim (``SNOPES_MIN_STATEMENT_WORDS``); None when none has."""
+    wordings = (record.get(k) for k in keys)
+    trimmed = (w.strip() for w in wordings if isinstance(w, str))
+    return next((w for w in trimmed if len(w.split()) >= SNOPES_MIN_STATEMENT_WORDS), None)
+
+
+def _snopes_rating(value: Any) -> Any:
+    """A Snopes rating slug as words ("mostly-false" → "mostly false"); none is ``unrated``.
+    Anything but text passes through for validation to judge."""
+    if isinstance(value, str) or value is None:
+        return (value or "").replace("-", " ").strip() or "unrated"
+    return value
+
+
 def snopes_2020(data_dir: Path) -> Iterator[FactCheckInput]:
     """Snopes fact-checks, 2015–2020 (``factchecks/snopes-2020``)."""
     for record in _jsonl(data_dir / "factchecks/snopes-2020/snopes_factchecks.jsonl"):
         # A few dozen records' statement is a stray word or two ("false", "The", "A") or
         # missing: their title, else their subtitle, states the claim.
         wordings = [(record.get(k) or "").strip() for k in ("statement", "title", "subtitle")]
-        claim = next(
-            (w for w in wordings if len(w.split()) >= SNOPES_MIN_STATEMENT_WORDS),
-            next((w for w in wordings if w), ""),
+        claim = _stated(record, ("statement", "title", "subtitle")) or next(
+            (w for w in wordings if w), ""
         )
         if not claim or not record.get("url"):
             continue
         yield FactCheckInput(
             claim=claim,
-            rating=(record.get("evaluation") or "").replace("-", " ").strip() or "unrated",
+            rating=_snopes_rating(record.get("evaluation")),
             publisher="Snopes",
             url=record["url"],
             claimant=record.get("post_author") or None,
@@ -266,18 +281,14 @@ def checkthat_vclaim(record: dict[str, Any], location: str, source: str | None) 
         # As in ``snopes_2020``: the headline, else the subtitle, states the claim. Its
         # quotes are straightened as that set's headlines have them, so a review both sets
         # hold reads the same in each.
-        wordings = (record.get(k) for k in ("title", "subtitle"))
-        stated = (w.strip() for w in wordings if isinstance(w, str))
-        claim = next((w for w in stated if len(w.split()) >= SNOPES_MIN_STATEMENT_WORDS), None)
+        claim = _stated(record, ("title", "subtitle"))
         if claim is None:
             return Skipped(location, "the claim is a fragment of a word or two")
         claim = claim.translate(_STRAIGHT_QUOTES)
-    rating, date = record.get("rating"), record.get("date")
-    if isinstance(rating, str) or rating is None:
-        rating = (rating or "").replace("-", " ").strip() or "unrated"
+    date = record.get("date")
     fields = {
         "claim": claim,
-        "rating": rating,
+        "rating": _snopes_rating(record.get("rating")),
         "publisher": record.get("publisher") or "Snopes",
         "publisher_site": "snopes.com",
         "url": record.get("page_url_derived"),
