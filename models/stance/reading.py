@@ -249,3 +249,65 @@ def prepare_inputs(pairs: Sequence[tuple[str, str]], budget_words: int) -> list[
             )
         )
     return prepared
+
+
+# Cue words the cross-encoder must keep reading even when the claim shares them.
+_CUE_PATTERNS = (_DEBUNK, _REPORT, _HEDGE, _NEGATION, _CONFIRM, _REFUTE, _NEWS_DEBUNK)
+_DELEX_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*[\"“‘'(]?\s*|[\"“‘(]\s*)$")
+
+
+def _cue_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for pattern in _CUE_PATTERNS for m in pattern.finditer(text)]
+
+
+def delexicalize(context: str, claim: str) -> tuple[str, str]:
+    """The pair with its topic words replaced by placeholders, so that a model trained on
+    it learns how a text takes a position rather than which stories were true.
+
+    Words of the claim that the context shares (same stem, outside the cue phrases) become
+    ``t1``, ``t2``, ... in both texts, numbered in the claim's order; other capitalised
+    words that do not open a sentence (names) become ``n``, and other numbers ``0``. Stop
+    words and every word inside a cue phrase (denied, reportedly, not true, ...) stay.
+    """
+    claim_stems = {w: lexical_tokens(w) for w in _DELEX_WORD.findall(claim)}
+    context_stems = {stem for w in _DELEX_WORD.findall(context) for stem in lexical_tokens(w)}
+    numbers: dict[str, str] = {}
+    for word in _DELEX_WORD.findall(claim):
+        for stem in claim_stems[word]:
+            if stem in context_stems and stem not in numbers:
+                numbers[stem] = f"t{len(numbers) + 1}"
+
+    def rewrite(text: str) -> str:
+        cues = _cue_spans(text)
+        parts: list[str] = []
+        last = 0
+        for match in _DELEX_WORD.finditer(text):
+            start, end = match.span()
+            if any(a <= start < b for a, b in cues):
+                continue
+            stems = lexical_tokens(match.group())
+            shared = next((numbers[s] for s in stems if s in numbers), None)
+            if shared is not None:
+                replacement = shared
+            elif not stems:
+                continue  # a stop word
+            elif match.group()[0].isdigit():
+                replacement = "0"
+            elif match.group()[0].isupper() and not _SENTENCE_START.search(text[:start]):
+                replacement = "n"
+            else:
+                continue
+            parts.append(text[last:start])
+            parts.append(replacement)
+            last = end
+        parts.append(text[last:])
+        return "".join(parts)
+
+    return rewrite(context), rewrite(claim)
+
+
+def encoder_pair(context: str, claim: str, delexicalized: bool) -> tuple[str, str]:
+    """What the cross-encoder reads for a pair: as written, or ``delexicalize``d when its
+    artefact was trained so."""
+    return delexicalize(context, claim) if delexicalized else (context, claim)
