@@ -63,7 +63,6 @@ from models.stance import (
     StanceInput,
     boosted_trees_path,
     classify_stance,
-    encoder_pair,
     head_inputs,
     prepare_inputs,
 )
@@ -173,7 +172,6 @@ def training_examples(
     unrelated: int,
     disagree_repeats: int,
     seed: int,
-    delexicalized: bool = False,
 ) -> tuple[list[PairExample], dict[str, float]]:
     """Cross-encoder training pairs, rebalanced: agree all, disagree repeated, discuss and
     unrelated subsampled; the class weights even out what the sampling leaves skewed."""
@@ -197,7 +195,8 @@ def training_examples(
     weights = {s: float(np.sqrt(mean / len(v))) for s, v in chosen.items()}
     examples = [
         PairExample(
-            *encoder_pair(prepared[(p.body_id, p.claim)].context, p.claim, delexicalized),
+            prepared[(p.body_id, p.claim)].context,
+            p.claim,
             LABELS.index(stance),
             weights[stance],
         )
@@ -376,11 +375,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--unrelated", type=int, default=2000, help="unrelated pairs kept")
     parser.add_argument("--disagree-repeats", type=int, default=3)
     parser.add_argument("--eval-unrelated", type=int, default=1500, help="per dev/test part")
-    parser.add_argument(
-        "--delexicalize",
-        action="store_true",
-        help="the cross-encoder reads topic words as placeholders (models.stance.delexicalize)",
-    )
     parser.add_argument("--head-c", type=float, default=0.05, help="head's inverse L2 strength")
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--max-steps", type=int, default=None, help="cap (smoke runs)")
@@ -423,7 +417,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     prepared = dict(zip(keys, inputs, strict=True))
     prepare_minutes = (time.monotonic() - started) / 60
 
-    delexicalized = args.delexicalize
     examples, class_weights = training_examples(
         train_used,
         prepared,
@@ -431,7 +424,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         unrelated=args.unrelated,
         disagree_repeats=args.disagree_repeats,
         seed=args.seed,
-        delexicalized=args.delexicalize,
     )
     epochs = args.epochs
     if args.max_steps:
@@ -456,16 +448,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.head_only:
         encoder = CrossEncoder(ARTIFACT_NAME, directory=args.out_dir, runtime="torch")
         previous = json.loads(artifact_paths(ARTIFACT_NAME, args.out_dir)[1].read_text())
-        delexicalized = bool(previous["card"]["selection"].get("delexicalize", False))
         spec = encoder.spec
         losses = previous["card"]["training"]["loss_by_tenth"]
         train_minutes = float(previous["card"]["minutes"]["fine_tune"])
 
         def ce_logits(members: Sequence[StancePair]) -> npt.NDArray[np.float32]:
             contexts = [prepared[(p.body_id, p.claim)] for p in members]
-            return encoder.logits(
-                [encoder_pair(c.context, c.claim, delexicalized) for c in contexts]
-            )
+            return encoder.logits([(c.context, c.claim) for c in contexts])
 
     else:
         from transformers import AutoTokenizer
@@ -483,12 +472,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         def ce_logits(members: Sequence[StancePair]) -> npt.NDArray[np.float32]:
             contexts = [prepared[(p.body_id, p.claim)] for p in members]
-            return predict(
-                network,
-                tokenizer,
-                [encoder_pair(c.context, c.claim, delexicalized) for c in contexts],
-                config,
-            )
+            return predict(network, tokenizer, [(c.context, c.claim) for c in contexts], config)
 
     dev_logits = ce_logits(dev)
     test_logits = ce_logits(test)
@@ -594,7 +578,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "selection": {
             "budget_words": args.budget_words,
-            "delexicalize": delexicalized,
             "lead_sentences": 1,
             "relatedness": "share of the claim's stemmed words in the sentence"
             " + 0.5 * share of its word pairs",

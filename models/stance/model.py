@@ -26,7 +26,7 @@ from models.stance.crosslingual import (
 )
 from models.stance.cues import ARTIFACT_NAME, LABELS, Stance, classify_stance
 from models.stance.heads import HEAD_INPUTS, BoostedTrees, StanceHead, head_inputs
-from models.stance.reading import StanceInput, encoder_pair, prepare_inputs
+from models.stance.reading import StanceInput, prepare_inputs
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,6 @@ class StanceModel:
         self.head: StanceHead | None = None
         self.boosted: BoostedTrees | None = None
         self.budget_words = 70
-        self.delexicalized = False
         self.crosslingual: StanceHead | None = None
         crosslingual_path = artifact_paths(CROSSLINGUAL_ARTIFACT, directory)[1]
         if crosslingual_path.exists():
@@ -119,7 +118,6 @@ class StanceModel:
                 json.loads(boost_path.read_text(encoding="utf-8"))
             )
         self.budget_words = int(card["selection"]["budget_words"])
-        self.delexicalized = bool(card["selection"].get("delexicalize", False))
         if tuple(self.encoder.labels) != tuple(s.value for s in LABELS):
             raise ValueError(f"stance artefact labels {self.encoder.labels} are not {LABELS}")
         if self.head.inputs != HEAD_INPUTS or self.boosted is None:
@@ -171,9 +169,7 @@ class StanceModel:
         prepared = prepare_inputs(pairs, self.budget_words)
         if self.encoder is None or self.head is None or self.boosted is None:
             return [_rule_reading(item, related) for item in prepared]
-        ce = self.encoder.probabilities(
-            [encoder_pair(item.context, item.claim, self.delexicalized) for item in prepared]
-        )
+        ce = self.encoder.probabilities([(item.context, item.claim) for item in prepared])
         features = np.asarray([p.features for p in prepared], dtype=np.float64)
         boost = self.boosted.probabilities(features)
         probabilities = self.head.probabilities(head_inputs(ce, boost, features))
@@ -270,9 +266,7 @@ class StanceModel:
         for position, (item, stance) in enumerate(zip(prepared, decided, strict=True)):
             if stance is not Stance.UNRELATED and len(item.selected) > 1:
                 for index in item.selected:
-                    singles.append(
-                        encoder_pair(item.sentence(index), item.claim, self.delexicalized)
-                    )
+                    singles.append((item.sentence(index), item.claim))
                     owners.append((position, index))
         support = self.encoder.probabilities(singles) if singles else np.zeros((0, len(LABELS)))
         best: dict[int, tuple[float, int]] = {}
