@@ -8,8 +8,10 @@ is much closer to the fact-check's claim than the sentence around it. Two kinds 
 - **Quotations** in any script's quotation marks (“…”, «…», „…“, "…", 「…」, 『…』).
 - **Complements of a verb of saying** in the languages below, from the complementiser
   ("que", "qu'", "che", "dass", "что", "що", "че", "कि", "أن"/"إن", "dat", "że", "că",
-  "bahwa") or a relative
-  introducer ("selon laquelle", "secondo cui", "wonach") to the end of the sentence.
+  "bahwa", "att", "at", "ότι", "hogy", "که", "کہ", "যে", Chinese "称：", Thai "ว่า") or a
+  relative introducer ("selon laquelle", "secondo cui", "wonach") to the end of the
+  sentence. Languages that put the verb of saying after the clause (Japanese, Korean,
+  Turkish) have none: their clause has no marked start.
 
 A span must have at least five words (Japanese, Chinese, Korean and Thai counted at two
 characters a word) and differs from the whole sentence; it keeps its sentence as a unit
@@ -106,9 +108,46 @@ _COMPLEMENTS: dict[str, str] = {
         r"\b(?:mengatakan|menyatakan|mengklaim|menyebut|menyebutkan|menulis|berkata)"
         r"\s+(?:bahwa|bahwasanya)\s+"
     ),
+    "ms": (
+        r"\b(?:mengatakan|menyatakan|mendakwa|mengklaim|mendakwa|menulis|berkata)"
+        r"\s+(?:bahawa|bahwa)\s+"
+    ),
+    "sv": (
+        r"\b(?:hävdar|hävdade|påstår|påstod|påstås\s+det|säger|sa|sade|skriver|skrev|uppger"
+        r"|uppgav|menar|menade)\s+att\s+"
+    ),
+    "da": (
+        r"\b(?:hævder|hævdede|påstår|påstod|siger|sagde|skriver|skrev|oplyser|mener)"
+        r"\s*,?\s+at\s+"
+    ),
+    "no": (r"\b(?:hevder|hevdet|påstår|påsto|sier|sa|skriver|skrev|opplyser|mener)\s*,?\s+at\s+"),
+    "cs": (
+        r"\b(?:tvrdí|tvrdil|tvrdila|tvrdili|říká|říkají|řekl|řekla|řekli|uvedl|uvedla|uvádí"
+        r"|píše|napsal|napsala)\s*,\s*že\s+"
+    ),
+    "sk": (
+        r"\b(?:tvrdí|tvrdil|tvrdila|tvrdili|hovorí|povedal|povedala|uviedol|uviedla|uvádza"
+        r"|píše|napísal|napísala)\s*,\s*že\s+"
+    ),
+    "el": (
+        r"(?<!\S)(?:ισχυρίζεται|ισχυρίζονται|ισχυρίστηκε|λέει|λένε|είπε|δήλωσε|γράφει|έγραψε"
+        r"|υποστηρίζει|υποστηρίζουν)\s+(?:ότι|πως)\s+"
+    ),
+    "hu": (
+        r"\b(?:azt\s+)?(?:állítja|állítják|állította|mondja|mondta|írja|írta|közölte)"
+        r"\s*,\s*hogy\s+"
+    ),
+    "zh": r"(?:声称|聲稱|宣称|宣稱|号称|號稱|表示|指出|断言|斷言|称|稱)[，,：:]\s*",
+    "th": r"(?:อ้างว่า|กล่าวว่า|ระบุว่า|เปิดเผยว่า)\s*",
+    "fa": (
+        r"(?<!\S)(?:گفت|گفتند|گفته|ادعا\s+(?:کرد|کردند|کرده|می\S*کنند)|مدعی\s+(?:شد|شدند|است"
+        r"|هستند)|نوشت|نوشتند)\s+(?:است\s+|اند\s+)?که\s+"
+    ),
+    "ur": r"(?<!\S)(?:کہا|دعویٰ\s+کیا|دعوی\s+کیا|بتایا|لکھا)\s+(?:گیا\s+)?(?:ہے\s+)?کہ\s+",
+    "bn": r"(?<!\S)(?:বলেছেন|বলেন|দাবি\s+করেছেন|দাবি\s+করা\s+হচ্ছে|দাবি\s+করা\s+হয়েছে)\s+যে\s+",
 }
 _COMPILED = {language: re.compile(pattern, re.I) for language, pattern in _COMPLEMENTS.items()}
-_TRIM = ' \t\n.,;:!?…"“”«»„「」『』।॥؟'
+_TRIM = ' \t\n.,;:!?…"“”«»„「」『』।॥؟。！？，۔'
 
 
 def reported_spans(sentence: str, language: str) -> list[ClaimSpan]:

@@ -3,6 +3,8 @@
 Every sentence here is written for the test, not taken from a dataset.
 """
 
+import pytest
+
 from models.claims_multilingual import reported_spans
 from models.pipeline import claim_units
 
@@ -66,6 +68,67 @@ def test_dutch_polish_romanian_and_indonesian_complements() -> None:
     assert _texts(
         "Unggahan itu mengklaim bahwa air kelapa bisa menyembuhkan semua penyakit.", "id"
     ) == ["air kelapa bisa menyembuhkan semua penyakit"]
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence", "clause"),
+    [
+        (
+            "sv",
+            "Inlägget påstår att regeringen ska stänga alla skolor i mars.",
+            "regeringen ska stänga alla skolor i mars",
+        ),
+        (
+            "da",
+            "Opslaget hævder, at regeringen vil lukke alle skoler i marts.",
+            "regeringen vil lukke alle skoler i marts",
+        ),
+        (
+            "no",
+            "Innlegget hevder at regjeringen vil stenge alle skoler i mars.",
+            "regjeringen vil stenge alle skoler i mars",
+        ),
+        (
+            "cs",
+            "Autor příspěvku tvrdí, že vláda v březnu zavře všechny školy.",
+            "vláda v březnu zavře všechny školy",
+        ),
+        (
+            "el",
+            "Η ανάρτηση ισχυρίζεται ότι η κυβέρνηση θα κλείσει όλα τα σχολεία τον Μάρτιο.",
+            "η κυβέρνηση θα κλείσει όλα τα σχολεία τον Μάρτιο",
+        ),
+        (
+            "hu",
+            "A bejegyzés azt állítja, hogy a kormány márciusban bezárja az összes iskolát.",
+            "a kormány márciusban bezárja az összes iskolát",
+        ),
+        ("zh", "网帖声称，政府将在三月关闭所有学校。", "政府将在三月关闭所有学校"),
+        ("th", "โพสต์อ้างว่ารัฐบาลจะปิดโรงเรียนทั้งหมดในเดือนมีนาคม", "รัฐบาลจะปิดโรงเรียนทั้งหมดในเดือนมีนาคม"),
+        (
+            "fa",
+            "کاربران ادعا کردند که دولت همه مدارس را در ماه مارس تعطیل می‌کند.",
+            "دولت همه مدارس را در ماه مارس تعطیل می‌کند",
+        ),
+        (
+            "ur",
+            "پوسٹ میں دعویٰ کیا گیا ہے کہ حکومت مارچ میں تمام اسکول بند کر دے گی۔",
+            "حکومت مارچ میں تمام اسکول بند کر دے گی",
+        ),
+        (
+            "bn",
+            "পোস্টে দাবি করা হয়েছে যে সরকার মার্চে সব স্কুল বন্ধ করে দেবে।",
+            "সরকার মার্চে সব স্কুল বন্ধ করে দেবে",
+        ),
+    ],
+)
+def test_complements_in_more_languages(language: str, sentence: str, clause: str) -> None:
+    assert _texts(sentence, language) == [clause]
+
+
+def test_a_chinese_verb_of_saying_needs_its_comma() -> None:
+    # "称" also writes "name" and "call": without the comma or colon it opens nothing.
+    assert _texts("这种病毒被称为新型冠状病毒，已经在全球传播。", "zh") == []
 
 
 def test_quotations_in_any_script() -> None:

@@ -138,6 +138,9 @@ OTHER_LANGUAGE_RUNS: dict[str, tuple[str, Callable[[int], str]]] = {
     "spaces before a complementiser": ("de", run("behauptet,", " ", "dass x")),
     "Hindi reporting phrases": ("hi", run("", "दावा किया गया है कि ")),
     "spaces before a Polish complementiser": ("pl", run("twierdzi,", " ", "że x")),
+    "Chinese verbs of saying": ("zh", run("", "声称：")),
+    "spaces before a Danish complementiser": ("da", run("hævder,", " ", "at x")),
+    "Persian reporting phrases": ("fa", run("", "ادعا کردند که ")),
 }
 
 

@@ -67,8 +67,108 @@ def test_cues_are_read_in_the_text_language() -> None:
 
 
 def test_a_language_without_a_lexicon_reads_every_lexicon() -> None:
-    assert cue_patterns("nl").debunk.pattern == cue_patterns(ANY_LANGUAGE).debunk.pattern
-    assert cue_patterns("nl").debunk.search("Das ist falsch.")
+    assert cue_patterns("fi").debunk.pattern == cue_patterns(ANY_LANGUAGE).debunk.pattern
+    assert cue_patterns("fi").debunk.search("Das ist falsch.")
+
+
+# (language, a report, a debunk, a plain statement), written for the test.
+MORE_LANGUAGES = [
+    (
+        "nl",
+        "Op sociale media wordt beweerd dat de school sluit.",
+        "Dat klopt niet.",
+        "De school sluit.",
+    ),
+    (
+        "pl",
+        "W sieci krąży twierdzenie, że szkoła zostanie zamknięta.",
+        "To nieprawda.",
+        "Szkoła zostanie zamknięta.",
+    ),
+    (
+        "ro",
+        "Pe rețele circulă afirmația că școala se închide.",
+        "Afirmația este falsă.",
+        "Școala se închide.",
+    ),
+    (
+        "id",
+        "Di media sosial beredar klaim bahwa sekolah ditutup.",
+        "Klaim itu tidak benar.",
+        "Sekolah ditutup.",
+    ),
+    (
+        "sv",
+        "Det påstås på sociala medier att skolan stänger.",
+        "Det stämmer inte.",
+        "Skolan stänger.",
+    ),
+    ("da", "Det hævdes på sociale medier, at skolen lukker.", "Det passer ikke.", "Skolen lukker."),
+    (
+        "no",
+        "Det hevdes på sosiale medier at skolen stenger.",
+        "Det stemmer ikke.",
+        "Skolen stenger.",
+    ),
+    (
+        "tr",
+        "Sosyal medyada okulun kapanacağı iddia ediliyor.",
+        "Bu iddia doğru değil.",
+        "Okul kapanacak.",
+    ),
+    ("cs", "Na sítích koluje tvrzení, že škola zavře.", "To není pravda.", "Škola zavře."),
+    ("sk", "Na sieťach sa šíri tvrdenie, že škola zatvorí.", "To nie je pravda.", "Škola zatvorí."),
+    (
+        "el",
+        "Κυκλοφορεί ο ισχυρισμός ότι το σχολείο κλείνει.",
+        "Αυτό δεν ισχύει.",
+        "Το σχολείο κλείνει.",
+    ),
+    ("hu", "Terjed az állítás, hogy az iskola bezár.", "Ez nem igaz.", "Az iskola bezár."),
+    ("zh", "网帖声称学校将关闭。", "这一说法是错误的。", "学校将关闭。"),
+    (
+        "ko",
+        "학교가 문을 닫는다는 주장이 퍼지고 있다.",
+        "이는 사실이 아니다.",
+        "학교가 문을 닫는다.",
+    ),
+    ("th", "มีการแชร์ข้อความอ้างว่าโรงเรียนจะปิด", "ข้อมูลนี้ไม่เป็นความจริง", "โรงเรียนจะปิด"),
+    (
+        "fa",
+        "در شبکه‌ها ادعا شده است که مدرسه تعطیل می‌شود.",
+        "این ادعا نادرست است.",
+        "مدرسه تعطیل می‌شود.",
+    ),
+    (
+        "ur",
+        "دعویٰ کیا جا رہا ہے کہ اسکول بند ہو جائے گا۔",
+        "یہ دعویٰ غلط ہے۔",
+        "اسکول بند ہو جائے گا۔",
+    ),
+    ("bn", "দাবি করা হচ্ছে যে স্কুল বন্ধ হবে।", "এই দাবি মিথ্যা।", "স্কুল বন্ধ হবে।"),
+    ("ta", "பள்ளி மூடப்படும் என்று கூறப்படுகிறது.", "இந்த தகவல் பொய்.", "பள்ளி மூடப்படும்."),
+]
+
+
+@pytest.mark.parametrize(("language", "report", "debunk", "plain"), MORE_LANGUAGES)
+def test_more_languages_read_reports_debunks_and_plain_statements(
+    language: str, report: str, debunk: str, plain: str
+) -> None:
+    assert language in LEXICONS
+    assert cue_stance(report, language) is Stance.REPORTS
+    assert cue_stance(debunk, language) is Stance.DEBUNKS
+    assert cue_stance(plain, language) is Stance.ASSERTS
+
+
+def test_no_lexicon_reads_english_words_as_debunking() -> None:
+    # A claim is read with every lexicon; another language's cue must not be an English
+    # word or the start of one.
+    claim = (
+        "MIT found the nephew in Nepal was manipulating the vote, usando nothing; "
+        "the minister said it was a fake."
+    )
+    found = [m.group() for m in cue_patterns(ANY_LANGUAGE).debunk.finditer(claim)]
+    assert found == ["fake"]
 
 
 def test_features_follow_the_claim_polarity() -> None:
