@@ -14,8 +14,11 @@ from functools import lru_cache
 from typing import Any
 
 ENGLISH = "en"
-# Scripts written without spaces between words: their words are counted by characters.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+# Scripts written without spaces between words: their words are counted by characters
+# (kana, CJK, Hangul, Thai, Lao, Burmese, Khmer).
+_UNSPACED = re.compile(
+    r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"
+)
 # A sentence's own reading overrides its article's only past these.
 MIN_SENTENCE_CHARS = 40
 MIN_SENTENCE_CONFIDENCE = 0.90
@@ -70,6 +73,7 @@ def sentence_language(sentence: str, article_language: str) -> str:
 
 
 def word_count(text: str) -> int:
-    """Words in ``text``; in Japanese, Chinese, Korean or Thai, about two characters each."""
+    """Words in ``text``; in the scripts written without spaces (``_UNSPACED``), about two
+    characters each."""
     unspaced = len(_UNSPACED.findall(text))
     return len(text.split()) + unspaced // 2

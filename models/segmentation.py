@@ -19,7 +19,7 @@ from functools import lru_cache
 import nupunkt
 import sentencex
 
-from models.language import ENGLISH, detect_language
+from models.language import ENGLISH, detect_language, word_count
 
 
 class SegmentKind(enum.StrEnum):
@@ -58,9 +58,9 @@ _EMAIL = re.compile(
     r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+|\[email(?:&#160;|\s)protected\]", re.IGNORECASE
 )
 # Sentence-final marks: Latin and Cyrillic . ! ? …, CJK full-width 。！？, the Devanagari
-# danda and double danda । ॥ (Gujarati prose uses them too), the Arabic question mark ؟ and
-# the Urdu full stop ۔.
-_SENTENCE_END = ".!?…。！？।॥؟۔"
+# danda and double danda । ॥ (Gujarati prose uses them too), the Arabic question mark ؟,
+# the Urdu full stop ۔, and the Burmese, Khmer, Ethiopic and Armenian full stops ။ ។ ። ։.
+_SENTENCE_END = ".!?…。！？।॥؟۔။។።։"
 # Closing quotes and brackets: English and French ” » ’, German “ ‘ (opened by „ ‚),
 # Scandinavian «, CJK corner brackets and full-width parentheses.
 _CLOSERS = "\"'’”»“‘«)\\]）」』"
@@ -81,6 +81,14 @@ _INNER_SENTENCE_END = re.compile(r"[.!?…][\"'’”»)]*\s+[\"'‘“«(]?[A-Z
 # A line this long that holds a sentence end is a paragraph whose last sentence lost its
 # stop (cut off, or ending in a link or a list's colon), not a headline or a caption.
 PARAGRAPH_WORDS = 20
+# Thai and Lao mark no sentence end (a space separates sentences): a line written mostly in
+# them is prose once it is as long as a paragraph.
+_UNMARKED_LETTER = re.compile(r"[\u0e00-\u0eff]")
+
+
+def _unmarked_script(line: str) -> bool:
+    letters = sum(1 for c in line if c.isalpha() or _UNMARKED_LETTER.match(c))
+    return letters > 0 and len(_UNMARKED_LETTER.findall(line)) >= letters / 2
 
 
 def classify_line(line: str, *, is_first: bool) -> SegmentKind:
@@ -96,7 +104,9 @@ def classify_line(line: str, *, is_first: bool) -> SegmentKind:
     if _BOILERPLATE.search(stripped) or _EMAIL.search(stripped):
         return SegmentKind.BOILERPLATE
     if not _PROSE_END.search(stripped):
-        if len(stripped.split()) >= PARAGRAPH_WORDS and _INNER_SENTENCE_END.search(stripped):
+        if word_count(stripped) >= PARAGRAPH_WORDS and (
+            _INNER_SENTENCE_END.search(stripped) or _unmarked_script(stripped)
+        ):
             return SegmentKind.SENTENCE
         # Lines that do not end like a sentence are headlines, captions or truncated teasers.
         return SegmentKind.HEADLINE if is_first else SegmentKind.CAPTION
@@ -204,8 +214,9 @@ HEADING_CLAIM_WORDS = 6
 
 def is_heading_claim(piece: Segment) -> bool:
     """Whether a line outside the prose is read as a claim: a headline or an unpunctuated
-    line of at least ``HEADING_CLAIM_WORDS`` words, not a photo caption with its credit."""
+    line of at least ``HEADING_CLAIM_WORDS`` words (``word_count``: characters count in
+    Chinese, Japanese or Thai), not a photo caption with its credit."""
     if piece.kind not in (SegmentKind.HEADLINE, SegmentKind.CAPTION):
         return False
     text = piece.text.strip()
-    return not _CREDIT.search(text) and len(text.split()) >= HEADING_CLAIM_WORDS
+    return not _CREDIT.search(text) and word_count(text) >= HEADING_CLAIM_WORDS

@@ -135,6 +135,28 @@ def test_lines_ending_in_other_scripts_marks_are_prose() -> None:
     ]:
         assert classify_line(line, is_first=False) is SegmentKind.SENTENCE, line
     assert classify_line("दिल्ली में बारिश", is_first=True) is SegmentKind.HEADLINE
+    # Burmese and Khmer full stops end sentences too.
+    assert classify_line("အစိုးရက ဥပဒေသစ်ကို ကြေညာခဲ့သည်။", is_first=False) is SegmentKind.SENTENCE
+    assert classify_line("រដ្ឋាភិបាលបានប្រកាសច្បាប់ថ្មី។", is_first=False) is SegmentKind.SENTENCE
+
+
+def test_thai_prose_has_no_stop_and_is_still_prose() -> None:
+    # Thai separates sentences with a space and ends none with a mark.
+    line = "รัฐบาลประกาศว่าจะปิดโรงเรียนทุกแห่งในเดือนมีนาคม เพื่อป้องกันการระบาดของโรค"
+    assert classify_line(line, is_first=True) is SegmentKind.SENTENCE
+    pieces = segment(line, "th")
+    assert [p.kind for p in pieces] == [SegmentKind.SENTENCE]
+    assert pieces[0].text == line
+    # A short Thai line is still a headline or a caption.
+    assert classify_line("ข่าวด่วน", is_first=True) is SegmentKind.HEADLINE
+
+
+def test_a_heading_claim_counts_words_in_scripts_without_spaces() -> None:
+    # One "word" by spaces, about a dozen by characters: a Chinese headline can state a claim.
+    headline = segment("梅拉尼娅毁掉了白宫历史悠久的玫瑰园\n\n她说这是真的。", "zh")[0]
+    assert headline.kind is SegmentKind.HEADLINE
+    assert is_heading_claim(headline)
+    assert not is_heading_claim(segment("突发新闻\n\n她说这是真的。", "zh")[0])
 
 
 def test_a_dateline_stays_with_its_sentence() -> None:
