@@ -202,6 +202,8 @@ class FactCheckRepository:
         recording ``actor`` (who made the change) and the item's source.
         """
         row = self.find(item.url, item.claim)
+        if row is not None and item.keep_existing:
+            return row, UpsertOutcome.UNCHANGED
         values: dict[str, Any] = {
             "claim": item.claim,
             "claimant": item.claimant,
@@ -222,7 +224,7 @@ class FactCheckRepository:
             self.session.flush()
             return row, UpsertOutcome.INSERTED
         changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-        if not changed or item.keep_existing:
+        if not changed:
             return row, UpsertOutcome.UNCHANGED
         self.update(row, changed, actor=actor, source=item.source)
         return row, UpsertOutcome.UPDATED
