@@ -222,9 +222,10 @@ def claim_units(
     text: str, attributor: Attributor | None = None, language: str | None = None
 ) -> tuple[list[Segment], list[ClaimUnit]]:
     """The article's segments and the texts the pipeline scores and matches: every prose
-    sentence, each followed by the claim spans found inside it, and in English the lines
-    set apart from the prose that read as claims (``is_heading_claim``: headlines and
-    sub-headings state claims too, "Myth #1: Cold weather kills the novel coronavirus").
+    sentence, each followed by the claim spans found inside it, and the lines set apart
+    from the prose that read as claims (``is_heading_claim``: headlines and sub-headings
+    state claims too, "Myth #1: Cold weather kills the novel coronavirus", and so does a
+    post that ends without a stop).
 
     With a parser (``attributor``, default ``default_attributor()``), the spans of reported
     speech are the reported clauses the parse finds (one per coordinated "that" clause),
@@ -232,17 +233,24 @@ def claim_units(
     sentence's claimant (the article itself when no one else is named) goes to it.
 
     ``language`` (the article's; default: detected) chooses the sentence splitter. Text in
-    another language than English yields its sentences, each followed by its quotations
-    and the clauses its verbs of saying report (``models.claims_multilingual``), without a
-    claimant: the parser and the English span patterns read English only.
+    another language than English yields its sentences and heading lines, each followed by
+    its quotations and the clauses its verbs of saying report
+    (``models.claims_multilingual``), without a claimant: the parser and the English span
+    patterns read English only.
     """
     language = language or detect_language(text)
     segments = segment(text, language)
     sentences = [s for s in segments if s.kind is SegmentKind.SENTENCE]
+    # A segment's text is its line without surrounding blanks already.
+    headings = [
+        ClaimUnit(s, s.text, s.start, s.end, None, False) for s in segments if is_heading_claim(s)
+    ]
     if language != ENGLISH:
+        # A post or a headline without a final stop is a heading: it states claims too.
+        read = sorted([*sentences, *(h.sentence for h in headings)], key=lambda s: s.start)
         return segments, [
             unit
-            for s in sentences
+            for s in read
             for unit in (
                 ClaimUnit(s, s.text, s.start, s.end, None, False),
                 *(_pattern_unit(s, span) for span in reported_spans(s.text, language)),
@@ -274,10 +282,6 @@ def claim_units(
             )
         )
         units.extend(_units_of(sentence, spans, attribution))
-    # A segment's text is its line without surrounding blanks already.
-    headings = [
-        ClaimUnit(s, s.text, s.start, s.end, None, False) for s in segments if is_heading_claim(s)
-    ]
     return segments, sorted(units + headings, key=lambda u: (u.sentence.start, u.is_span))
 
 

@@ -168,3 +168,29 @@ def test_claim_units_add_the_spans_after_their_sentence() -> None:
     span = units[2]
     assert text[span.start : span.end] == span.text
     assert span.sentence is units[1].sentence
+
+
+def test_headlines_and_posts_without_a_stop_are_claims_in_any_language() -> None:
+    text = (
+        "Faktencheck: Nein, die Regierung verbietet keine Fahrräder\n"
+        "Nutzer behaupten, dass die Regierung alle Fahrräder in der Stadt verbieten wird."
+    )
+    _, units = claim_units(text, language="de")
+    assert [(u.text, u.is_span) for u in units] == [
+        ("Faktencheck: Nein, die Regierung verbietet keine Fahrräder", False),
+        ("Nutzer behaupten, dass die Regierung alle Fahrräder in der Stadt verbieten wird.", False),
+        ("die Regierung alle Fahrräder in der Stadt verbieten wird", True),
+    ]
+    # A one-line post with no final stop, its reported clause after it.
+    post = "Usuarios aseguran que el gobierno prohibirá las bicicletas en toda la ciudad"
+    _, units = claim_units(post, language="es")
+    assert [(u.text, u.is_span) for u in units] == [
+        (post, False),
+        ("el gobierno prohibirá las bicicletas en toda la ciudad", True),
+    ]
+    assert units[1].sentence is units[0].sentence
+    # Japanese has no spaces: its words are counted by characters.
+    _, units = claim_units("政府が全国の自転車を禁止するという投稿が拡散している", language="ja")
+    assert len(units) == 1
+    # A short line is page furniture, as in English.
+    assert claim_units("Noticias de hoy", language="es")[1] == []

@@ -236,10 +236,12 @@ def test_the_language_of_the_article_and_its_claims(client: TestClient, example_
     body = response.json()
     assert body["article"]["language"] == "es"
     assert body["article"]["sentences"] == 2
-    assert [c["language"] for c in body["claims"]] == ["es", "es"]
+    # The headline states a claim too, as in English; then the two sentences.
+    assert [c["text"] for c in body["claims"]][0] == "Bulo sobre los leones de Putin"
+    assert [c["language"] for c in body["claims"]] == ["es", "es", "es"]
     stored = client.get(f"/v1/articles/{body['article']['id']}").json()
     assert stored["language"] == "es"
-    assert [c["language"] for c in stored["claims"]] == ["es", "es"]
+    assert [c["language"] for c in stored["claims"]] == ["es", "es", "es"]
     page = client.get(f"/ui/articles/{body['article']['id']}").text
     assert '<span class="lang" id="article-language" title="language of the article">es</span>' in (
         page
