@@ -237,7 +237,7 @@ def test_the_language_of_the_article_and_its_claims(client: TestClient, example_
     assert body["article"]["language"] == "es"
     assert body["article"]["sentences"] == 2
     # The headline states a claim too, as in English; then the two sentences.
-    assert [c["text"] for c in body["claims"]][0] == "Bulo sobre los leones de Putin"
+    assert body["claims"][0]["text"] == "Bulo sobre los leones de Putin"
     assert [c["language"] for c in body["claims"]] == ["es", "es", "es"]
     stored = client.get(f"/v1/articles/{body['article']['id']}").json()
     assert stored["language"] == "es"
