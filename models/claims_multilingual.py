@@ -90,7 +90,7 @@ _COMPLEMENTS: dict[str, str] = {
     ),
     "ar": (
         r"(?<!\S)(?:قال|قالت|قالوا|زعم|زعمت|زعموا|يزعم|تزعم|ادعى|ادعت|يدعي|تدعي|أكد|أكدت"
-        r"|يؤكد|تؤكد)\s+(?:إن|أن|بأن)\s*"
+        r"|يؤكد|تؤكد)\s+(?:[^\s،.؟]+\s+){0,5}?(?:إن|أن|بأن)\s+"
     ),
     "nl": (
         r"\b(?:beweert|beweren|beweerde|beweerden|zegt|zeggen|zei|zeiden|stelt|stellen|stelde"

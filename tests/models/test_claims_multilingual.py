@@ -73,6 +73,12 @@ def test_dutch_polish_romanian_and_indonesian_complements() -> None:
 @pytest.mark.parametrize(
     ("language", "sentence", "clause"),
     [
+        # Arabic puts the subject between the verb of saying and its "إن".
+        (
+            "ar",
+            "قالت منشورات على مواقع التواصل إن الحكومة ستغلق جميع المدارس في مارس.",
+            "الحكومة ستغلق جميع المدارس في مارس",
+        ),
         (
             "sv",
             "Inlägget påstår att regeringen ska stänga alla skolor i mars.",

@@ -141,6 +141,7 @@ OTHER_LANGUAGE_RUNS: dict[str, tuple[str, Callable[[int], str]]] = {
     "Chinese verbs of saying": ("zh", run("", "声称：")),
     "spaces before a Danish complementiser": ("da", run("hævder,", " ", "at x")),
     "Persian reporting phrases": ("fa", run("", "ادعا کردند که ")),
+    "Arabic verbs of saying before their subject": ("ar", run("", "قالت منشورات ")),
 }
 
 
