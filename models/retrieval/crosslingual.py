@@ -48,6 +48,7 @@ import json
 import math
 import re
 import threading
+import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -74,9 +75,18 @@ _ENGLISH = "en"
 Vector = npt.NDArray[np.float32]
 
 
+def _ascii_digits(number: str) -> str:
+    """``number`` with every decimal digit written in ASCII (Arabic-Indic ٢٠٢٣, Persian
+    ۲۰۲۳, Devanagari २०२३ and Bengali ২০২৩ all read 2023)."""
+    return "".join(
+        str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in number
+    )
+
+
 def anchors(text: str) -> frozenset[str]:
-    """Numbers (two digits or more, separators dropped) and Latin-capital names in ``text``."""
-    numbers = {n.replace(",", "").replace(".", "") for n in _NUMBER.findall(text)}
+    """Numbers (two digits or more, separators dropped, any script's digits read as ASCII)
+    and Latin-capital names in ``text``."""
+    numbers = {_ascii_digits(n).replace(",", "").replace(".", "") for n in _NUMBER.findall(text)}
     return frozenset({n for n in numbers if len(n) >= 2} | {w.lower() for w in _NAME.findall(text)})
 
 

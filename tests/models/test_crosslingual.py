@@ -83,6 +83,10 @@ def test_anchors_keep_numbers_and_latin_names() -> None:
     found = anchors("Путин: Putin a libéré 500 lions, selon la WHO (1.000 morts)")
     assert {"putin", "500", "who", "1000"} <= found
     assert "lions" not in found
+    # Numbers written in other scripts' digits match the fact-check's ASCII ones.
+    assert anchors("في عام ٢٠٢٣ قتل ١٥٠ شخصا") == {"2023", "150"}
+    assert anchors("در سال ۲۰۲۳") == {"2023"}
+    assert anchors("वर्ष २०२३ में") == {"2023"}
 
 
 def test_word_count_counts_unspaced_scripts_by_characters() -> None:
