@@ -67,8 +67,8 @@ def test_cues_are_read_in_the_text_language() -> None:
 
 
 def test_a_language_without_a_lexicon_reads_every_lexicon() -> None:
-    assert cue_patterns("fi").debunk.pattern == cue_patterns(ANY_LANGUAGE).debunk.pattern
-    assert cue_patterns("fi").debunk.search("Das ist falsch.")
+    assert cue_patterns("lv").debunk.pattern == cue_patterns(ANY_LANGUAGE).debunk.pattern
+    assert cue_patterns("lv").debunk.search("Das ist falsch.")
 
 
 # (language, a report, a debunk, a plain statement), written for the test.
@@ -147,6 +147,37 @@ MORE_LANGUAGES = [
     ),
     ("bn", "দাবি করা হচ্ছে যে স্কুল বন্ধ হবে।", "এই দাবি মিথ্যা।", "স্কুল বন্ধ হবে।"),
     ("ta", "பள்ளி மூடப்படும் என்று கூறப்படுகிறது.", "இந்த தகவல் பொய்.", "பள்ளி மூடப்படும்."),
+    ("he", "ברשתות החברתיות טענו שבית הספר ייסגר.", "זה לא נכון.", "בית הספר ייסגר."),
+    (
+        "vi",
+        "Trên mạng lan truyền thông tin rằng trường học sẽ đóng cửa.",
+        "Thông tin này không đúng.",
+        "Trường học sẽ đóng cửa.",
+    ),
+    (
+        "fi",
+        "Sosiaalisessa mediassa väitetään, että koulu suljetaan.",
+        "Väite ei pidä paikkaansa.",
+        "Koulu suljetaan.",
+    ),
+    (
+        "tl",
+        "Kumakalat sa social media na isasara ang paaralan.",
+        "Hindi totoo ito.",
+        "Isasara ang paaralan.",
+    ),
+    (
+        "sw",
+        "Kwa mujibu wa mitandao ya kijamii, shule itafungwa.",
+        "Hii si kweli.",
+        "Shule itafungwa.",
+    ),
+    (
+        "hr",
+        "Na mrežama kruži tvrdnja da će škola biti zatvorena.",
+        "To nije istina.",
+        "Škola će biti zatvorena.",
+    ),
 ]
 
 
