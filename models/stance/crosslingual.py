@@ -552,7 +552,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"înșelăto\w*",
             r"dezinformar\w*",
             r"mitul|mituri|miturile",
-            r"dezmin\w*|infirm\w*|neag[ăa]",
+            r"dezmin\w*|infirmat\w*|infirmă|neag[ăa]",
             r"nu\s+(?:este|e)\s+adevărat\w*",
             r"(?:fără|nicio|nu\s+există)\s+(?:\w+\s+)?dovez\w*|nicio\s+dovadă",
             r"verificare\w*\s+(?:a\s+)?faptelor|fact[-\s]?check\w*",
@@ -584,7 +584,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"bohong|kebohongan",
             r"palsu",
             r"tidak\s+benar|tak\s+benar",
-            r"keliru|salah",
+            r"keliru|salah(?!\s+satu)",  # "salah satu" is "one of"
             r"menyesatkan",
             r"disinformasi|misinformasi",
             r"dibantah|membantah|bantahan|menafikan|dinafikan",
@@ -716,7 +716,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"uydurma\w*",
             r"çarpıtıl\w*|manipüle\w*",
             r"(?:hiçbir|yok)\s+(?:\w+\s+)?kanıt\w*|kanıt\w*\s+(?:yok|bulunmuyor)",
-            r"doğrulama\w*|teyit\w*",
+            r"doğrulama\w*",  # not "teyit": "teyit edildi" is "confirmed"
             r"bağlamından\s+koparıl\w*",
             r"komplo\w*",
         ),
@@ -754,7 +754,7 @@ LEXICONS: dict[str, Lexicon] = {
         ),
         report=(
             r"řekl\w*|říká|říkají",
-            r"uvedl\w*|uvádí|tvrd\w*",
+            r"uvedl\w*|uvádí|tvrdí|tvrdil\w*|tvrzení",
             r"podle",
             r"informoval\w*|oznámil\w*",
             r"napsal\w*|píše",
@@ -782,7 +782,7 @@ LEXICONS: dict[str, Lexicon] = {
         ),
         report=(
             r"povedal\w*|hovorí|hovoria",
-            r"uviedol\w*|uvádza|tvrd\w*",
+            r"uviedol\w*|uvádza|tvrdí|tvrdil\w*|tvrdenie",
             r"podľa",
             r"informoval\w*|oznámil\w*",
             r"napísal\w*|píše",
@@ -1047,7 +1047,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"perätön|perättöm\w*",
             r"harhaanjohta\w*",
             r"disinformaati\w*|valeuuti\w*",
-            r"kiist\w*|kumo\w*",
+            r"kiist\w*|kumo(?:aa|si|ttu|ttiin|ttava)",
             r"ei\s+pidä\s+paikkaansa|ei\s+ole\s+totta",
             r"ei\s+(?:\w+\s+)?(?:näyttöä|todisteita)",
             r"faktantarkist\w*",

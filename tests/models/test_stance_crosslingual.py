@@ -277,3 +277,18 @@ def test_english_readings_do_not_change_with_languages(stance_model: StanceModel
 def test_languages_must_match_the_pairs(stance_model: StanceModel) -> None:
     with pytest.raises(ValueError, match="languages"):
         stance_model.read_many(ENGLISH, languages=["es"])
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("id", "Salah satu pejabat menutup sekolah."),  # "salah satu": one of
+        ("tr", "Haber resmi kaynaklarca teyit edildi."),  # "teyit": confirmed
+        ("cs", "Je to tvrdý zákon."),  # "tvrdý": hard, not "tvrdí": claims
+        ("ro", "Infirmiera a venit la spital."),  # a nurse, not "infirmat": refuted
+        ("fi", "Kumous alkoi keväällä."),  # a revolution, not "kumosi": refuted
+        ("ko", "트럼프 부인 멜라니아가 정원을 가꿨다."),  # "부인": wife, not "부인했다": denied
+    ],
+)
+def test_common_words_that_look_like_cues_are_not(language: str, text: str) -> None:
+    assert cue_stance(text, language) is Stance.ASSERTS
