@@ -548,7 +548,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"minciun\w*|mincinos\w*",
             r"fake\w*|știri\s+false",
             r"neadevăr\w*",
-            r"inventat\w*|fabricat\w*",
+            r"născocit\w*|plăsmuit\w*",  # not "fabricat": manufactured
             r"înșelăto\w*",
             r"dezinformar\w*",
             r"mitul|mituri|miturile",
@@ -591,7 +591,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"(?:tidak\s+ada|tiada|tanpa)\s+(?:\w+\s+)?bukti|tidak\s+terbukti",
             r"cek\s+fakta|periksa\s+fakta|semak\s+fakta",
             r"di\s*luar\s+konteks",
-            r"dimanipulasi|manipulasi|rekayasa|direkayasa",
+            r"dimanipulasi|manipulasi|hasil\s+rekayasa|direkayasa",  # "rekayasa": engineering
             r"konspirasi",
             r"fitnah",
         ),
@@ -750,7 +750,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"vytržen\w*\s+z\s+kontextu",
             r"zmanipulovan\w*|manipulac\w*",
             r"konspira\w*",
-            r"mýt\w*",
+            r"mýt(?:us|y|u|ech|ů)",  # not "mýt": to wash
         ),
         report=(
             r"řekl\w*|říká|říkají",
@@ -778,7 +778,7 @@ LEXICONS: dict[str, Lexicon] = {
             r"vytrhnut\w*\s+z\s+kontextu",
             r"zmanipulovan\w*|manipulác\w*",
             r"konšpira\w*",
-            r"mýt\w*",
+            r"mýt(?:us|y|u|och|ov)",  # not "mýto": a toll
         ),
         report=(
             r"povedal\w*|hovorí|hovoria",
@@ -823,7 +823,7 @@ LEXICONS: dict[str, Lexicon] = {
         debunk=(
             r"hamis\w*|álhír\w*",
             r"hazugs\w*|hazud\w*",
-            r"valótlan\w*|kitalál\w*|koholt\w*",
+            r"valótlan\w*|kitalált\w*|koholt\w*",
             r"félrevezető\w*",
             r"dezinformáci\w*",
             r"cáfol\w*|tagad\w*",
@@ -959,7 +959,7 @@ LEXICONS: dict[str, Lexicon] = {
     ),
     "bn": Lexicon(
         debunk=(
-            r"মিথ্যা|ভুয়া|ভুয়ো|জাল",
+            r"মিথ্যা|ভুয়া|ভুয়ো",  # not "জাল": also a net
             r"ভুল|বিভ্রান্তিকর",
             r"বানোয়াট|মনগড়া",
             r"অস্বীকার|খণ্ডন",
@@ -1093,7 +1093,7 @@ LEXICONS: dict[str, Lexicon] = {
         debunk=(
             r"uongo|uzushi",
             r"si\s+kweli|sio\s+kweli",
-            r"bandia|feki",
+            r"feki|ghushi",  # not "bandia": also artificial (akili bandia)
             r"habari\s+za\s+uongo|habari\s+potofu",
             r"kupotosha|inapotosha|potofu",
             r"hakuna\s+(?:\w+\s+)?ushahidi",

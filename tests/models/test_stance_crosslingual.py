@@ -288,6 +288,12 @@ def test_languages_must_match_the_pairs(stance_model: StanceModel) -> None:
         ("ro", "Infirmiera a venit la spital."),  # a nurse, not "infirmat": refuted
         ("fi", "Kumous alkoi keväällä."),  # a revolution, not "kumosi": refuted
         ("ko", "트럼프 부인 멜라니아가 정원을 가꿨다."),  # "부인": wife, not "부인했다": denied
+        ("ro", "Telefonul a fost fabricat în China."),  # "fabricat": manufactured
+        ("id", "Rekayasa genetika membantu petani."),  # "rekayasa": engineering
+        ("cs", "Musíme si mýt ruce."),  # "mýt": to wash
+        ("sk", "Mýto na diaľnici stúpne."),  # "mýto": a toll
+        ("bn", "জেলেরা জাল ফেলেছে।"),  # "জাল": a (fishing) net
+        ("sw", "Akili bandia inakua haraka."),  # "bandia": artificial
     ],
 )
 def test_common_words_that_look_like_cues_are_not(language: str, text: str) -> None:
