@@ -109,7 +109,7 @@ _COMPLEMENTS: dict[str, str] = {
         r"\s+(?:bahwa|bahwasanya)\s+"
     ),
     "ms": (
-        r"\b(?:mengatakan|menyatakan|mendakwa|mengklaim|mendakwa|menulis|berkata)"
+        r"\b(?:mengatakan|menyatakan|mendakwa|mengklaim|menulis|berkata)"
         r"\s+(?:bahawa|bahwa)\s+"
     ),
     "sv": (
@@ -120,7 +120,7 @@ _COMPLEMENTS: dict[str, str] = {
         r"\b(?:hævder|hævdede|påstår|påstod|siger|sagde|skriver|skrev|oplyser|mener)"
         r"\s*,?\s+at\s+"
     ),
-    "no": (r"\b(?:hevder|hevdet|påstår|påsto|sier|sa|skriver|skrev|opplyser|mener)\s*,?\s+at\s+"),
+    "no": r"\b(?:hevder|hevdet|påstår|påsto|sier|sa|skriver|skrev|opplyser|mener)\s*,?\s+at\s+",
     "cs": (
         r"\b(?:tvrdí|tvrdil|tvrdila|tvrdili|říká|říkají|řekl|řekla|řekli|uvedl|uvedla|uvádí"
         r"|píše|napsal|napsala)\s*,\s*že\s+"
