@@ -25,7 +25,8 @@ from models.encoders.multilingual import MultilingualEncoder
 from models.encoders.runtime import RuntimeKind
 from models.encoders.use import UseEncoder
 from models.matching import FactCheckRecord
-from models.pipeline import Pipeline
+from models.pipeline import MatchingSettings, Pipeline
+from models.reranking import SEARCH_RERANK_DEPTH, load_cross_reranker
 from models.retrieval import (
     RRF_K,
     CandidatePool,
@@ -361,8 +362,15 @@ def search_metrics(data_dir: Path, split: str, database: Path | None = None) -> 
     data = load_checkthat(data_dir, split)
     embedder, multilingual = Embedder(), MultilingualEncoder()
     index = full_index(embedder, data_dir, database or DEFAULT_DATABASE, multilingual)
-    # As the service builds it with default settings.
-    pipeline = with_multilingual(Pipeline(embedder, load_scorer()), multilingual)
+    # As the service builds it with default settings: the search ranked with the packaged
+    # cross-encoder re-ranker.
+    settings = MatchingSettings()
+    search_matcher = Matcher(
+        settings.matcher_settings(), cross=load_cross_reranker(depth=SEARCH_RERANK_DEPTH)
+    )
+    pipeline = with_multilingual(
+        Pipeline(embedder, load_scorer(), settings, search_matcher=search_matcher), multilingual
+    )
     keys = [(r.url, claim_key(r.claim)) for r in data.records]
     rankings: list[list[int]] = []
     relevant: list[set[int]] = []

@@ -363,6 +363,10 @@ class Pipeline:
             packaged one when ``multilingual`` is given.
         crosslingual: Ranks those claims' fact-checks in the multilingual space. Defaults to
             a ``CrossLingualMatcher`` with its tuned settings.
+        search_matcher: Ranks the fact-check search's English queries (``search``): the
+            service gives it the packaged cross-encoder re-ranker, which helps queries
+            written to find a claim and not news sentences (docs/matching.md). Defaults to
+            ``matcher``.
     """
 
     def __init__(
@@ -378,6 +382,7 @@ class Pipeline:
         multilingual: MultilingualEncoder | None = None,
         crosslingual: CrossLingualMatcher | None = None,
         multilingual_checkworthiness: MultilingualCheckWorthiness | None = None,
+        search_matcher: Matcher | None = None,
     ) -> None:
         if blas_threads is not None:
             # Process-wide and lasting (threadpoolctl applies the limit when constructed).
@@ -386,6 +391,7 @@ class Pipeline:
         self.scorer = scorer
         self.settings = settings or MatchingSettings()
         self.matcher = matcher or Matcher(self.settings.matcher_settings())
+        self.search_matcher = search_matcher or self.matcher
         self.stance_model = stance or StanceModel()
         self.attributor = attributor or default_attributor()
         self.multilingual = multilingual
@@ -701,7 +707,7 @@ class Pipeline:
         search): a query in another language than English is ranked in the multilingual
         space when there is an encoder and an index for it, as claims are. An English query
         is embedded cleaned, as ``evaluation.matching`` and the re-ranker's training embed
-        theirs."""
+        theirs, and ranked by ``search_matcher``."""
         encoder, index = self._across_languages(source)
         if encoder is not None and index is not None:
             language = detect_language(query)
@@ -720,7 +726,7 @@ class Pipeline:
         # Embedded as the re-ranker's training queries were: without links, lead-ins and
         # tweet signatures (``clean_query``).
         vector = self.embedder.encode([clean_query(query)])
-        return self.matcher.rank(
+        return self.search_matcher.rank(
             [query], vector, source, search_filter, limit=limit, keep_all=True
         )[0]
 

@@ -25,6 +25,10 @@ from models.encoders.cross_encoder import CrossEncoder, artifact_paths
 logger = logging.getLogger(__name__)
 
 DEFAULT_ARTIFACT = "reranker_ce"
+# First-stage candidates the packaged cross-encoder reads per fact-check search query
+# (CLAIMFLAG_SEARCH_RERANK_DEPTH): chosen on CheckThat! 2022 2A train tweets the
+# cross-encoder did not learn from (docs/matching.md).
+SEARCH_RERANK_DEPTH = 10
 Scores = npt.NDArray[np.float64]
 
 
@@ -120,19 +124,20 @@ class _EncoderScorer:
 
 
 def load_cross_reranker(
-    directory: Path,
+    directory: Path | None = None,
     name: str = DEFAULT_ARTIFACT,
     *,
     depth: int = 4,
     gate: float = 0.02,
     **encoder: Any,
 ) -> CrossReranker:
-    """The cross-encoder re-ranker ``name`` trained into ``directory`` by
-    ``python -m training.reranker``.
+    """The cross-encoder re-ranker ``name`` trained by ``python -m training.reranker`` into
+    ``directory``, or the packaged one (``models/artifacts``) when None.
 
-    None ships with the package: on news prose the one trained here ranked the right
-    fact-check first less often than the first stage alone (docs/matching.md), so the
-    second stage is opt-in.
+    The packaged one ranks the fact-check search (``Pipeline.search``: a query written to
+    find a claim, such as a tweet); the analysis of an article does not use it unless one
+    is configured: on news prose it ranked the right fact-check first less often than the
+    first stage alone (docs/matching.md).
 
     Raises:
         FileNotFoundError: The directory holds no such artefact.

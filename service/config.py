@@ -14,6 +14,7 @@ from claims_db.pg_search import DEFAULT_LEXICAL_BUDGET
 from models.ann import DEFAULT_ANN_THRESHOLD
 from models.embedding import Precision
 from models.encoders.runtime import RuntimeKind, available_cores
+from models.reranking import SEARCH_RERANK_DEPTH
 
 # Host headers a local service answers by default (`testserver`: Starlette's test client).
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1", "testserver")
@@ -188,9 +189,9 @@ class Settings(BaseSettings):
     reranker_dir: Path | None = Field(
         default=None,
         description=(
-            "Directory of a cross-encoder re-ranker trained by `python -m training.reranker`;"
-            " unset, matches are ranked by the first stage alone (none ships: see"
-            " docs/matching.md)."
+            "Directory of a cross-encoder re-ranker trained by `python -m training.reranker`"
+            " for the analysis and the search; unset, an article's claims are ranked by the"
+            " first stage alone and the search by the packaged re-ranker (docs/matching.md)."
         ),
     )
     rerank_depth: int = Field(
@@ -198,6 +199,15 @@ class Settings(BaseSettings):
         ge=0,
         le=50,
         description="First-stage candidates per claim the cross-encoder reads (0: none).",
+    )
+    search_rerank_depth: int = Field(
+        default=SEARCH_RERANK_DEPTH,
+        ge=0,
+        le=50,
+        description=(
+            "First-stage candidates per query the cross-encoder reads in GET"
+            " /v1/factchecks/search (0: the search is ranked by the first stage alone)."
+        ),
     )
     rerank_gate: float = Field(
         default=0.02,

@@ -7,7 +7,7 @@ import functools
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine
@@ -132,14 +132,20 @@ def build_pipeline(settings: Settings) -> Pipeline:
         precedent_min_sentences=settings.precedent_min_sentences,
         article_similarity=settings.article_similarity,
     )
-    cross = (
+    # One cross-encoder (the configured one, else the packaged one) for both uses: the
+    # analysis reads it only when configured, the search unless its depth is 0.
+    wanted = settings.reranker_dir is not None and settings.rerank_depth
+    reranker = (
         load_cross_reranker(
-            settings.reranker_dir,
-            depth=settings.rerank_depth,
-            gate=settings.rerank_gate,
-            precision=settings.precision,
+            settings.reranker_dir, gate=settings.rerank_gate, precision=settings.precision
         )
-        if settings.reranker_dir is not None and settings.rerank_depth
+        if wanted or settings.search_rerank_depth
+        else None
+    )
+    cross = replace(reranker, depth=settings.rerank_depth) if reranker and wanted else None
+    search_cross = (
+        replace(reranker, depth=settings.search_rerank_depth)
+        if reranker and settings.search_rerank_depth
         else None
     )
     return Pipeline(
@@ -150,6 +156,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         stance=StanceModel(precision=settings.precision),
         crosslingual=build_crosslingual_matcher(settings),
         blas_threads=settings.blas_threads or None,
+        search_matcher=Matcher(matching.matcher_settings(), cross=search_cross),
     )
 
 

@@ -20,6 +20,8 @@ from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.encoders.multilingual import MultilingualEncoder
 from models.pipeline import Pipeline
+from models.reranking import SEARCH_RERANK_DEPTH, load_cross_reranker
+from models.retrieval import Matcher
 from service.app import create_app
 from service.config import Settings
 from service.runtime import build_runtime
@@ -99,9 +101,13 @@ def embedder() -> Embedder:
 
 @pytest.fixture(scope="session")
 def pipeline(embedder: Embedder) -> Pipeline:
-    """The pipeline as the service builds it by default (``CLAIMFLAG_MULTILINGUAL`` on), so
-    a runtime built over it uses this very object (tests may patch it)."""
-    return Pipeline(embedder, load_scorer(), multilingual=MultilingualEncoder())
+    """The pipeline as the service builds it by default (``CLAIMFLAG_MULTILINGUAL`` on, the
+    search ranked with the packaged cross-encoder), so a runtime built over it uses this
+    very object (tests may patch it)."""
+    search = Matcher(cross=load_cross_reranker(depth=SEARCH_RERANK_DEPTH))
+    return Pipeline(
+        embedder, load_scorer(), multilingual=MultilingualEncoder(), search_matcher=search
+    )
 
 
 @pytest.fixture(scope="session")

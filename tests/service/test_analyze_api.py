@@ -30,7 +30,8 @@ def test_example_article_flags_the_ferret_fact_check(client: TestClient, example
     assert claim["stance"] == "debunks"
     assert claim["matches"][0]["tier"] in {"confirmed", "likely"}
     why = claim["matches"][0]["why"]
-    # No cross-encoder is configured by default: the first stage alone ranked it.
+    # The analysis reads no cross-encoder by default (the search does): the first stage
+    # alone ranked it.
     assert why["cross_encoder_score"] is None and why["first_stage_score"] > 0
     assert {"pray", "home", "abortion", "zone"} <= set(why["shared_terms"])
     assert why["similarity"] == claim["matches"][0]["similarity"]

@@ -181,6 +181,37 @@ def test_search_ranks_and_filters(client: TestClient) -> None:
     assert client.get("/v1/factchecks/search", params={"q": "x", "limit": 0}).status_code == 422
 
 
+def test_the_search_reads_its_leading_candidates_with_the_cross_encoder(
+    client: TestClient,
+) -> None:
+    query = "Scots were warned not to pray in their own homes near abortion clinics"
+    results = _search(client, q=query, limit=10)
+    assert results[0]["fact_check"]["publisher_site"] == "theferret.scot"
+    read = [r["why"]["cross_encoder_score"] for r in results]
+    assert read[0] is not None and read[0] > 0, "the right fact-check reads as checking it"
+    assert all(isinstance(score, float) for score in read[:2])
+    scores = [r["score"] for r in results if r["why"]["cross_encoder_score"] is not None]
+    assert scores == sorted(scores, reverse=True)
+    # The same text as an article's claim: the analysis ranks by the first stage alone.
+    analysed = client.post("/v1/analyze", json={"text": query + "."}).json()
+    matches = [m for c in analysed["claims"] for m in c["matches"]]
+    assert matches and all(m["why"]["cross_encoder_score"] is None for m in matches)
+
+
+def test_the_service_wires_the_cross_encoder_into_the_search_only_by_default() -> None:
+    from models.reranking import SEARCH_RERANK_DEPTH
+    from service.runtime import build_pipeline
+
+    default = build_pipeline(Settings(_env_file=None, multilingual=False))  # type: ignore[call-arg]
+    assert default.matcher.cross is None
+    assert default.search_matcher.cross is not None
+    assert default.search_matcher.cross.depth == SEARCH_RERANK_DEPTH
+    off = build_pipeline(
+        Settings(_env_file=None, multilingual=False, search_rerank_depth=0)  # type: ignore[call-arg]
+    )
+    assert off.search_matcher.cross is None and off.matcher.cross is None
+
+
 def test_import_endpoint(client: TestClient) -> None:
     feed = (FEEDS / "datafeed.json").read_bytes()
     response = client.post("/v1/factchecks/import", content=feed, headers=JSON)
