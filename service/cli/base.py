@@ -40,12 +40,19 @@ def _setup_logging(settings: Settings) -> None:
 
 
 def _session_factory() -> sessionmaker[Session]:
+    """Sessions on the configured database; exits 1 with the reason (and the command that
+    mends it) when the database is not at the code's revision."""
     from claims_db.db import make_engine, make_session_factory
-    from claims_db.migrate import require_current
+    from claims_db.migrate import DatabaseNotMigratedError, require_current
 
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url)
-    require_current(engine, settings.resolved_database_url)
+    try:
+        require_current(engine, settings.resolved_database_url)
+    except DatabaseNotMigratedError as error:
+        engine.dispose()
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
     return make_session_factory(engine)
 
 

@@ -48,6 +48,11 @@ def test_serve_refuses_an_unmigrated_database(cli_env: Path) -> None:
     result = runner.invoke(app, ["analyze", __file__])
     assert result.exit_code != 0
     assert "claimflag db upgrade" in str(result.exception)
+    # A database command says what is wrong and what mends it, without a traceback.
+    seeded = runner.invoke(app, ["seed"], env={"COLUMNS": "200"})
+    assert seeded.exit_code == 1 and seeded.exception is not None
+    assert isinstance(seeded.exception, SystemExit)
+    assert "claimflag db upgrade" in seeded.output and "Traceback" not in seeded.output
 
 
 def test_db_refresh_profiles_rewrites_stale_ones(cli_env: Path) -> None:
