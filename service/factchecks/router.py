@@ -90,7 +90,8 @@ def search_fact_checks(
         int | None, Query(ge=1, description="Only fact-checks reviewed this recently.")
     ] = None,
 ) -> SearchResponse:
-    """Published fact-checks for a claim or keywords, best first (the /v1/analyze matcher)."""
+    """Published fact-checks for a claim or keywords, best first: the /v1/analyze first
+    stage, then a cross-encoder that reads the query with each of the first candidates."""
     return service.search_fact_checks(
         session,
         pipeline,
