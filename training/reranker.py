@@ -363,20 +363,21 @@ def held_out_report(
     queries: Sequence[Query],
     scores: npt.NDArray[np.float64],
     confidence: npt.NDArray[np.float64],
-) -> dict[str, dict[str, float]]:
-    """Per kind of query: top-1 accuracy of checked queries and how often a query nothing
-    checks has a first candidate above 0.5 / 0.8 confidence."""
+) -> dict[str, dict[str, float | None]]:
+    """Per kind of query: top-1 accuracy of checked queries (None for a kind nothing
+    checks, so the card stays strict JSON) and how often a query nothing checks has a
+    first candidate above 0.5 / 0.8 confidence."""
     best: dict[int, tuple[float, float, int]] = {}
     for pair, score, conf in zip(pairs, scores, confidence, strict=True):
         if pair.query not in best or score > best[pair.query][0]:
             best[pair.query] = (float(score), float(conf), pair.label)
-    report: dict[str, dict[str, float]] = {}
+    report: dict[str, dict[str, float | None]] = {}
     for kind in sorted({queries[q].kind for q in best}):
         chosen = [best[q] for q in best if queries[q].kind == kind]
         checked = [c for q, c in best.items() if queries[q].kind == kind and queries[q].positives]
         report[kind] = {
             "queries": len(chosen),
-            "top1_right": float(np.mean([c[2] for c in checked])) if checked else float("nan"),
+            "top1_right": float(np.mean([c[2] for c in checked])) if checked else None,
             "top1_confidence_ge_0.5": float(np.mean([c[1] >= 0.5 for c in chosen])),
             "top1_confidence_ge_0.8": float(np.mean([c[1] >= 0.8 for c in chosen])),
         }
