@@ -241,13 +241,10 @@ def claim_units(
     language = language or detect_language(text)
     segments = segment(text, language)
     sentences = [s for s in segments if s.kind is SegmentKind.SENTENCE]
-    # A segment's text is its line without surrounding blanks already.
-    headings = [
-        ClaimUnit(s, s.text, s.start, s.end, None, False) for s in segments if is_heading_claim(s)
-    ]
+    heading_lines = [s for s in segments if is_heading_claim(s)]
     if language != ENGLISH:
         # A post or a headline without a final stop is a heading: it states claims too.
-        read = sorted([*sentences, *(h.sentence for h in headings)], key=lambda s: s.start)
+        read = sorted([*sentences, *heading_lines], key=lambda s: s.start)
         return segments, [
             unit
             for s in read
@@ -282,6 +279,8 @@ def claim_units(
             )
         )
         units.extend(_units_of(sentence, spans, attribution))
+    # A segment's text is its line without surrounding blanks already.
+    headings = [ClaimUnit(s, s.text, s.start, s.end, None, False) for s in heading_lines]
     return segments, sorted(units + headings, key=lambda u: (u.sentence.start, u.is_span))
 
 
