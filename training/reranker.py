@@ -364,9 +364,10 @@ def held_out_report(
     scores: npt.NDArray[np.float64],
     confidence: npt.NDArray[np.float64],
 ) -> dict[str, dict[str, float | None]]:
-    """Per kind of query: top-1 accuracy of checked queries (None for a kind nothing
-    checks, so the card stays strict JSON) and how often a query nothing checks has a
-    first candidate above 0.5 / 0.8 confidence."""
+    """Per kind of query: top-1 accuracy of its checked queries (None for a kind nothing
+    checks, so the card stays strict JSON) and how often any query of the kind, checked or
+    not, has a first candidate at 0.5 / 0.8 confidence or more (for a kind nothing checks,
+    the rate of confident wrong first candidates)."""
     best: dict[int, tuple[float, float, int]] = {}
     for pair, score, conf in zip(pairs, scores, confidence, strict=True):
         if pair.query not in best or score > best[pair.query][0]:
