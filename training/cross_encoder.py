@@ -20,7 +20,7 @@ import torch
 from tqdm import tqdm
 
 from models.embedding import cpu_has_amx
-from models.encoders.cross_encoder import Logits, pair_logits
+from models.encoders.cross_encoder import CrossEncoderSpec, Logits, build_network, pair_logits
 
 logger = logging.getLogger(__name__)
 
@@ -203,3 +203,37 @@ def fit_temperature(logits: Logits, labels: Sequence[int]) -> float:
 
     grid = np.exp(np.linspace(np.log(0.25), np.log(8.0), 121))
     return round(float(min(grid, key=nll)), 4)
+
+
+def fold_into_adapters(
+    network: torch.nn.Module, spec: CrossEncoderSpec, model_path: str | None = None
+) -> tuple[torch.nn.Module, float]:
+    """A LoRA network of ``spec``'s rank that approximates a fully fine-tuned ``network``.
+
+    Each adapted layer's adapters are the truncated SVD of its weight change (fine-tuned
+    minus packaged); the head is copied. Changes outside the adapted layers (biases, layer
+    norms) are dropped. Returns the network in eval mode and the share of the weight changes'
+    squared norm the adapters keep.
+    """
+    from peft.tuners.lora import Linear as LoraLinear
+
+    folded = build_network(spec, model_path)
+    kept = 0.0
+    total = 0.0
+    with torch.no_grad():
+        for name, layer in folded.named_modules():
+            if not isinstance(layer, LoraLinear):
+                continue
+            module: Any = layer
+            tuned: Any = network.get_submodule(name.replace("base_model.model.", "", 1))
+            delta = (tuned.weight - module.base_layer.weight).double()
+            u, s, vt = torch.linalg.svd(delta, full_matrices=False)
+            rank = spec.lora_rank
+            total += float((s**2).sum())
+            kept += float((s[:rank] ** 2).sum())
+            scaling = module.scaling["default"]
+            module.lora_B["default"].weight.copy_((u[:, :rank] * s[:rank] / scaling).float())
+            module.lora_A["default"].weight.copy_(vt[:rank].float())
+        folded.get_submodule("head").load_state_dict(network.get_submodule("head").state_dict())
+    folded.eval()
+    return folded, kept / total if total else 1.0

@@ -36,7 +36,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,14 @@ from models.stance import (
     head_inputs,
     prepare_inputs,
 )
-from training.cross_encoder import FineTuneConfig, PairExample, fine_tune, fit_temperature, predict
+from training.cross_encoder import (
+    FineTuneConfig,
+    PairExample,
+    fine_tune,
+    fit_temperature,
+    fold_into_adapters,
+    predict,
+)
 from training.provenance import git_commit
 
 logger = logging.getLogger(__name__)
@@ -162,6 +169,17 @@ def balanced_related(pairs: Sequence[StancePair], per_class: int, seed: int) -> 
         members = [p for p in pairs if p.stance is stance]
         chosen.extend(rng.sample(members, min(per_class, len(members))))
     return chosen
+
+
+def _dev_balanced(
+    dev: Sequence[StancePair], probabilities: npt.NDArray[np.float32], seed: int
+) -> dict[str, Any]:
+    """Scores of the cross-encoder alone on a balanced sample of the dev topics' related
+    pairs (200 per class at most, drawn as the test sample is)."""
+    rows = {(p.body_id, p.claim): i for i, p in enumerate(dev)}
+    chosen = [rows[(p.body_id, p.claim)] for p in balanced_related(dev, 200, seed + 3)]
+    predicted = _argmax(probabilities[chosen])
+    return scores([dev[i].stance for i in chosen], predicted)
 
 
 def training_examples(
@@ -369,8 +387,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget-words", type=int, default=70, help="words read per text")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--learning-rate", type=float, default=5e-4)
-    parser.add_argument("--lora-rank", type=int, default=8)
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=None,
+        help="peak rate of the encoder's trained weights (default 5e-4 for adapters, 4e-5"
+        " with --full-fine-tune)",
+    )
+    parser.add_argument("--lora-rank", type=int, default=8, help="the artefact's adapter rank")
+    parser.add_argument(
+        "--full-fine-tune",
+        action="store_true",
+        help="train every encoder weight but the embeddings, then fold the change into"
+        " adapters of --lora-rank (truncated SVD)",
+    )
     parser.add_argument("--discuss", type=int, default=3000, help="discuss pairs kept")
     parser.add_argument("--unrelated", type=int, default=2000, help="unrelated pairs kept")
     parser.add_argument("--disagree-repeats", type=int, default=3)
@@ -431,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = FineTuneConfig(
         epochs=epochs,
         batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
+        learning_rate=args.learning_rate or (4e-5 if args.full_fine_tune else 5e-4),
         max_length=args.max_length,
         seed=args.seed,
         threads=args.threads,
@@ -444,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         base_sha256=base_weights_digest(),
     )
     network: Any = None
+    folded_share: float | None = None
     previous: dict[str, Any] = {}
     if args.head_only:
         encoder = CrossEncoder(ARTIFACT_NAME, directory=args.out_dir, runtime="torch")
@@ -460,7 +491,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(default_model_path(), local_files_only=True)
-        network = build_network(spec)
+        # Full fine-tuning trains every encoder weight (embeddings aside), then folds the
+        # change into adapters of --lora-rank: the artefact keeps the size of a LoRA run's.
+        network = build_network(replace(spec, lora_rank=0) if args.full_fine_tune else spec)
         logger.info(
             "fine-tuning on %d pairs (%s)",
             len(examples),
@@ -469,6 +502,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         train_started = time.monotonic()
         losses = fine_tune(network, tokenizer, examples, config)
         train_minutes = (time.monotonic() - train_started) / 60
+        if args.full_fine_tune:
+            network, folded_share = fold_into_adapters(network, spec)
+            logger.info(
+                "folded into rank-%d adapters: %.3f of the change kept",
+                spec.lora_rank,
+                folded_share,
+            )
 
         def ce_logits(members: Sequence[StancePair]) -> npt.NDArray[np.float32]:
             contexts = [prepared[(p.body_id, p.claim)] for p in members]
@@ -544,6 +584,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rule_reader": report(rule),
         "head_ece_test": expected_calibration_error(test_head, test_gold),
         "cross_encoder_ece_test": expected_calibration_error(test_ce, test_gold),
+        # The dev topics are the head's training data, but the cross-encoder never reads
+        # them: its score there chooses between runs without looking at the test topics.
+        "cross_encoder_dev_balanced": _dev_balanced(dev, dev_ce, args.seed),
     }
     for name in (
         "head",
@@ -595,6 +638,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "head_learning_rate": config.head_learning_rate,
             "max_length": config.max_length,
             "lora_rank": spec.lora_rank,
+            "full_fine_tune": args.full_fine_tune,
+            "folded_share": None if folded_share is None else round(folded_share, 4),
             "bf16": config.uses_bf16(),
             "loss_by_tenth": losses,
         },

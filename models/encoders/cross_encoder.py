@@ -106,7 +106,10 @@ def artifact_paths(name: str, directory: Path | None = None) -> tuple[Path, Path
 def build_network(spec: CrossEncoderSpec, model_path: str | None = None) -> torch.nn.Module:
     """A trainable pair classifier: packaged encoder + LoRA adapters + linear head.
 
-    Only the adapters and the head require gradients.
+    Only the adapters and the head require gradients. With ``spec.lora_rank`` 0 there are no
+    adapters: every encoder weight but the embeddings trains (full fine-tuning; the trainer
+    then folds the change into adapters of a chosen rank before the artefact is saved, see
+    ``training.cross_encoder.fold_into_adapters``).
     """
     import torch
     from peft import LoraConfig, get_peft_model
@@ -114,14 +117,20 @@ def build_network(spec: CrossEncoderSpec, model_path: str | None = None) -> torc
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     encoder = AutoModel.from_pretrained(model_path or default_model_path(), local_files_only=True)
-    config = LoraConfig(
-        r=spec.lora_rank,
-        lora_alpha=spec.lora_alpha,
-        lora_dropout=0.1,
-        target_modules=list(LORA_TARGETS),
-        bias="none",
-    )
-    adapted = get_peft_model(encoder, config)
+    adapted: torch.nn.Module
+    if spec.lora_rank > 0:
+        config = LoraConfig(
+            r=spec.lora_rank,
+            lora_alpha=spec.lora_alpha,
+            lora_dropout=0.1,
+            target_modules=list(LORA_TARGETS),
+            bias="none",
+        )
+        adapted = get_peft_model(encoder, config)
+    else:
+        adapted = encoder
+        for parameter in encoder.embeddings.parameters():
+            parameter.requires_grad = False
 
     class _Network(torch.nn.Module):
         def __init__(self) -> None:
