@@ -1,8 +1,10 @@
 """Fine-tuning loop shared by the cross-encoders (re-ranker, stance).
 
-Trains the LoRA adapters and the linear head of ``models.encoders.cross_encoder`` on text
-pairs with a weighted cross-entropy, in length-bucketed batches on the CPU (bfloat16
-autocast where the CPU has AMX), then fits a softmax temperature on held-out pairs.
+Trains the LoRA adapters and the linear head of ``models.encoders.cross_encoder`` (or, for
+a full fine-tune, every encoder weight but the embeddings, later folded into adapters by
+``fold_into_adapters``) on text pairs with a weighted cross-entropy, in length-bucketed
+batches on the CPU (bfloat16 autocast where the CPU has AMX), then fits a softmax
+temperature on held-out pairs.
 """
 
 from __future__ import annotations
@@ -217,6 +219,8 @@ def fold_into_adapters(
     """
     from peft.tuners.lora import Linear as LoraLinear
 
+    if spec.lora_rank < 1:
+        raise ValueError("folding needs adapters: give the spec a LoRA rank of 1 or more")
     folded = build_network(spec, model_path)
     kept = 0.0
     total = 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import torch
 
 from models.encoders.cross_encoder import CrossEncoderSpec, build_network, trained_state
@@ -65,3 +66,9 @@ def test_folding_to_a_lower_rank_keeps_the_largest_part() -> None:
     tuned = _tuned_network(change_rank=16)
     _, kept = fold_into_adapters(tuned, CrossEncoderSpec(labels=LABELS, lora_rank=4))
     assert 0.1 < kept < 0.6
+
+
+def test_folding_needs_a_rank() -> None:
+    tuned = build_network(CrossEncoderSpec(labels=LABELS, lora_rank=0))
+    with pytest.raises(ValueError, match="LoRA rank"):
+        fold_into_adapters(tuned, CrossEncoderSpec(labels=LABELS, lora_rank=0))
