@@ -222,6 +222,7 @@ def fold_into_adapters(
     if spec.lora_rank < 1:
         raise ValueError("folding needs adapters: give the spec a LoRA rank of 1 or more")
     folded = build_network(spec, model_path)
+    rank = spec.lora_rank
     kept = 0.0
     total = 0.0
     with torch.no_grad():
@@ -232,7 +233,6 @@ def fold_into_adapters(
             tuned: Any = network.get_submodule(name.replace("base_model.model.", "", 1))
             delta = (tuned.weight - module.base_layer.weight).double()
             u, s, vt = torch.linalg.svd(delta, full_matrices=False)
-            rank = spec.lora_rank
             total += float((s**2).sum())
             kept += float((s[:rank] ** 2).sum())
             scaling = module.scaling["default"]

@@ -171,13 +171,18 @@ def balanced_related(pairs: Sequence[StancePair], per_class: int, seed: int) -> 
     return chosen
 
 
+def _balanced_rows(pairs: Sequence[StancePair], seed: int) -> list[int]:
+    """Positions in ``pairs`` of their balanced related sample (200 per class at most)."""
+    rows = {(p.body_id, p.claim): i for i, p in enumerate(pairs)}
+    return [rows[(p.body_id, p.claim)] for p in balanced_related(pairs, 200, seed + 3)]
+
+
 def _dev_balanced(
     dev: Sequence[StancePair], probabilities: npt.NDArray[np.float32], seed: int
 ) -> dict[str, Any]:
     """Scores of the cross-encoder alone on a balanced sample of the dev topics' related
-    pairs (200 per class at most, drawn as the test sample is)."""
-    rows = {(p.body_id, p.claim): i for i, p in enumerate(dev)}
-    chosen = [rows[(p.body_id, p.claim)] for p in balanced_related(dev, 200, seed + 3)]
+    pairs, drawn as the test sample is."""
+    chosen = _balanced_rows(dev, seed)
     predicted = _argmax(probabilities[chosen])
     return scores([dev[i].stance for i in chosen], predicted)
 
@@ -559,9 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     boosted.fit(train_x, train_y)
 
     test_related = [i for i, p in enumerate(test) if p.stance is not Stance.UNRELATED]
-    balanced = balanced_related(test, 200, args.seed + 3)
-    balanced_index = {(p.body_id, p.claim): i for i, p in enumerate(test)}
-    balanced_rows = [balanced_index[(p.body_id, p.claim)] for p in balanced]
+    balanced_rows = _balanced_rows(test, args.seed)
 
     def report(predicted: list[Stance]) -> dict[str, Any]:
         return {

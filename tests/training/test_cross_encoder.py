@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 import torch
 
-from models.encoders.cross_encoder import CrossEncoderSpec, build_network, trained_state
+from models.encoders.cross_encoder import (
+    LORA_TARGETS,
+    CrossEncoderSpec,
+    build_network,
+    trained_state,
+)
 from training.cross_encoder import fold_into_adapters
 
 LABELS = ("a", "b", "c")
@@ -31,12 +36,7 @@ def _tuned_network(change_rank: int) -> Any:
     generator = torch.Generator().manual_seed(7)
     with torch.no_grad():
         for name, module in network.encoder.named_modules():
-            if isinstance(module, torch.nn.Linear) and name.rsplit(".", 1)[-1] in {
-                "query",
-                "key",
-                "value",
-                "dense",
-            }:
+            if isinstance(module, torch.nn.Linear) and name.rsplit(".", 1)[-1] in LORA_TARGETS:
                 out_features, in_features = module.weight.shape
                 left = torch.randn(out_features, change_rank, generator=generator) * 0.02
                 right = torch.randn(change_rank, in_features, generator=generator) * 0.02
