@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from _data import environment, table, write_json
@@ -24,7 +23,7 @@ from evaluation.matching import load_checkthat
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.pipeline import Pipeline
-from models.reranking import SEARCH_RERANK_DEPTH, CrossReranker, load_cross_reranker
+from models.reranking import SEARCH_RERANK_DEPTH, load_cross_reranker
 from models.retrieval import Matcher
 from training.data import DEFAULT_DATA_DIR, full_index
 
@@ -48,7 +47,7 @@ def main() -> None:
         depth: Pipeline(
             embedder,
             scorer,
-            search_matcher=Matcher(cross=_at_depth(reranker, depth)),
+            search_matcher=Matcher(cross=reranker.at_depth(depth) if reranker else None),
         )
         for depth in args.depths
     }
@@ -84,11 +83,6 @@ def main() -> None:
         },
     )
     print(f"\nwrote {path}")
-
-
-def _at_depth(reranker: CrossReranker | None, depth: int) -> CrossReranker | None:
-    """``reranker`` reading ``depth`` candidates; None for depth 0."""
-    return replace(reranker, depth=depth) if reranker is not None and depth else None
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -111,6 +111,12 @@ class CrossReranker:
     combiner: Combiner
     depth: int = 4
     gate: float = 0.02
+
+    def at_depth(self, depth: int) -> CrossReranker | None:
+        """The same re-ranker reading ``depth`` candidates per claim; None for depth 0 (the
+        first stage's order stands). The analysis and the fact-check search share one loaded
+        cross-encoder this way, each at its own depth."""
+        return replace(self, depth=depth) if depth else None
 
 
 @dataclass(slots=True)

@@ -7,7 +7,7 @@ import functools
 import logging
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
@@ -142,12 +142,8 @@ def build_pipeline(settings: Settings) -> Pipeline:
         if wanted or settings.search_rerank_depth
         else None
     )
-    cross = replace(reranker, depth=settings.rerank_depth) if reranker and wanted else None
-    search_cross = (
-        replace(reranker, depth=settings.search_rerank_depth)
-        if reranker and settings.search_rerank_depth
-        else None
-    )
+    cross = reranker.at_depth(settings.rerank_depth) if reranker and wanted else None
+    search_cross = reranker.at_depth(settings.search_rerank_depth) if reranker else None
     return Pipeline(
         embedder,
         load_scorer(settings.check_worthiness_threshold),

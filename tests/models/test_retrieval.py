@@ -439,9 +439,10 @@ def test_a_configured_second_stage_reorders_what_it_reads(
     text = ["People are saying that drinking bleach will cure COVID-19"]
     vectors = embedder.encode(text)
     first = Matcher().rank(text, vectors, index)[0]
-    second = Matcher(cross=CrossReranker(prefers_afp, combiner, depth=2)).rank(
-        text, vectors, index
-    )[0]
+    shared = CrossReranker(prefers_afp, combiner, depth=4)
+    assert shared.at_depth(0) is None, "depth 0 leaves the first stage's order"
+    second = Matcher(cross=shared.at_depth(2)).rank(text, vectors, index)[0]
+    assert shared.depth == 4, "at_depth leaves the shared re-ranker as it was"
     assert {m.fact_check.id for m in first[:2]} == {1, 5}
     assert len(read) == 2, "the cross-encoder reads only `depth` candidates"
     assert second[0].fact_check.id == 5 and second[0].cross_score == 4.0
