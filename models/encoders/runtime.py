@@ -88,7 +88,8 @@ class Tokenizer:
         # The file may carry its own fixed padding and truncation: padding is per batch here.
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
-        self.pad_id = int(self._tokenizer.token_to_id("[PAD]") or 0)
+        pad = self._tokenizer.token_to_id("[PAD]")  # BERT's vocabulary; XLM-R's spells it <pad>
+        self.pad_id = int(pad if pad is not None else self._tokenizer.token_to_id("<pad>") or 0)
 
     def tokenize(self, inputs: Sequence[TextInput]) -> list[tuple[list[int], list[int]]]:
         """Token ids and token type ids of each input, unpadded.
