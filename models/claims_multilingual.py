@@ -25,6 +25,7 @@ import re
 
 from models.claims import ClaimSpan
 from models.language import word_count
+from models.segmentation import SENTENCE_END
 
 _MIN_WORDS = 5
 
@@ -147,7 +148,9 @@ _COMPLEMENTS: dict[str, str] = {
     "bn": r"(?<!\S)(?:বলেছেন|বলেন|দাবি\s+করেছেন|দাবি\s+করা\s+হচ্ছে|দাবি\s+করা\s+হয়েছে)\s+যে\s+",
 }
 _COMPILED = {language: re.compile(pattern, re.I) for language, pattern in _COMPLEMENTS.items()}
-_TRIM = ' \t\n.,;:!?…"“”«»„「」『』।॥؟。！？，۔'
+# Stripped from a claim's ends: white space, commas and colons, quotation marks of every
+# script and each sentence-final mark the segmenter knows.
+_TRIM = ' \t\n,;:"“”«»„「」『』，' + SENTENCE_END
 
 
 def reported_spans(sentence: str, language: str) -> list[ClaimSpan]:

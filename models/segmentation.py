@@ -60,13 +60,13 @@ _EMAIL = re.compile(
 # Sentence-final marks: Latin and Cyrillic . ! ? …, CJK full-width 。！？, the Devanagari
 # danda and double danda । ॥ (Gujarati prose uses them too), the Arabic question mark ؟,
 # the Urdu full stop ۔, and the Burmese, Khmer, Ethiopic and Armenian full stops ။ ។ ። ։.
-_SENTENCE_END = ".!?…。！？।॥؟۔။។።։"
+SENTENCE_END = ".!?…。！？।॥؟۔။។።։"
 # Closing quotes and brackets: English and French ” » ’, German “ ‘ (opened by „ ‚),
 # Scandinavian «, CJK corner brackets and full-width parentheses.
 _CLOSERS = "\"'’”»“‘«)\\]）」』"
 # A prose line ends like a sentence: a sentence-final mark, optionally followed by closing
 # quotes or brackets, or a closing quote alone.
-_PROSE_END = re.compile(rf"[{_SENTENCE_END}][{_CLOSERS}]*\s*$|[\"'’”»“‘«」』]\s*$")
+_PROSE_END = re.compile(rf"[{SENTENCE_END}][{_CLOSERS}]*\s*$|[\"'’”»“‘«」』]\s*$")
 # Languages written without spaces between words (a "fragment" cannot be told by words).
 _UNSPACED = frozenset({"ja", "zh", "th", "lo", "km", "my", "bo"})
 # A non-English piece this short ("Москва.", "15 февраля.") is a dateline or a fragment

@@ -200,3 +200,10 @@ def test_headlines_and_posts_without_a_stop_are_claims_in_any_language() -> None
     assert len(units) == 1
     # A short line is page furniture, as in English.
     assert claim_units("Noticias de hoy", language="es")[1] == []
+
+
+def test_a_quotation_loses_the_sentence_end_of_its_script() -> None:
+    # Armenian's full stop ։ and Burmese's ။ end sentences as "." does: a claim quoted
+    # with them is the same claim without them.
+    armenian = reported_spans("Նա ասաց. «Պատվաստումները վտանգավոր են բոլոր երեխաների համար։»", "hy")
+    assert [s.text for s in armenian] == ["Պատվաստումները վտանգավոր են բոլոր երեխաների համար"]
