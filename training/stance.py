@@ -528,15 +528,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     dev_gold = [p.stance for p in dev]
     test_gold = [p.stance for p in test]
     temperature = fit_temperature(dev_logits, [LABELS.index(s) for s in dev_gold])
-    spec = CrossEncoderSpec(
-        labels=spec.labels,
-        max_length=spec.max_length,
-        lora_rank=spec.lora_rank,
-        lora_alpha=spec.lora_alpha,
-        temperature=temperature,
-        base_model=spec.base_model,
-        base_sha256=spec.base_sha256,
-    )
+    spec = replace(spec, temperature=temperature)
     dev_ce = softmax(dev_logits / np.float32(temperature))
     test_ce = softmax(test_logits / np.float32(temperature))
 
