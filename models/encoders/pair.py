@@ -1,9 +1,10 @@
 """Sequence-pair classifiers (cross-encoders) on either runtime: (text_a, text_b) -> logits.
 
-A cross-encoder reads both texts in one pass (``[CLS] a [SEP] b [SEP]``, token type 0 for
-``a`` and 1 for ``b``) and returns one logit per label. Any PyTorch module whose forward
-takes ``input_ids, attention_mask, token_type_ids`` by name and returns ``(batch, labels)``
-logits can be described by ``pair_spec`` and then run through
+A cross-encoder reads both texts in one pass (``[CLS] a [SEP] b [SEP]`` on MiniLM, token
+type 0 for ``a`` and 1 for ``b``; ``<s> a </s></s> b </s>`` on multilingual-e5, type 0 for
+both: the base's ``tokenizer.json`` decides) and returns one logit per label. Any PyTorch
+module whose forward takes ``input_ids, attention_mask, token_type_ids`` by name and returns
+``(batch, labels)`` logits can be described by ``pair_spec`` and then run through
 ``models.encoders.export.open_runtime`` on PyTorch, ONNX fp32 or ONNX int8 (the setting
 ``CLAIMFLAG_ENCODER_RUNTIME``), with ``PairClassifier`` doing the tokenising::
 

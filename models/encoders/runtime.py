@@ -14,6 +14,7 @@ rows back in input order.
 from __future__ import annotations
 
 import enum
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -71,6 +72,17 @@ class EncoderRuntime(Protocol):
         ...
 
 
+def read_pad_id(model_dir: Path) -> int:
+    """The padding token id from the model directory's ``config.json`` (BERT's ``[PAD]`` is
+    0, XLM-R's ``<pad>`` is 1); 0 without one. Padded positions are masked out, so the id
+    changes no output, but the model's own keeps the inputs as it was trained on them."""
+    config = model_dir / "config.json"
+    if not config.exists():
+        return 0
+    pad = json.loads(config.read_text(encoding="utf-8")).get("pad_token_id")
+    return int(pad) if pad is not None else 0
+
+
 class Tokenizer:
     """A model directory's fast tokeniser, truncating to ``max_length`` and padding per batch.
 
@@ -88,8 +100,7 @@ class Tokenizer:
         # The file may carry its own fixed padding and truncation: padding is per batch here.
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
-        pad = self._tokenizer.token_to_id("[PAD]")  # BERT's vocabulary; XLM-R's spells it <pad>
-        self.pad_id = int(pad if pad is not None else self._tokenizer.token_to_id("<pad>") or 0)
+        self.pad_id = read_pad_id(model_dir)
 
     def tokenize(self, inputs: Sequence[TextInput]) -> list[tuple[list[int], list[int]]]:
         """Token ids and token type ids of each input, unpadded.

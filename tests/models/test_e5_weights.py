@@ -87,3 +87,15 @@ def test_a_cross_encoder_spec_names_its_base(model_dir: Path) -> None:
     e5 = CrossEncoderSpec(labels=("other", "checks"), base_model=E5_BASE_NAME)
     assert base_model_path(e5, model_dir.parent) == str(model_dir)
     assert base_model_path(CrossEncoderSpec(labels=("other", "checks"))) == default_model_path()
+
+
+def test_the_runtime_tokenizer_pads_with_each_base_s_own_pad_token(model_dir: Path) -> None:
+    from models.embedding import default_model_path
+    from models.encoders.runtime import Tokenizer
+
+    for directory, pad in ((model_dir, "<pad>"), (Path(default_model_path()), "[PAD]")):
+        tokenizer = Tokenizer(directory, 64)
+        batch = tokenizer.pad(tokenizer.tokenize(["a claim", "a much longer claim than that"]))
+        assert batch["input_ids"][0, -1] == tokenizer.pad_id, directory
+        assert batch["attention_mask"][0, -1] == 0, directory
+        assert tokenizer._tokenizer.id_to_token(tokenizer.pad_id) == pad, directory
