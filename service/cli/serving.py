@@ -182,19 +182,49 @@ def analyze(
         bool, typer.Option("--all", help="List every claim, not only flagged.")
     ] = False,
 ) -> None:
-    """Analyse an article file against the database and show its flagged claims."""
+    """Analyse an article file against the database and show its flagged claims.
+
+    Exits 2 when the file is not an article (not UTF-8, empty, too long) and 1 when the
+    database is not ready (not migrated, embedded by another encoder), saying which.
+    """
+    from pydantic import ValidationError
+
+    from claims_db.embedding_space import EmbeddingSpaceMismatchError
+    from claims_db.migrate import DatabaseNotMigratedError
     from service.analysis.schemas import AnalyzeRequest
-    from service.analysis.service import analyze_article
+    from service.analysis.service import analyze_article, validate_text
+    from service.errors import ClaimflagError
     from service.runtime import build_runtime
 
     settings = get_settings()
     logging.basicConfig(level=logging.WARNING)
-    runtime = build_runtime(settings)
-    request = AnalyzeRequest(text=file.read_text(encoding="utf-8"))
-    with runtime.session_factory() as session:
-        response = analyze_article(
-            session, runtime.pipeline, runtime.index, request, max_chars=settings.max_text_chars
-        )
+    try:
+        text = file.read_text(encoding="utf-8")
+        validate_text(text, settings.max_text_chars)  # before the models load
+        request = AnalyzeRequest(text=text)
+    except UnicodeDecodeError as error:
+        console.print(f"[red]{file}: not UTF-8 text (byte {error.start}: {error.reason})[/red]")
+        raise typer.Exit(2) from error
+    except ClaimflagError as error:
+        console.print(f"[red]{file}: {error.detail}[/red]")
+        raise typer.Exit(2) from error
+    except ValidationError as error:
+        reasons = "; ".join(e["msg"] for e in error.errors())
+        console.print(f"[red]{file}: {reasons}[/red]")
+        raise typer.Exit(2) from error
+    try:
+        runtime = build_runtime(settings)
+    except (DatabaseNotMigratedError, EmbeddingSpaceMismatchError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    try:
+        with runtime.session_factory() as session:
+            response = analyze_article(
+                session, runtime.pipeline, runtime.index, request, max_chars=settings.max_text_chars
+            )
+    except ClaimflagError as error:
+        console.print(f"[red]{file}: {error.detail}[/red]")
+        raise typer.Exit(2 if error.status_code < 500 else 1) from error
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return

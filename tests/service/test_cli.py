@@ -45,14 +45,35 @@ def test_upgrade_seed_analyze(cli_env: Path, example_text: str) -> None:
 
 
 def test_serve_refuses_an_unmigrated_database(cli_env: Path) -> None:
-    result = runner.invoke(app, ["analyze", __file__])
-    assert result.exit_code != 0
-    assert "claimflag db upgrade" in str(result.exception)
+    result = runner.invoke(app, ["analyze", __file__], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "claimflag db upgrade" in result.output and "Traceback" not in result.output
     # A database command says what is wrong and what mends it, without a traceback.
     seeded = runner.invoke(app, ["seed"], env={"COLUMNS": "200"})
     assert seeded.exit_code == 1 and seeded.exception is not None
     assert isinstance(seeded.exception, SystemExit)
     assert "claimflag db upgrade" in seeded.output and "Traceback" not in seeded.output
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "text"),
+        (b"  \n\t \n", "text"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "not UTF-8"),
+    ],
+    ids=["empty", "blank", "binary"],
+)
+def test_analyze_says_what_is_wrong_with_a_file_that_is_not_an_article(
+    cli_env: Path, content: bytes, reason: str
+) -> None:
+    article = cli_env.parent / "article.txt"
+    article.write_bytes(content)
+    result = runner.invoke(app, ["analyze", str(article)], env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert reason in result.output and "Traceback" not in result.output
+    # The file is refused before the database is opened (it is not even migrated here).
+    assert "db upgrade" not in result.output
 
 
 def test_db_refresh_profiles_rewrites_stale_ones(cli_env: Path) -> None:
