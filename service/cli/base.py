@@ -15,6 +15,8 @@ from service.config import Settings, get_settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from service.runtime import Runtime
+
 
 app = typer.Typer(help="claimflag: flag check-worthy claims and match them to fact-checks.")
 db_app = typer.Typer(help="Database maintenance.")
@@ -54,6 +56,21 @@ def _session_factory() -> sessionmaker[Session]:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     return make_session_factory(engine)
+
+
+def _build_runtime(settings: Settings) -> Runtime:
+    """The service's runtime (database, index, models); exits 1 with the reason (and the
+    command that mends it) when the database is not migrated or was embedded by another
+    encoder."""
+    from claims_db.embedding_space import EmbeddingSpaceMismatchError
+    from claims_db.migrate import DatabaseNotMigratedError
+    from service.runtime import build_runtime
+
+    try:
+        return build_runtime(settings)
+    except (DatabaseNotMigratedError, EmbeddingSpaceMismatchError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
 
 
 def _require_embedding_space(session_factory: sessionmaker[Session]) -> None:

@@ -47,12 +47,10 @@ def db_refresh_profiles(
     """Rewrite the lexical profiles a tokeniser change made stale (searches go on)."""
     from sqlalchemy import text
 
-    from claims_db.db import make_engine
     from claims_db.ingest import refresh_lexical_profiles
 
-    settings = get_settings()
-    _setup_logging(settings)
-    engine = make_engine(settings.resolved_database_url)
+    _setup_logging(get_settings())
+    engine = _session_factory().kw["bind"]
     try:
         with engine.connect() as connection:
             total = connection.scalar(text("SELECT count(*) FROM fact_checks"))

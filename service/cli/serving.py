@@ -16,7 +16,14 @@ from rich.table import Table
 from tqdm import tqdm
 
 from service import cli_tables as tables
-from service.cli.base import _session_factory, _setup_logging, app, console, models_app
+from service.cli.base import (
+    _build_runtime,
+    _session_factory,
+    _setup_logging,
+    app,
+    console,
+    models_app,
+)
 from service.cli.database import _upgrade_if_behind
 from service.cli.factchecks import seed
 from service.config import Settings, get_settings, settings_reference
@@ -189,12 +196,9 @@ def analyze(
     """
     from pydantic import ValidationError
 
-    from claims_db.embedding_space import EmbeddingSpaceMismatchError
-    from claims_db.migrate import DatabaseNotMigratedError
     from service.analysis.schemas import AnalyzeRequest
     from service.analysis.service import analyze_article, validate_text
     from service.errors import ClaimflagError
-    from service.runtime import build_runtime
 
     settings = get_settings()
     logging.basicConfig(level=logging.WARNING)
@@ -212,11 +216,7 @@ def analyze(
         reasons = "; ".join(e["msg"] for e in error.errors())
         console.print(f"[red]{file}: {reasons}[/red]")
         raise typer.Exit(2) from error
-    try:
-        runtime = build_runtime(settings)
-    except (DatabaseNotMigratedError, EmbeddingSpaceMismatchError) as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(1) from error
+    runtime = _build_runtime(settings)
     try:
         with runtime.session_factory() as session:
             response = analyze_article(

@@ -56,6 +56,19 @@ def test_serve_refuses_an_unmigrated_database(cli_env: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "command",
+    [["feeds", "list"], ["sources", "run", "x"], ["db", "refresh-profiles"], ["worker", "--once"]],
+    ids=" ".join,
+)
+def test_every_command_refuses_an_unmigrated_database_without_a_traceback(
+    cli_env: Path, command: list[str]
+) -> None:
+    result = runner.invoke(app, command, env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "claimflag db upgrade" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
     ("content", "reason"),
     [
         (b"", "text"),

@@ -3,17 +3,16 @@ monitoring from the command line (mounted on the main app by ``service.cli``).""
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from claims_db.sync_models import FeedKind, ItemStatus, SourceKind
 from service import cli_tables as tables
+from service.cli.base import _build_runtime, _session_factory, _setup_logging, console
 from service.config import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -23,26 +22,21 @@ if TYPE_CHECKING:
 
 sources_app = typer.Typer(help="Fact-check sources: ClaimReview feeds, sitemaps, Google queries.")
 feeds_app = typer.Typer(help="Monitored feeds: outlets whose new articles are analysed.")
-console = Console()
 
 EveryOption = Annotated[int | None, typer.Option("--every", help="Minutes between runs.")]
 
 
 def _settings() -> Settings:
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _setup_logging(settings)
     return settings
 
 
-def _session_factory(settings: Settings) -> sessionmaker[Session]:
-    from claims_db.db import make_engine, make_session_factory
-    from claims_db.migrate import require_current
-
-    engine = make_engine(settings.resolved_database_url)
-    require_current(engine, settings.resolved_database_url)
-    return make_session_factory(engine)
+def _sessions() -> sessionmaker[Session]:
+    """Sessions on the configured database (``_settings`` first, for the logging); exits 1
+    with the mending command when it is not migrated."""
+    _settings()
+    return _session_factory()
 
 
 def _fail(error: ClaimflagError | str) -> typer.Exit:
@@ -87,7 +81,7 @@ def sources_add(
         )
     except ValidationError as error:
         raise typer.BadParameter(error.errors()[0]["msg"]) from error
-    with _session_factory(_settings())() as session:
+    with _sessions()() as session:
         try:
             source = create_source(session, body)
         except ClaimflagError as error:
@@ -105,7 +99,7 @@ def sources_list() -> None:
     table = tables.table(
         "sources", "id", "name", "kind", "target", "every", "next run", "last run", "result"
     )
-    with _session_factory(_settings())() as session:
+    with _sessions()() as session:
         for source in list_sources(session):
             run = source.last_run
             result = "-"
@@ -138,7 +132,7 @@ def sources_run(
     from service.sources.service import find_source, run_source
 
     settings = _settings()
-    session_factory = _session_factory(settings)
+    session_factory = _sessions()
     with session_factory() as session:
         try:
             source_id = find_source(session, name).id
@@ -183,7 +177,7 @@ def sources_runs(
     table = Table(title=f"runs of {name}")
     for column in ("id", "started", "status", "s", "fetched", "304", "+", "~", "=", "✗", "error"):
         table.add_column(column, overflow="fold")
-    with _session_factory(_settings())() as session:
+    with _sessions()() as session:
         try:
             found = runs(session, find_source(session, name).id, limit)
         except ClaimflagError as error:
@@ -207,7 +201,7 @@ def sources_remove(name: Annotated[str, typer.Argument(help="The source's name o
     from service.errors import ClaimflagError
     from service.sources.service import delete_source, find_source
 
-    with _session_factory(_settings())() as session:
+    with _sessions()() as session:
         try:
             delete_source(session, find_source(session, name).id)
         except ClaimflagError as error:
@@ -242,7 +236,7 @@ def feeds_add(
         )
     except ValidationError as error:
         raise typer.BadParameter(error.errors()[0]["msg"]) from error
-    with _session_factory(_settings())() as session:
+    with _sessions()() as session:
         try:
             feed = create_feed(session, body)
         except ClaimflagError as error:
@@ -259,7 +253,7 @@ def feeds_list() -> None:
     table = tables.table(
         "monitored feeds", "id", "name", "url", "every", "last poll", "result", "articles"
     )
-    with _session_factory(_settings())() as session:
+    with _sessions()() as session:
         for feed in list_feeds(session):
             run = feed.last_run
             table.add_row(
@@ -287,7 +281,7 @@ def feeds_items(
     table = tables.table(
         f"articles of {name}", "id", "status", "tries", "flagged", "title", "url", "error"
     )
-    with _session_factory(_settings())() as session:
+    with _sessions()() as session:
         try:
             found = items(session, find_feed(session, name).id, status, limit)
         except ClaimflagError as error:
@@ -311,7 +305,7 @@ def feeds_remove(name: Annotated[str, typer.Argument(help="The feed's name or id
     from service.errors import ClaimflagError
     from service.monitoring.service import delete_feed, find_feed
 
-    with _session_factory(_settings())() as session:
+    with _sessions()() as session:
         try:
             delete_feed(session, find_feed(session, name).id)
         except ClaimflagError as error:
@@ -337,10 +331,8 @@ def worker(
     on SQLite one worker runs due jobs in its own process.
     """
     from service.jobs.work import Worker
-    from service.runtime import build_runtime
 
-    settings = _settings()
-    runtime = build_runtime(settings)
+    runtime = _build_runtime(_settings())
     job_worker = Worker.build(runtime)
     try:
         if runtime.engine.dialect.name == "postgresql":
