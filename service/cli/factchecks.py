@@ -241,8 +241,18 @@ def export_feed(
         reviewed_to=reviewed_to.date() if reviewed_to else None,
         source=source,
     )
-    with session_factory() as session, output.open("w", encoding="utf-8") as out:
-        count = export_claim_reviews(session, out, search_filter)
+    # Written beside the target and renamed over it at the end: a failed export leaves
+    # no half-written file, and an earlier export stays whole until the new one is.
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        with session_factory() as session, partial.open("w", encoding="utf-8") as out:
+            count = export_claim_reviews(session, out, search_filter)
+        partial.replace(output)
+    except OSError as error:
+        console.print(f"[red]cannot write {output}: {error.strerror or error}[/red]")
+        raise typer.Exit(1) from error
+    finally:
+        partial.unlink(missing_ok=True)
     console.print(f"{count:,} ClaimReview records written to {output}")
 
 

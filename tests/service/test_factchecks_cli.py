@@ -66,3 +66,27 @@ def test_import_export_report_reindex(cli_db: Path) -> None:
     reindexed = runner.invoke(app, ["reindex"], env=env)
     assert reindexed.exit_code == 0, reindexed.output
     assert "5 fact-checks re-embedded" in reindexed.output
+
+
+def test_an_export_that_cannot_be_written_says_so_and_leaves_the_old_file(
+    cli_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = cli_db.parent / "no-such-dir" / "out.jsonld"
+    result = runner.invoke(app, ["export", str(missing)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "cannot write" in result.output and "Traceback" not in result.output
+
+    # A failure mid-way leaves an earlier export whole and no partial file beside it.
+    import claims_db.export
+
+    out = cli_db.parent / "out.jsonld"
+    out.write_text("earlier export\n", encoding="utf-8")
+
+    def broken(*_: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(claims_db.export, "export_claim_reviews", broken)
+    result = runner.invoke(app, ["export", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 1 and "No space left on device" in result.output
+    assert out.read_text(encoding="utf-8") == "earlier export\n"
+    assert sorted(p.name for p in out.parent.iterdir() if "out.jsonld" in p.name) == ["out.jsonld"]
