@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from claims_db.sync_models import RunStatus, SourceKind
 from service.reliability.text import EncodableStr
@@ -19,8 +21,21 @@ SourceName = Annotated[
         description="Letters, digits, '.', '_' and '-'; recorded as the fact-checks' source.",
     ),
 ]
+_HTTP_URL = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+\S*$")
+
+
+def _http_url(value: str) -> str:
+    if not _HTTP_URL.match(value):
+        raise PydanticCustomError(
+            "http_url", "{url} is not an http:// or https:// URL with a host", {"url": value[:80]}
+        )
+    return value
+
+
 HttpUrl = Annotated[
-    EncodableStr, Field(max_length=2048, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+\S*$")
+    EncodableStr,
+    Field(max_length=2048, json_schema_extra={"pattern": _HTTP_URL.pattern, "format": "uri"}),
+    AfterValidator(_http_url),
 ]
 IntervalMinutes = Annotated[int, Field(ge=1, le=60 * 24 * 31, description="Minutes between runs.")]
 

@@ -234,6 +234,8 @@ def test_source_bodies_are_checked_and_names_unique(
         response = client.post("/v1/sources", json=body)
         assert response.status_code == 422, body
         assert response.headers["content-type"].startswith("application/problem+json")
+    detail = client.post("/v1/sources", json=bad[2]).json()["detail"]
+    assert "ftp://a.example/sitemap.xml is not an http:// or https:// URL" in detail, detail
     good = {"name": "ok", "kind": "claimreview", "url": "https://a.example/feed.json"}
     assert client.post("/v1/sources", json=good).status_code == 201
     assert client.post("/v1/sources", json=good).json()["code"] == "conflict"
