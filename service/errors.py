@@ -151,6 +151,13 @@ def database_problem(exc: BaseException) -> ClaimflagError | None:
             f" {BUSY_RETRY_AFTER_S} s",
             headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
         )
+    if isinstance(exc, sa_exc.DataError) and "nul (0x00)" in _messages(exc):
+        # PostgreSQL's text cannot hold NUL; the request fields refuse it, and this is the
+        # backstop for any text that reaches the database another way (a form, a header).
+        return UnprocessableError(
+            "a text value contains a NUL character, which the database cannot store; send"
+            " plain text"
+        )
     if is_database_unavailable(exc):
         # The DBAPI class only: the statement and its parameters may hold article text.
         reason = type(getattr(exc, "orig", None) or exc).__name__

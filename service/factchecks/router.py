@@ -38,6 +38,7 @@ from service.factchecks.schemas import (
     ImportSummaryOut,
     SearchResponse,
 )
+from service.reliability.text import CleanStr, EncodableStr
 from service.runtime import Runtime
 
 router = APIRouter(
@@ -57,13 +58,15 @@ _SPOOL_BYTES = 4 * 1024 * 1024
 def list_fact_checks(
     *,
     session: SessionDep,
-    publisher: Annotated[str | None, Query(max_length=255, description="Name or site.")] = None,
+    publisher: Annotated[
+        EncodableStr | None, Query(max_length=255, description="Name or site.")
+    ] = None,
     verdict: Verdict | None = None,
-    language: Annotated[str | None, Query(max_length=16)] = None,
+    language: Annotated[EncodableStr | None, Query(max_length=16)] = None,
     reviewed_from: Annotated[dt.date | None, Query(description="Reviewed on or after.")] = None,
     reviewed_to: Annotated[dt.date | None, Query(description="Reviewed on or before.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[EncodableStr | None, Query(max_length=200)] = None,
 ) -> FactCheckPage:
     """Fact-checks in insertion order, filtered, one page at a time (cursor pagination)."""
     search_filter = FactCheckFilter(
@@ -82,10 +85,12 @@ def search_fact_checks(
     session: SessionDep,
     pipeline: PipelineDep,
     index: IndexDep,
-    q: Annotated[str, Query(min_length=1, max_length=2000, description="Claim or keywords.")],
+    q: Annotated[CleanStr, Query(min_length=1, max_length=2000, description="Claim or keywords.")],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    language: Annotated[str | None, Query(max_length=16)] = None,
-    publisher: Annotated[str | None, Query(max_length=255, description="Name or site.")] = None,
+    language: Annotated[EncodableStr | None, Query(max_length=16)] = None,
+    publisher: Annotated[
+        EncodableStr | None, Query(max_length=255, description="Name or site.")
+    ] = None,
     max_age_days: Annotated[
         int | None, Query(ge=1, description="Only fact-checks reviewed this recently.")
     ] = None,

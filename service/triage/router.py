@@ -19,6 +19,7 @@ from service.deps import (
     SettingsDep,
 )
 from service.errors import UnprocessableError
+from service.reliability.text import EncodableStr
 from service.triage import service
 from service.triage.decisions import DecisionOut, as_csv, decisions
 from service.triage.schemas import (
@@ -42,8 +43,10 @@ def list_queue(
         Query(alias="status", description="One status, or `all` (the default) for any."),
     ] = None,
     kind: ItemKind | None = None,
-    verdict: str | None = None,
-    publisher: str | None = None,
+    verdict: Annotated[EncodableStr | None, Query(max_length=64)] = None,
+    publisher: Annotated[
+        EncodableStr | None, Query(max_length=255, description="Name or site.")
+    ] = None,
     created_from: dt.datetime | None = None,
     created_to: dt.datetime | None = None,
     asserts_rated_false: Annotated[

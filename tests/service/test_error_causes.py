@@ -76,6 +76,19 @@ def test_statement_errors_are_not_mistaken_for_a_busy_database() -> None:
     assert database_problem(OSError(errno.EACCES, "Permission denied")) is None
 
 
+def test_a_nul_that_reaches_postgresql_is_the_client_s_error_not_a_500() -> None:
+    nul = sa_exc.DataError(
+        "SELECT ...",
+        {},
+        psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes"),
+    )
+    problem = database_problem(nul)
+    assert problem is not None and (problem.code, problem.status_code) == ("unprocessable", 422)
+    assert "NUL" in problem.detail and not problem.headers
+    other = sa_exc.DataError("SELECT ...", {}, psycopg.DataError("value too long for type"))
+    assert database_problem(other) is None
+
+
 def test_deadline_commit_and_expiry_exclude_each_other() -> None:
     now = [0.0]
     committed = Deadline(2.0, clock=lambda: now[0])

@@ -319,3 +319,26 @@ def test_csv_field_over_the_limit_is_one_rejected_record(client: TestClient) -> 
     summary = response.json()
     assert (summary["inserted"], summary["rejected"]) == (2, 1)
     assert "field larger than field limit" in summary["errors"][0]
+
+
+def test_query_strings_with_nul_or_surrogates_are_refused_by_name(client: TestClient) -> None:
+    # PostgreSQL cannot hold a NUL in text: a search or a filter carrying one is a 422 that
+    # names the parameter, never a 500 from the database driver.
+    asks = [
+        ("/v1/factchecks/search", {"q": "vaccines\x00cause autism"}, "q"),
+        ("/v1/factchecks/search", {"q": "vaccines", "publisher": "Snopes\x00"}, "publisher"),
+        ("/v1/factchecks/search", {"q": "vaccines", "language": "e\x00n"}, "language"),
+        ("/v1/factchecks", {"publisher": "\x00"}, "publisher"),
+        ("/v1/factchecks", {"language": "en\x00"}, "language"),
+        ("/v1/factchecks", {"cursor": "\x00abc"}, "cursor"),
+        ("/v1/queue", {"publisher": "Full Fact\x00"}, "publisher"),
+        ("/v1/queue", {"verdict": "\x00"}, "verdict"),
+    ]
+    for path, params, name in asks:
+        response = client.get(path, params=params)
+        assert response.status_code == 422, (path, params, response.text)
+        problem = response.json()
+        assert f"query.{name}" in problem["detail"] and "NUL" in problem["detail"], problem
+    # Other control characters are read as spaces, as in an article's text.
+    found = client.get("/v1/factchecks/search", params={"q": "praying\x07at home buffer zone"})
+    assert found.status_code == 200 and found.json()["results"]
