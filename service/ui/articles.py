@@ -12,7 +12,7 @@ from service.security.csrf import verify_csrf
 from service.triage import service as triage
 from service.triage.articles import search_desk
 from service.triage.schemas import StoredClaimOut
-from service.ui.router import _gate, _page, _problem_page, highlight
+from service.ui.router import PlainText, _gate, _page, _problem_page, highlight
 
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -27,7 +27,7 @@ def claim_tier(claim: StoredClaimOut) -> str:
 
 @router.get("/articles", response_class=HTMLResponse)
 def articles_page(
-    request: Request, session: SessionDep, principal: PrincipalDep, q: str = ""
+    request: Request, session: SessionDep, principal: PrincipalDep, q: PlainText = ""
 ) -> Response:
     if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
         return gate

@@ -23,7 +23,7 @@ from service.errors import ClaimflagError
 from service.factchecks import service as factchecks
 from service.factchecks.schemas import FactCheckCreate, FactCheckUpdate
 from service.security.csrf import verify_csrf
-from service.ui.router import _gate, _page, _problem_page, _redirect, banner
+from service.ui.router import PlainText, _gate, _page, _problem_page, _redirect, banner
 
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
@@ -63,7 +63,7 @@ def _list(
 
 @router.get("/factchecks", response_class=HTMLResponse)
 def factchecks_page(
-    request: Request, session: SessionDep, principal: PrincipalDep, q: str = ""
+    request: Request, session: SessionDep, principal: PrincipalDep, q: PlainText = ""
 ) -> Response:
     if (gate := _gate(request, principal, Role.REVIEWER)) is not None:
         return gate

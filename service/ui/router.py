@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import ValidationError
+from pydantic import AfterValidator, ValidationError
 from sqlalchemy.orm import Session
 
 from claims_db.triage_models import ItemKind, ItemStatus, Resolution
@@ -35,6 +35,7 @@ from service.reliability.ratelimit import (
     enforce_rate_limit,
     retry_after_header,
 )
+from service.reliability.text import normalise_controls
 from service.security.csrf import csrf_token, set_csrf_cookie, verify_csrf
 from service.triage import service as triage
 from service.triage.bulk import (
@@ -90,6 +91,16 @@ ERROR_BANNERS = {
     "unknown_action": "Unknown action.",
     "nothing_selected": "Select at least one item first.",
 }
+
+
+def _plain(value: str) -> str:
+    """A search box's or a filter's text as the desk reads it: NUL and every other control
+    character as a space (PostgreSQL cannot hold a NUL), white space collapsed."""
+    return " ".join(normalise_controls(value.replace("\x00", " ")).split())
+
+
+# Text typed into a search box or a filter of a page.
+PlainText = Annotated[str, AfterValidator(_plain)]
 
 
 def banner(
@@ -283,8 +294,8 @@ def queue_page(
     principal: PrincipalDep,
     status: str = "open",
     kind: str = "",
-    verdict: str = "",
-    publisher: str = "",
+    verdict: PlainText = "",
+    publisher: PlainText = "",
     asserts_false: str = "",
     sort: QueueSort = QueueSort.PRIORITY,
 ) -> Response:

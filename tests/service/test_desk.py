@@ -42,6 +42,19 @@ def test_the_ui_root_and_unknown_pages(client: TestClient) -> None:
         assert "flash ok" not in page.text and "flash err" in page.text
 
 
+def test_search_boxes_and_filters_read_control_characters_as_spaces(client: TestClient) -> None:
+    # A NUL pasted into a search box or a filter is read as a space on either backend
+    # (PostgreSQL cannot hold one): the page answers, it is not an error.
+    for path, params in [
+        ("/ui/factchecks", {"q": "pray\x00home"}),
+        ("/ui/articles", {"q": "\x00"}),
+        ("/ui/queue", {"publisher": "Full\x00Fact", "verdict": "\x00"}),
+    ]:
+        page = client.get(path, params=params)
+        assert page.status_code == 200, (path, page.text[:300])
+        assert page.headers["content-type"].startswith("text/html")
+
+
 def test_an_error_hides_the_success_banner(client: TestClient) -> None:
     page = client.get("/ui/queue?message=done&error=unknown_action")
     assert "Unknown action." in page.text and "flash ok" not in page.text
