@@ -12,6 +12,7 @@ from models.explain import shared_terms
 from models.matching import FactCheckRecord
 from models.retrieval import Match, Tier
 from models.verdicts import Verdict
+from service.reliability.text import CleanStr, EncodableStr
 
 ReviewUrl = Annotated[str, BeforeValidator(check_review_url), Field(max_length=2048)]
 
@@ -79,22 +80,22 @@ class FactCheckCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    claim: str = Field(min_length=1, max_length=20_000)
-    rating: str = Field(min_length=1, max_length=1_000)
-    publisher: str = Field(min_length=1, max_length=255)
+    claim: CleanStr = Field(min_length=1, max_length=20_000)
+    rating: CleanStr = Field(min_length=1, max_length=1_000)
+    publisher: CleanStr = Field(min_length=1, max_length=255)
     url: ReviewUrl
-    claimant: str | None = Field(default=None, max_length=5_000)
-    publisher_site: str | None = Field(
+    claimant: CleanStr | None = Field(default=None, max_length=5_000)
+    publisher_site: EncodableStr | None = Field(
         default=None, max_length=255, description="Default: the review URL's host."
     )
     review_date: dt.date | None = None
     claim_date: dt.date | None = None
-    title: str | None = Field(
+    title: CleanStr | None = Field(
         default=None,
         max_length=2_000,
         description="The headline of the fact-check's article; it also helps find it.",
     )
-    language: str = Field(default="en", min_length=2, max_length=16)
+    language: EncodableStr = Field(default="en", min_length=2, max_length=16)
     verdict: Verdict | None = None
 
 
@@ -106,16 +107,16 @@ class FactCheckUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    claim: str | None = Field(default=None, min_length=1, max_length=20_000)
-    rating: str | None = Field(default=None, min_length=1, max_length=1_000)
-    publisher: str | None = Field(default=None, min_length=1, max_length=255)
+    claim: CleanStr | None = Field(default=None, min_length=1, max_length=20_000)
+    rating: CleanStr | None = Field(default=None, min_length=1, max_length=1_000)
+    publisher: CleanStr | None = Field(default=None, min_length=1, max_length=255)
     url: ReviewUrl | None = None
-    claimant: str | None = Field(default=None, max_length=5_000)
-    publisher_site: str | None = Field(default=None, max_length=255)
+    claimant: CleanStr | None = Field(default=None, max_length=5_000)
+    publisher_site: EncodableStr | None = Field(default=None, max_length=255)
     review_date: dt.date | None = None
     claim_date: dt.date | None = None
-    title: str | None = Field(default=None, max_length=2_000)
-    language: str | None = Field(default=None, min_length=2, max_length=16)
+    title: CleanStr | None = Field(default=None, max_length=2_000)
+    language: EncodableStr | None = Field(default=None, min_length=2, max_length=16)
     verdict: Verdict | None = None
 
     @model_validator(mode="before")

@@ -342,3 +342,19 @@ def test_query_strings_with_nul_or_surrogates_are_refused_by_name(client: TestCl
     # Other control characters are read as spaces, as in an article's text.
     found = client.get("/v1/factchecks/search", params={"q": "praying\x07at home buffer zone"})
     assert found.status_code == 200 and found.json()["results"]
+
+
+def test_a_fact_check_with_a_nul_is_refused_naming_the_field(client: TestClient) -> None:
+    for field, value in [
+        ("claim", "Glasgow\x00 bridges"),
+        ("publisher", "P\x00"),
+        ("language", "e\x00n"),
+    ]:
+        created = client.post("/v1/factchecks", json={**NEW, field: value})
+        assert created.status_code == 422, created.text
+        assert created.json()["detail"].startswith(f"{field}: ") and "NUL" in created.text
+    changed = client.patch("/v1/factchecks/1", json={"rating": "False\x00"})
+    assert changed.status_code == 422 and changed.json()["detail"].startswith("rating: ")
+    # Other control characters are read as spaces, as in an article.
+    bell = client.post("/v1/factchecks", json={**NEW, "claim": "Glasgow\x07bridges were closed."})
+    assert bell.status_code == 201 and bell.json()["claim"] == "Glasgow bridges were closed."
