@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlparse
@@ -47,10 +48,21 @@ def site_of(url: str) -> str | None:
     return host.removeprefix("www.") if host else None
 
 
+# What no database here can store: NUL (PostgreSQL's text refuses it) and UTF-16 surrogates
+# without their pair ("\ud800" escapes in JSON; not encodable as UTF-8 for either backend).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _text(value: Any) -> Any:
-    """Unescape HTML entities and trim text; other types pass through for pydantic to judge."""
+    """Unescape HTML entities and trim text; other types pass through for pydantic to judge.
+
+    Text holding a NUL or an unpaired surrogate is refused (the record is rejected with
+    its line): written, it would fail the whole batch on the database."""
     if isinstance(value, str):
         value = html.unescape(value).strip()
+        if (bad := _UNSTORABLE.search(value)) is not None:
+            what = "a NUL character" if bad.group() == "\x00" else "an unpaired UTF-16 surrogate"
+            raise ValueError(f"contains {what} at offset {bad.start()}")
         return value or None
     return value
 

@@ -229,3 +229,40 @@ def test_a_checkthat_copy_leaves_the_review_it_copies_as_it_is(
         assert (row.rating, row.title, row.source) == ("false", held.title, "snopes-2020")
         assert not repository.revisions(row.id)
         assert repository.count() == 2
+
+
+def test_records_the_database_cannot_store_are_rejected_by_line_and_the_rest_go_in(
+    session_factory: sessionmaker[Session], embedder: Embedder, tmp_path: Path
+) -> None:
+    # A NUL fails a whole batch on PostgreSQL and a lone surrogate on either backend: such
+    # a record is rejected with its line before anything is written.
+    rows = [
+        {
+            "claim": "Glasgow banned cycling on bridges.",
+            "rating": "False",
+            "url": "https://a.example/1",
+        },
+        {"claim": "Bad\u0000 claim.", "rating": "False", "url": "https://a.example/2"},
+        {
+            "claim": "Edinburgh closed its trams.",
+            "rating": "Fa\u0000lse",
+            "url": "https://a.example/3",
+        },
+        {
+            "claim": "Dundee sold its port.",
+            "rating": "False",
+            "url": "https://a.example/4",
+            "publisher": "\ud800",
+        },
+        {"claim": "Perth has no trains.", "rating": "False", "url": "https://a.example/5"},
+    ]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    summary = _import(session_factory, embedder, path)
+    assert _counts(summary) == (2, 0, 0, 3, 0), summary.errors
+    assert [e.split(":")[0] for e in summary.errors] == ["line 2", "line 3", "line 4"]
+    assert "claim: contains a NUL character at offset 3" in summary.errors[0]
+    assert "unpaired UTF-16 surrogate" in summary.errors[2]
+    with session_factory() as session:
+        stored = FactCheckRepository(session).count()
+    assert stored == 2
