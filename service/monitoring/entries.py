@@ -13,6 +13,7 @@ import feedparser
 from claims_db.importers.sitemaps import is_sitemap, read_sitemap
 from claims_db.sync_models import FeedKind
 from claims_db.sync_repository import NewEntry
+from service.reliability.text import storable_text
 
 
 class FeedFormatError(ValueError):
@@ -28,8 +29,18 @@ def _http_url(base: str, link: Any) -> str | None:
     if not isinstance(link, str) or not link.strip():
         return None
     url = urljoin(base, link.strip())
+    if storable_text(url) != url or any(c.isspace() for c in url):
+        return None  # a control character or white space inside: not a link to fetch
     parts = urlsplit(url)
     return url if parts.scheme in {"http", "https"} and parts.hostname else None
+
+
+def _title(value: Any) -> str | None:
+    """A title as stored: control characters (a NUL included) as spaces, trimmed."""
+    if not isinstance(value, str):
+        return None
+    title = " ".join(storable_text(value).split())
+    return title[:1000] or None
 
 
 def _moment(entry: Any) -> dt.datetime | None:
@@ -51,12 +62,11 @@ def _rss_entries(content: bytes, feed_url: str) -> list[NewEntry]:
         if url is None:
             continue
         identity = entry.get("id") or url
-        title = entry.get("title")
         entries.append(
             NewEntry(
                 key=entry_key(str(identity)),
                 url=url,
-                title=title.strip()[:1000] if isinstance(title, str) and title.strip() else None,
+                title=_title(entry.get("title")),
                 published_at=_moment(entry),
             )
         )
@@ -70,7 +80,12 @@ def _sitemap_entries(content: bytes, feed_url: str) -> list[NewEntry]:
         url = _http_url(feed_url, page.url)
         if url is not None:
             entries.append(
-                NewEntry(key=entry_key(url), url=url, title=page.title, published_at=page.published)
+                NewEntry(
+                    key=entry_key(url),
+                    url=url,
+                    title=_title(page.title),
+                    published_at=page.published,
+                )
             )
     return entries
 

@@ -18,6 +18,7 @@ from typing import Annotated
 from pydantic import AfterValidator
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LINE_LIKE = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -43,6 +44,13 @@ def _replace(match: re.Match[str]) -> str:
 def normalise_controls(value: str) -> str:
     """Replace control characters other than tab, LF and CR one for one (see module doc)."""
     return _CONTROL.sub(_replace, value)
+
+
+def storable_text(value: str) -> str:
+    """``value`` with NUL, unpaired surrogates and the other control characters replaced one
+    for one (as ``normalise_controls``): for text from elsewhere (a feed's titles, a search
+    box) that is stored or looked up rather than refused."""
+    return normalise_controls(_UNSTORABLE.sub(" ", value))
 
 
 def clean_text(value: str) -> str:

@@ -216,3 +216,23 @@ def test_a_runner_killed_mid_article_resumes_it_once_on_restart(
             assert session.scalar(select(func.count()).select_from(Article)) == 1
     finally:
         engine.dispose()
+
+
+def test_a_feed_s_control_characters_never_reach_the_database() -> None:
+    from claims_db.sync_models import FeedKind
+    from service.monitoring.entries import read_entries
+
+    feed = (
+        b"<rss><channel>"
+        b"<item><title>Minister&#0; said\x07 it</title><link>https://news.example/a</link></item>"
+        b"<item><title>Broken link</title><link>https://news.example/b\x00c</link></item>"
+        b"<item><title>  </title><link>https://news.example/c</link></item>"
+        b"</channel></rss>"
+    )
+    entries = read_entries(feed, "https://news.example/rss", FeedKind.RSS)
+    # PostgreSQL cannot store a NUL: titles read them as spaces, links holding one are not
+    # links, and a blank title is none.
+    assert [(e.url, e.title) for e in entries] == [
+        ("https://news.example/a", "Minister said it"),
+        ("https://news.example/c", None),
+    ]
