@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from claims_db.triage_models import ItemKind, ItemStatus, Resolution
 from models.stance import Stance
 from service.analysis.schemas import ClaimOut, MatchOut
+from service.reliability.text import CleanStr
 
 
 class QueueItemOut(BaseModel):
@@ -144,13 +145,13 @@ class ResolveRequest(BaseModel):
         le=2**31 - 1,
         description="For confirmed_match: the fact-check; default the suggested one.",
     )
-    note: str | None = Field(default=None, max_length=5000)
+    note: CleanStr | None = Field(default=None, max_length=5000)
 
 
 class NoteRequest(BaseModel):
     """A free-text note on an item."""
 
-    note: str = Field(min_length=1, max_length=5000)
+    note: CleanStr = Field(min_length=1, max_length=5000)
 
 
 class StoredClaimOut(ClaimOut):

@@ -333,6 +333,14 @@ def test_missing_items_and_bad_resolutions(client: TestClient, example_text: str
         client.post(f"/v1/queue/items/{new_claim['id']}/notes", json={"note": ""}).status_code
         == 422
     )
+    # A NUL in a reviewer's note is refused naming the field (a 500 on PostgreSQL before).
+    for action, body in [
+        ("notes", {"note": "Seen\x00 twice."}),
+        ("resolve", {"resolution": "not_check_worthy", "note": "\x00"}),
+    ]:
+        refused = client.post(f"/v1/queue/items/{new_claim['id']}/{action}", json=body)
+        detail = refused.json()["detail"]
+        assert refused.status_code == 422 and detail.startswith("note: contains NUL"), detail
 
 
 def test_an_expired_lease_frees_the_item(
