@@ -101,6 +101,8 @@ def _plain(value: str) -> str:
 
 # Text typed into a search box or a filter of a page.
 PlainText = Annotated[str, AfterValidator(_plain)]
+# Text typed into a form's text area (a note): lines kept, control characters as spaces.
+FormText = Annotated[str, AfterValidator(storable_text)]
 
 
 def banner(
@@ -473,7 +475,7 @@ def item_action(
     action: str,
     resolution: Annotated[str | None, Form()] = None,
     fact_check_id: Annotated[int | None, Form()] = None,
-    note: Annotated[str | None, Form()] = None,
+    note: Annotated[FormText | None, Form()] = None,
     advance: Annotated[str | None, Form()] = None,
 ) -> Response:
     if (gate := _gate(request, principal, Role.REVIEWER)) is not None:

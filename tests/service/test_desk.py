@@ -55,6 +55,15 @@ def test_search_boxes_and_filters_read_control_characters_as_spaces(client: Test
         assert page.headers["content-type"].startswith("text/html")
 
 
+def test_a_note_with_a_nul_is_kept_with_a_space(client: TestClient, example_text: str) -> None:
+    client.post("/v1/analyze", json={"text": example_text})
+    item = client.get("/v1/queue").json()["items"][0]
+    noted = ui_post(client, f"/ui/items/{item['id']}/note", {"note": "Seen\x00 twice.\nCheck."})
+    assert noted.status_code == 200 and noted.headers["content-type"].startswith("text/html")
+    audit = client.get(f"/v1/queue/items/{item['id']}").json()["audit"]
+    assert audit[-1]["note"] == "Seen  twice.\nCheck."
+
+
 def test_an_error_hides_the_success_banner(client: TestClient) -> None:
     page = client.get("/ui/queue?message=done&error=unknown_action")
     assert "Unknown action." in page.text and "flash ok" not in page.text
