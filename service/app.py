@@ -18,6 +18,7 @@ from service.factchecks.router import admin_router as factchecks_admin_router
 from service.factchecks.router import router as factchecks_router
 from service.health.router import router as health_router
 from service.jobs.router import router as jobs_router
+from service.metrics import install_metrics
 from service.monitoring.router import router as feeds_router
 from service.reliability import install_reliability
 from service.reliability.admission import AdmissionGate, drain
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(sources_router)
     app.include_router(feeds_router)
     app.include_router(jobs_router)
+    install_metrics(app, resolved)
     return app
 
 

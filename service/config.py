@@ -108,6 +108,14 @@ class Settings(BaseSettings):
         ),
     )
     workers: int = Field(default=1, ge=1, description="Worker processes of `claimflag serve`.")
+    metrics: bool = Field(
+        default=True,
+        description=(
+            "Serve Prometheus metrics at `GET /metrics` (any API key when keys are required):"
+            " requests per route and their latency, the model and index state, the review"
+            " queue (docs/production.md)."
+        ),
+    )
     blas_threads: int = Field(
         default=1,
         ge=0,
