@@ -75,7 +75,7 @@ class EncoderRuntime(Protocol):
 def read_pad_id(model_dir: Path) -> int:
     """The padding token id from the model directory's ``config.json`` (BERT's ``[PAD]`` is
     0, XLM-R's ``<pad>`` is 1); 0 without one. Padded positions are masked out, so the id
-    changes no output, but the model's own keeps the inputs as it was trained on them."""
+    changes no output; the model's own keeps the inputs as the model was trained on them."""
     config = model_dir / "config.json"
     if not config.exists():
         return 0

@@ -13,7 +13,7 @@ import feedparser
 from claims_db.importers.sitemaps import is_sitemap, read_sitemap
 from claims_db.sync_models import FeedKind
 from claims_db.sync_repository import NewEntry
-from service.reliability.text import storable_text
+from service.reliability.text import plain_text, storable_text
 
 
 class FeedFormatError(ValueError):
@@ -39,8 +39,7 @@ def _title(value: Any) -> str | None:
     """A title as stored: control characters (a NUL included) as spaces, trimmed."""
     if not isinstance(value, str):
         return None
-    title = " ".join(storable_text(value).split())
-    return title[:1000] or None
+    return plain_text(value)[:1000] or None
 
 
 def _moment(entry: Any) -> dt.datetime | None:

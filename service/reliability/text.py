@@ -53,6 +53,12 @@ def storable_text(value: str) -> str:
     return normalise_controls(_UNSTORABLE.sub(" ", value))
 
 
+def plain_text(value: str) -> str:
+    """``storable_text`` on one line: white space runs collapsed to one space, ends trimmed
+    (a search box, a filter, a feed entry's title)."""
+    return " ".join(storable_text(value).split())
+
+
 def clean_text(value: str) -> str:
     """``refuse_unencodable`` then ``normalise_controls``."""
     return normalise_controls(refuse_unencodable(value))

@@ -46,7 +46,7 @@ def _list(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    term = " ".join(q.split())[:200]
+    term = q[:200]  # the page's PlainText q (already on one line) or ""
     found = ArticleRepository(session).fact_checks_containing(term, LIST_LIMIT)
     return _page(
         request,

@@ -35,7 +35,7 @@ from service.reliability.ratelimit import (
     enforce_rate_limit,
     retry_after_header,
 )
-from service.reliability.text import storable_text
+from service.reliability.text import plain_text, storable_text
 from service.security.csrf import csrf_token, set_csrf_cookie, verify_csrf
 from service.triage import service as triage
 from service.triage.bulk import (
@@ -93,14 +93,9 @@ ERROR_BANNERS = {
 }
 
 
-def _plain(value: str) -> str:
-    """A search box's or a filter's text as the desk reads it: NUL and every other control
-    character as a space (PostgreSQL cannot hold a NUL), white space collapsed."""
-    return " ".join(storable_text(value).split())
-
-
-# Text typed into a search box or a filter of a page.
-PlainText = Annotated[str, AfterValidator(_plain)]
+# Text typed into a search box or a filter of a page: NUL and every other control character
+# as a space (PostgreSQL cannot hold a NUL), white space collapsed.
+PlainText = Annotated[str, AfterValidator(plain_text)]
 # Text typed into a form's text area (a note): lines kept, control characters as spaces.
 FormText = Annotated[str, AfterValidator(storable_text)]
 
