@@ -25,7 +25,7 @@ from claims_db.models import (
     FactCheckRevision,
     claim_key,
 )
-from models.language import detect_language
+from models.language import detect_language, language_code
 from models.matching import FactCheckRecord
 from models.retrieval import lexical_profile
 from models.verdicts import Verdict, normalize_rating
@@ -50,7 +50,9 @@ class FactCheckInput:
     claimant: str | None = None
     publisher_site: str | None = None
     review_date: dt.date | None = None
-    # None: detected from the claim when written (``models.language.detect_language``).
+    # Read as an ISO 639 code when written ("en-US" and "English" are stored as "en");
+    # None, or a label naming no language, is detected from the claim
+    # (``models.language.detect_language``).
     language: str | None = None
     source: str | None = None
     verdict: Verdict | None = None
@@ -212,7 +214,8 @@ class FactCheckRepository:
             "publisher": item.publisher,
             "publisher_site": item.publisher_site,
             "review_date": item.review_date,
-            "language": item.language or detect_language(item.claim),
+            "language": (item.language and language_code(item.language))
+            or detect_language(item.claim),
             "claim_date": item.claim_date,
             "title": item.title,
         }

@@ -11,7 +11,7 @@ from models.retrieval import Tier
 from models.stance import Stance
 from models.verdicts import Verdict
 from service.factchecks.schemas import FactCheckOut, MatchWhy
-from service.reliability.text import CleanStr, EncodableStr
+from service.reliability.text import CleanStr, EncodableStr, LanguageStr
 
 
 class AnalyzeRequest(BaseModel):
@@ -32,8 +32,11 @@ class AnalyzeRequest(BaseModel):
     published_at: dt.datetime | dt.date | None = Field(
         default=None, description="Publication date; later fact-checks are not used as evidence."
     )
-    language: EncodableStr | None = Field(
-        default=None, max_length=16, description="Only match fact-checks in this language."
+    language: LanguageStr | None = Field(
+        default=None,
+        max_length=35,
+        description="Only match fact-checks in this language: an ISO 639 code, a BCP 47 tag "
+        "or a language's name, read as its ISO 639 code (`en-GB` and `English` are `en`).",
     )
     store: bool = Field(
         default=True, description="Store the analysis and queue its claims for review."

@@ -214,12 +214,27 @@ def backfill_multilingual_command(
     )
 
 
+def _language_option(value: str | None) -> str | None:
+    """A --language option as its ISO 639 code ("en-GB" and "English" are "en")."""
+    if value is None:
+        return None
+    from models.language import language_code
+
+    code = language_code(value)
+    if code is None:
+        raise typer.BadParameter(f"{value!r} names no language (try 'en', 'pt-BR', 'Spanish')")
+    return code
+
+
 @app.command("export")
 def export_feed(
     output: Annotated[Path, typer.Argument(dir_okay=False, help="JSON-LD file to write.")],
     publisher: Annotated[str | None, typer.Option(help="Publisher name or site.")] = None,
     verdict: Annotated[Verdict | None, typer.Option(help="Verdict on the scale.")] = None,
-    language: Annotated[str | None, typer.Option(help="Language code.")] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="ISO 639 code, BCP 47 tag or name.", callback=_language_option),
+    ] = None,
     reviewed_from: Annotated[
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Reviewed on or after.")
     ] = None,

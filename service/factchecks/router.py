@@ -38,7 +38,7 @@ from service.factchecks.schemas import (
     ImportSummaryOut,
     SearchResponse,
 )
-from service.reliability.text import CleanStr, EncodableStr
+from service.reliability.text import CleanStr, EncodableStr, LanguageStr
 from service.runtime import Runtime
 
 router = APIRouter(
@@ -54,6 +54,9 @@ admin_router = APIRouter(
 _SPOOL_BYTES = 4 * 1024 * 1024
 
 
+_LANGUAGE = "An ISO 639 code, a BCP 47 tag or a language's name (`en-GB`, `English`: `en`)."
+
+
 @router.get("", response_model=FactCheckPage)
 def list_fact_checks(
     *,
@@ -62,7 +65,7 @@ def list_fact_checks(
         EncodableStr | None, Query(max_length=255, description="Name or site.")
     ] = None,
     verdict: Verdict | None = None,
-    language: Annotated[EncodableStr | None, Query(max_length=16)] = None,
+    language: Annotated[LanguageStr | None, Query(max_length=35, description=_LANGUAGE)] = None,
     reviewed_from: Annotated[dt.date | None, Query(description="Reviewed on or after.")] = None,
     reviewed_to: Annotated[dt.date | None, Query(description="Reviewed on or before.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -87,7 +90,7 @@ def search_fact_checks(
     index: IndexDep,
     q: Annotated[CleanStr, Query(min_length=1, max_length=2000, description="Claim or keywords.")],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    language: Annotated[EncodableStr | None, Query(max_length=16)] = None,
+    language: Annotated[LanguageStr | None, Query(max_length=35, description=_LANGUAGE)] = None,
     publisher: Annotated[
         EncodableStr | None, Query(max_length=255, description="Name or site.")
     ] = None,

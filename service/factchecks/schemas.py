@@ -12,7 +12,7 @@ from models.explain import shared_terms
 from models.matching import FactCheckRecord
 from models.retrieval import Match, Tier
 from models.verdicts import Verdict
-from service.reliability.text import CleanStr, EncodableStr
+from service.reliability.text import CleanStr, EncodableStr, LanguageStr
 
 ReviewUrl = Annotated[str, BeforeValidator(check_review_url), Field(max_length=2048)]
 
@@ -95,7 +95,12 @@ class FactCheckCreate(BaseModel):
         max_length=2_000,
         description="The headline of the fact-check's article; it also helps find it.",
     )
-    language: EncodableStr = Field(default="en", min_length=2, max_length=16)
+    language: LanguageStr | None = Field(
+        default=None,
+        max_length=35,
+        description="The claim's language: an ISO 639 code, a BCP 47 tag or a language's "
+        "name, stored as its ISO 639 code; detected from the claim when left out.",
+    )
     verdict: Verdict | None = None
 
 
@@ -116,7 +121,7 @@ class FactCheckUpdate(BaseModel):
     review_date: dt.date | None = None
     claim_date: dt.date | None = None
     title: CleanStr | None = Field(default=None, max_length=2_000)
-    language: EncodableStr | None = Field(default=None, min_length=2, max_length=16)
+    language: LanguageStr | None = Field(default=None, max_length=35)
     verdict: Verdict | None = None
 
     @model_validator(mode="before")

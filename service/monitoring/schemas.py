@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from claims_db.sync_models import FeedKind, ItemStatus, RunStatus
-from service.reliability.text import CleanStr, EncodableStr
+from service.reliability.text import CleanStr, LanguageStr
 from service.sources.schemas import HttpUrl, IntervalMinutes
 
 OutletName = Annotated[
@@ -30,8 +30,10 @@ class FeedCreate(BaseModel):
     name: OutletName
     url: HttpUrl
     kind: FeedKind = FeedKind.AUTO
-    language: Annotated[EncodableStr, Field(max_length=16)] | None = Field(
-        default=None, description="The outlet's language: only fact-checks in it are matched."
+    language: Annotated[LanguageStr, Field(max_length=35)] | None = Field(
+        default=None,
+        description="The outlet's language (ISO 639 code, BCP 47 tag or name): only "
+        "fact-checks in it are matched.",
     )
     interval_minutes: IntervalMinutes = 15
     enabled: bool = True
@@ -44,7 +46,7 @@ class FeedUpdate(BaseModel):
 
     url: HttpUrl | None = None
     kind: FeedKind | None = None
-    language: Annotated[EncodableStr, Field(max_length=16)] | None = None
+    language: Annotated[LanguageStr, Field(max_length=35)] | None = None
     interval_minutes: IntervalMinutes | None = None
     enabled: bool | None = None
 

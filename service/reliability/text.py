@@ -17,6 +17,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from models.language import language_code
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LINE_LIKE = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -68,3 +70,19 @@ def clean_text(value: str) -> str:
 CleanStr = Annotated[str, AfterValidator(clean_text)]
 # A request string that must only be encodable (URLs, language codes are echoed as given).
 EncodableStr = Annotated[str, AfterValidator(refuse_unencodable)]
+
+
+def language_label(value: str) -> str:
+    """The ISO 639 code of the language ``value`` names (``models.language.language_code``:
+    "en-US", "eng" and "English" all give "en"); ``ValueError`` when it names none."""
+    code = language_code(refuse_unencodable(value))
+    if code is None:
+        raise ValueError(
+            f"{value!r} names no language: give an ISO 639 code such as 'en' or 'pt', a "
+            "BCP 47 tag such as 'pt-BR', or a language's name"
+        )
+    return code
+
+
+# A language as a request names it, read as its ISO 639 code.
+LanguageStr = Annotated[str, AfterValidator(language_label)]

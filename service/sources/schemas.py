@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic_core import PydanticCustomError
 
 from claims_db.sync_models import RunStatus, SourceKind
-from service.reliability.text import EncodableStr
+from service.reliability.text import EncodableStr, LanguageStr
 
 SourceName = Annotated[
     str,
@@ -49,8 +49,8 @@ class SourceCreate(BaseModel):
     kind: SourceKind
     url: HttpUrl | None = None
     query: Annotated[EncodableStr, Field(min_length=1, max_length=500)] | None = None
-    language: Annotated[EncodableStr, Field(max_length=16)] | None = Field(
-        default=None, description="google: the languageCode asked for."
+    language: Annotated[LanguageStr, Field(max_length=35)] | None = Field(
+        default=None, description="google: the language asked for, as its ISO 639 code."
     )
     interval_minutes: IntervalMinutes = 60
     enabled: bool = True
@@ -72,7 +72,7 @@ class SourceUpdate(BaseModel):
 
     url: HttpUrl | None = None
     query: Annotated[EncodableStr, Field(min_length=1, max_length=500)] | None = None
-    language: Annotated[EncodableStr, Field(max_length=16)] | None = None
+    language: Annotated[LanguageStr, Field(max_length=35)] | None = None
     interval_minutes: IntervalMinutes | None = None
     enabled: bool | None = None
 

@@ -266,3 +266,37 @@ def test_records_the_database_cannot_store_are_rejected_by_line_and_the_rest_go_
     with session_factory() as session:
         stored = FactCheckRepository(session).count()
     assert stored == 2
+
+
+def test_language_labels_are_stored_as_iso_codes_and_a_bogus_one_is_detected(
+    session_factory: sessionmaker[Session], embedder: Embedder, tmp_path: Path
+) -> None:
+    # Real ClaimReview markup says "en-US", "English" or {"name": "Spanish"}: stored as the
+    # code the detector gives, so the matcher reads them as English or Spanish.
+    def review(number: int, claim: str, language: object) -> dict[str, object]:
+        return {
+            "@context": "https://schema.org",
+            "@type": "ClaimReview",
+            "url": f"https://factdesk.example/{number}",
+            "claimReviewed": claim,
+            "author": {"@type": "Organization", "name": "Fact Desk"},
+            "reviewRating": {"@type": "Rating", "alternateName": "False"},
+            "inLanguage": language,
+        }
+
+    rows = [
+        review(1, "Glasgow banned cycling on every bridge in the city.", "en-US"),
+        review(2, "Edinburgh closed all of its tram lines last winter.", "English"),
+        review(3, "El gobierno cerró todas las líneas de tranvía.", {"name": "Spanish"}),
+        review(4, "La ciudad prohibió las bicicletas en todos sus puentes.", "zz-bogus"),
+    ]
+    path = tmp_path / "reviews.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    summary = _import(session_factory, embedder, path)
+    assert _counts(summary) == (4, 0, 0, 0, 0), summary.errors
+    with session_factory() as session:
+        rows_stored = FactCheckRepository(session).all_records()
+        languages = {row.url.rsplit("/", 1)[1]: row.language for row in rows_stored}
+    assert languages == {"1": "en", "2": "en", "3": "es", "4": "es"}
+    again = _import(session_factory, embedder, path)
+    assert _counts(again) == (0, 0, 4, 0, 0)

@@ -1,7 +1,10 @@
+import pytest
+
 from models.language import (
     MIN_SENTENCE_CHARS,
     detect_language,
     guess_language,
+    language_code,
     sentence_language,
 )
 
@@ -37,3 +40,34 @@ def test_a_long_clear_sentence_keeps_its_own_language() -> None:
     quote = "The minister said that the figures published last week were completely wrong."
     assert sentence_language(quote, "de") == "en"
     assert sentence_language(SPANISH, "en") == "es"
+
+
+@pytest.mark.parametrize(
+    ("label", "code"),
+    [
+        ("en", "en"),
+        (" EN ", "en"),
+        ("en-US", "en"),
+        ("pt_BR", "pt"),
+        ("zh-Hant-TW", "zh"),
+        ("es-419", "es"),
+        ("eng", "en"),
+        ("ger", "de"),
+        ("iw", "he"),  # deprecated code, as old feeds write Hebrew
+        ("tl", "tl"),  # kept as the detector gives it, not widened to "fil"
+        ("English", "en"),
+        ("spanish", "es"),
+        ("Español", "es"),
+        ("Deutsch", "de"),
+        ("日本語", "ja"),
+    ],
+)
+def test_a_language_label_is_read_as_its_iso_code(label: str, code: str) -> None:
+    assert language_code(label) == code
+
+
+@pytest.mark.parametrize(
+    "label", ["", "  ", "zz", "zz-bogus", "jp", "ua", "x", "und", "mul", "123"]
+)
+def test_a_label_naming_no_language_gives_none(label: str) -> None:
+    assert language_code(label) is None

@@ -151,10 +151,46 @@ def test_list_filters_and_cursor_pagination(client: TestClient) -> None:
         params={"reviewed_from": "2025-02-01", "reviewed_to": "2025-02-28", "limit": 200},
     ).json()["items"]
     assert dated and all("2025-02-01" <= i["review_date"] <= "2025-02-28" for i in dated)
-    assert client.get("/v1/factchecks", params={"language": "xx"}).json()["items"] == []
+    assert client.get("/v1/factchecks", params={"language": "de"}).json()["items"] == []
     bad = client.get("/v1/factchecks", params={"cursor": "bm9wZQ"})
     assert bad.status_code == 422 and bad.json()["code"] == "unprocessable"
     assert client.get("/v1/factchecks", params={"verdict": "maybe"}).status_code == 422
+
+
+def test_language_labels_are_read_as_iso_codes_and_a_bogus_one_is_refused(
+    client: TestClient,
+) -> None:
+    english = client.get("/v1/factchecks", params={"limit": 200}).json()["items"]
+    for label in ("en-GB", "EN", "English", "eng"):
+        page = client.get("/v1/factchecks", params={"language": label, "limit": 200}).json()
+        assert [i["id"] for i in page["items"]] == [i["id"] for i in english], label
+    assert _search(client, q="pray at home buffer zone", language="en_GB", limit=1)
+
+    for path, params in (
+        ("/v1/factchecks", {"language": "zz-bogus"}),
+        ("/v1/factchecks/search", {"q": "vaccines", "language": "jp"}),
+    ):
+        refused = client.get(path, params=params)
+        assert refused.status_code == 422, (path, refused.text)
+        assert "language" in refused.json()["detail"]
+        assert "names no language" in refused.json()["detail"]
+    analysis = client.post("/v1/analyze", json={"text": "Vaccines cause autism.", "language": "x"})
+    assert analysis.status_code == 422 and "names no language" in analysis.json()["detail"]
+
+    # Written as a code: given as a tag or a name, or detected from the claim when left out.
+    spanish = {
+        **NEW,
+        "claim": "El gobierno prohibió el uso de bicicletas en todos los puentes de Glasgow.",
+        "url": "https://factdesk.example/es/2025/03/puentes/",
+    }
+    detected = client.post("/v1/factchecks", json=spanish)
+    assert detected.status_code == 201 and detected.json()["language"] == "es"
+    tagged = client.post("/v1/factchecks", json={**NEW, "language": "en-US"}).json()
+    assert tagged["language"] == "en"
+    renamed = client.patch(f"/v1/factchecks/{tagged['id']}", json={"language": "Deutsch"})
+    assert renamed.status_code == 200 and renamed.json()["language"] == "de"
+    bogus = client.patch(f"/v1/factchecks/{tagged['id']}", json={"language": "zz"})
+    assert bogus.status_code == 422 and "names no language" in bogus.json()["detail"]
 
 
 def test_search_ranks_and_filters(client: TestClient) -> None:

@@ -56,6 +56,12 @@ def test_import_export_report_reindex(cli_db: Path) -> None:
     assert [n["claimReviewed"] for n in nodes] == ["Half of all Europeans want to leave the EU."]
     again = runner.invoke(app, ["import", str(out)], env=env)
     assert "0 inserted, 0 updated, 1 unchanged" in again.output
+    # --language reads a tag or a name as its code, and refuses one naming no language.
+    english = runner.invoke(app, ["export", str(out), "--language", "en-GB"], env=env)
+    assert english.exit_code == 0, english.output
+    assert len(json.loads(out.read_text())["@graph"]) == 5
+    bogus = runner.invoke(app, ["export", str(out), "--language", "zz-bogus"], env=env)
+    assert bogus.exit_code == 2 and "names no language" in bogus.output
 
     report = runner.invoke(app, ["ratings-report"], env=env)
     assert report.exit_code == 0, report.output
