@@ -71,7 +71,7 @@ class MatchingSettings:
         confirmed_threshold: Calibrated confidence of the ``confirmed`` tier. Defaults to 0.95.
         match_threshold: Calibrated confidence at or above which the top fact-check's
             verdict is suggested (the ``likely`` tier and above; the claim is flagged).
-            Defaults to 0.70.
+            Defaults to 0.65.
         possible_threshold: Confidence at or above which a fact-check is shown as a
             ``possible`` match without a verdict. Defaults to 0.30.
         top_k: Most fact-checks returned per claim. Defaults to 5.
@@ -99,7 +99,7 @@ class MatchingSettings:
     """
 
     confirmed_threshold: float = 0.95
-    match_threshold: float = 0.70
+    match_threshold: float = 0.65
     possible_threshold: float = 0.30
     top_k: int = 5
     min_match_words: int = 4

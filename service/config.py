@@ -138,7 +138,7 @@ class Settings(BaseSettings):
         description="Calibrated match confidence of the `confirmed` tier.",
     )
     match_threshold: float = Field(
-        default=0.70,
+        default=0.65,
         ge=0,
         le=1,
         description=(

@@ -92,7 +92,7 @@ class MatcherSettings:
         confirmed_threshold: Calibrated confidence at or above which a match is
             ``confirmed``. Defaults to 0.95.
         match_threshold: Confidence at or above which a match is ``likely``: from here on
-            its verdict is suggested and the claim flagged. Defaults to 0.70.
+            its verdict is suggested and the claim flagged. Defaults to 0.65.
         possible_threshold: Confidence at or above which a match is shown as ``possible``;
             below it nothing is returned. Defaults to 0.30.
         min_match_words: Queries with fewer words never get a verdict-suggesting tier.
@@ -114,7 +114,7 @@ class MatcherSettings:
     """
 
     confirmed_threshold: float = 0.95
-    match_threshold: float = 0.70
+    match_threshold: float = 0.65
     possible_threshold: float = 0.30
     min_match_words: int = 4
     min_content_terms: int = 3
