@@ -225,6 +225,8 @@ def analyze(
     except ClaimflagError as error:
         console.print(f"[red]{file}: {error.detail}[/red]")
         raise typer.Exit(2 if error.status_code < 500 else 1) from error
+    finally:
+        runtime.engine.dispose()
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
