@@ -11,7 +11,7 @@ from models.retrieval import Tier
 from models.stance import Stance
 from models.verdicts import Verdict
 from service.factchecks.schemas import FactCheckOut, MatchWhy
-from service.reliability.text import CleanStr, EncodableStr, LanguageStr
+from service.reliability.text import CleanStr, EncodableStr, OptionalLanguageStr
 
 
 class AnalyzeRequest(BaseModel):
@@ -32,9 +32,8 @@ class AnalyzeRequest(BaseModel):
     published_at: dt.datetime | dt.date | None = Field(
         default=None, description="Publication date; later fact-checks are not used as evidence."
     )
-    language: LanguageStr | None = Field(
+    language: OptionalLanguageStr = Field(
         default=None,
-        max_length=35,
         description="Only match fact-checks in this language: an ISO 639 code, a BCP 47 tag "
         "or a language's name, read as its ISO 639 code (`en-GB` and `English` are `en`).",
     )

@@ -38,7 +38,7 @@ from service.factchecks.schemas import (
     ImportSummaryOut,
     SearchResponse,
 )
-from service.reliability.text import CleanStr, EncodableStr, LanguageStr
+from service.reliability.text import CleanStr, EncodableStr, OptionalLanguageStr
 from service.runtime import Runtime
 
 router = APIRouter(
@@ -65,7 +65,7 @@ def list_fact_checks(
         EncodableStr | None, Query(max_length=255, description="Name or site.")
     ] = None,
     verdict: Verdict | None = None,
-    language: Annotated[LanguageStr | None, Query(max_length=35, description=_LANGUAGE)] = None,
+    language: Annotated[OptionalLanguageStr, Query(description=_LANGUAGE)] = None,
     reviewed_from: Annotated[dt.date | None, Query(description="Reviewed on or after.")] = None,
     reviewed_to: Annotated[dt.date | None, Query(description="Reviewed on or before.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -90,7 +90,7 @@ def search_fact_checks(
     index: IndexDep,
     q: Annotated[CleanStr, Query(min_length=1, max_length=2000, description="Claim or keywords.")],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    language: Annotated[LanguageStr | None, Query(max_length=35, description=_LANGUAGE)] = None,
+    language: Annotated[OptionalLanguageStr, Query(description=_LANGUAGE)] = None,
     publisher: Annotated[
         EncodableStr | None, Query(max_length=255, description="Name or site.")
     ] = None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 from models.language import language_code
 
@@ -78,11 +78,19 @@ def language_label(value: str) -> str:
     code = language_code(refuse_unencodable(value))
     if code is None:
         raise ValueError(
-            f"{value!r} names no language: give an ISO 639 code such as 'en' or 'pt', a "
+            f"{value[:40]!r} names no language: give an ISO 639 code such as 'en' or 'pt', a "
             "BCP 47 tag such as 'pt-BR', or a language's name"
         )
     return code
 
 
 # A language as a request names it, read as its ISO 639 code.
-LanguageStr = Annotated[str, AfterValidator(language_label)]
+LanguageStr = Annotated[str, StringConstraints(max_length=35), AfterValidator(language_label)]
+
+
+def _blank_as_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# An optional language (a filter, an analysis's restriction): left blank, none is given.
+OptionalLanguageStr = Annotated[LanguageStr | None, BeforeValidator(_blank_as_none)]

@@ -165,6 +165,9 @@ def test_language_labels_are_read_as_iso_codes_and_a_bogus_one_is_refused(
         page = client.get("/v1/factchecks", params={"language": label, "limit": 200}).json()
         assert [i["id"] for i in page["items"]] == [i["id"] for i in english], label
     assert _search(client, q="pray at home buffer zone", language="en_GB", limit=1)
+    # Left blank (a form's empty field), a filter is no filter.
+    blank = client.get("/v1/factchecks", params={"language": " ", "limit": 200}).json()
+    assert [i["id"] for i in blank["items"]] == [i["id"] for i in english]
 
     for path, params in (
         ("/v1/factchecks", {"language": "zz-bogus"}),
