@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from claims_db.importers.records import check_review_url
 from models.explain import shared_terms
@@ -13,6 +13,7 @@ from models.matching import FactCheckRecord
 from models.retrieval import Match, Tier
 from models.verdicts import Verdict
 from service.reliability.text import CleanStr, EncodableStr, LanguageStr
+from service.updates import PartialUpdate
 
 ReviewUrl = Annotated[str, BeforeValidator(check_review_url), Field(max_length=2048)]
 
@@ -97,7 +98,6 @@ class FactCheckCreate(BaseModel):
     )
     language: LanguageStr | None = Field(
         default=None,
-        max_length=35,
         description="The claim's language: an ISO 639 code, a BCP 47 tag or a language's "
         "name, stored as its ISO 639 code; detected from the claim when left out.",
     )
@@ -107,10 +107,10 @@ class FactCheckCreate(BaseModel):
 _REQUIRED = ("claim", "rating", "publisher", "url", "language")
 
 
-class FactCheckUpdate(BaseModel):
+class FactCheckUpdate(PartialUpdate):
     """Fields to change; those left out stay as they are, ``null`` clears optional ones."""
 
-    model_config = ConfigDict(extra="forbid")
+    not_null = _REQUIRED
 
     claim: CleanStr | None = Field(default=None, min_length=1, max_length=20_000)
     rating: CleanStr | None = Field(default=None, min_length=1, max_length=1_000)
@@ -121,17 +121,8 @@ class FactCheckUpdate(BaseModel):
     review_date: dt.date | None = None
     claim_date: dt.date | None = None
     title: CleanStr | None = Field(default=None, max_length=2_000)
-    language: LanguageStr | None = Field(default=None, max_length=35)
+    language: LanguageStr | None = None
     verdict: Verdict | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _required_not_null(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            nulls = [name for name in _REQUIRED if name in data and data[name] is None]
-            if nulls:
-                raise ValueError(f"{', '.join(nulls)} cannot be null")
-        return data
 
 
 class FactCheckPage(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from claims_db.sync_models import FeedKind, ItemStatus, RunStatus
 from service.reliability.text import CleanStr, LanguageStr
 from service.sources.schemas import HttpUrl, IntervalMinutes
+from service.updates import PartialUpdate
 
 OutletName = Annotated[
     CleanStr,
@@ -30,7 +31,7 @@ class FeedCreate(BaseModel):
     name: OutletName
     url: HttpUrl
     kind: FeedKind = FeedKind.AUTO
-    language: Annotated[LanguageStr, Field(max_length=35)] | None = Field(
+    language: LanguageStr | None = Field(
         default=None,
         description="The outlet's language (ISO 639 code, BCP 47 tag or name): only "
         "fact-checks in it are matched.",
@@ -39,14 +40,14 @@ class FeedCreate(BaseModel):
     enabled: bool = True
 
 
-class FeedUpdate(BaseModel):
+class FeedUpdate(PartialUpdate):
     """Fields to change; the name stays."""
 
-    model_config = ConfigDict(extra="forbid")
+    not_null = ("kind", "interval_minutes", "enabled")
 
     url: HttpUrl | None = None
     kind: FeedKind | None = None
-    language: Annotated[LanguageStr, Field(max_length=35)] | None = None
+    language: LanguageStr | None = None
     interval_minutes: IntervalMinutes | None = None
     enabled: bool | None = None
 

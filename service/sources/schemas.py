@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from claims_db.sync_models import RunStatus, SourceKind
 from service.reliability.text import EncodableStr, LanguageStr
+from service.updates import PartialUpdate
 
 SourceName = Annotated[
     str,
@@ -49,7 +50,7 @@ class SourceCreate(BaseModel):
     kind: SourceKind
     url: HttpUrl | None = None
     query: Annotated[EncodableStr, Field(min_length=1, max_length=500)] | None = None
-    language: Annotated[LanguageStr, Field(max_length=35)] | None = Field(
+    language: LanguageStr | None = Field(
         default=None, description="google: the language asked for, as its ISO 639 code."
     )
     interval_minutes: IntervalMinutes = 60
@@ -65,14 +66,14 @@ class SourceCreate(BaseModel):
         return self
 
 
-class SourceUpdate(BaseModel):
+class SourceUpdate(PartialUpdate):
     """Fields to change; the kind and name stay."""
 
-    model_config = ConfigDict(extra="forbid")
+    not_null = ("interval_minutes", "enabled")
 
     url: HttpUrl | None = None
     query: Annotated[EncodableStr, Field(min_length=1, max_length=500)] | None = None
-    language: Annotated[LanguageStr, Field(max_length=35)] | None = None
+    language: LanguageStr | None = None
     interval_minutes: IntervalMinutes | None = None
     enabled: bool | None = None
 

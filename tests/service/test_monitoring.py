@@ -170,9 +170,19 @@ def test_feed_bodies_are_checked(database_url: str, pipeline: Pipeline) -> None:
         ):
             assert client.post("/v1/feeds", json=body).status_code == 422, body
         good = {"name": "Outlet", "url": "https://outlet.example/rss"}
-        assert client.post("/v1/feeds", json=good).status_code == 201
+        created = client.post("/v1/feeds", json=good)
+        assert created.status_code == 201
         assert client.post("/v1/feeds", json=good).status_code == 409
         assert client.get("/v1/feeds/12345/items").status_code == 404
+        # A required setting set to null is a 422 naming it, not a failed write (a 500).
+        feed = f"/v1/feeds/{created.json()['id']}"
+        for name in ("kind", "interval_minutes", "enabled"):
+            refused = client.patch(feed, json={name: None})
+            assert refused.status_code == 422, refused.text
+            assert f"{name} cannot be null" in refused.json()["detail"]
+        cleared = client.patch(feed, json={"language": "pt-BR"}).json()
+        assert cleared["language"] == "pt"
+        assert client.patch(feed, json={"language": None}).json()["language"] is None
 
 
 def _settings(database_url: str) -> Settings:

@@ -243,4 +243,7 @@ def test_source_bodies_are_checked_and_names_unique(
     source_id = client.get("/v1/sources").json()[0]["id"]
     paused = client.patch(f"/v1/sources/{source_id}", json={"enabled": False})
     assert paused.json()["enabled"] is False
+    for name in ("enabled", "interval_minutes"):
+        refused = client.patch(f"/v1/sources/{source_id}", json={name: None})
+        assert refused.status_code == 422 and f"{name} cannot be null" in refused.json()["detail"]
     assert client.post(f"/v1/sources/{source_id}/run").status_code == 409
