@@ -68,7 +68,7 @@ def clean_text(value: str) -> str:
 
 # A request string that is valid Unicode and free of stray control characters.
 CleanStr = Annotated[str, AfterValidator(clean_text)]
-# A request string that must only be encodable (URLs, language codes are echoed as given).
+# A request string that must only be encodable (URLs, names and filters used as given).
 EncodableStr = Annotated[str, AfterValidator(refuse_unencodable)]
 
 
