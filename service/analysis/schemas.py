@@ -12,6 +12,7 @@ from models.stance import Stance
 from models.verdicts import Verdict
 from service.factchecks.schemas import FactCheckOut, MatchWhy
 from service.reliability.text import CleanStr, EncodableStr, OptionalLanguageStr
+from service.reliability.times import UtcDateTime
 
 
 class AnalyzeRequest(BaseModel):
@@ -29,7 +30,7 @@ class AnalyzeRequest(BaseModel):
     )
     title: CleanStr | None = Field(default=None, max_length=1000)
     url: EncodableStr | None = Field(default=None, max_length=2048)
-    published_at: dt.datetime | dt.date | None = Field(
+    published_at: UtcDateTime | dt.date | None = Field(
         default=None, description="Publication date; later fact-checks are not used as evidence."
     )
     language: OptionalLanguageStr = Field(

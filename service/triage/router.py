@@ -20,6 +20,7 @@ from service.deps import (
 )
 from service.errors import UnprocessableError
 from service.reliability.text import EncodableStr
+from service.reliability.times import UtcDateTime
 from service.triage import service
 from service.triage.decisions import DecisionOut, as_csv, decisions
 from service.triage.schemas import (
@@ -47,8 +48,8 @@ def list_queue(
     publisher: Annotated[
         EncodableStr | None, Query(max_length=255, description="Name or site.")
     ] = None,
-    created_from: dt.datetime | None = None,
-    created_to: dt.datetime | None = None,
+    created_from: UtcDateTime | None = None,
+    created_to: UtcDateTime | None = None,
     asserts_rated_false: Annotated[
         bool,
         Query(description="Only items rated false or mostly false that an article asserts."),

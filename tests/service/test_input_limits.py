@@ -131,6 +131,23 @@ def test_lone_surrogates_are_422_not_500(client: TestClient) -> None:
     assert ok.status_code == 200, ok.text
 
 
+def test_a_timestamp_utc_cannot_hold_is_a_422_not_a_500(client: TestClient) -> None:
+    # Read as UTC, 0001-01-01T00:56+20:11 is in year 0: the database's UTC column cannot
+    # hold it (a 500 on PostgreSQL before, found by Schemathesis).
+    early = "0001-01-01T00:56:01+20:11"
+    queue = client.get("/v1/queue", params={"created_to": early})
+    assert queue.status_code == 422, queue.text
+    assert "created_to" in queue.json()["detail"] and "out of range" in queue.json()["detail"]
+    analysis = client.post(
+        "/v1/analyze", json={"text": "Vaccines cause autism.", "published_at": early}
+    )
+    assert analysis.status_code == 422 and "published_at" in analysis.json()["detail"]
+    assert (
+        client.get("/v1/queue", params={"created_to": "2025-01-01T00:00:00+02:00"}).status_code
+        == 200
+    )
+
+
 def test_control_characters_are_replaced_keeping_offsets(
     client: TestClient, example_text: str
 ) -> None:
