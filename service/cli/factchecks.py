@@ -218,12 +218,12 @@ def _language_option(value: str | None) -> str | None:
     """A --language option as its ISO 639 code ("en-GB" and "English" are "en")."""
     if value is None:
         return None
-    from models.language import language_code
+    from service.reliability.text import language_label
 
-    code = language_code(value)
-    if code is None:
-        raise typer.BadParameter(f"{value!r} names no language (try 'en', 'pt-BR', 'Spanish')")
-    return code
+    try:
+        return language_label(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
 
 
 @app.command("export")
