@@ -447,6 +447,9 @@ class Pipeline:
         neighbours = self.matcher.rank(texts, vectors, source, search_filter, pools=pools)
         self._support_from_article(text, texts, languages, neighbours, source, search_filter)
         by_precedent = self.uses_precedent(source, sum(1 for u in units if not u.is_span))
+        if checkpoint is not None:
+            # The multilingual encodes of a long article are the next long stretch.
+            checkpoint("other languages")
         encoded = self._rank_other_languages(
             text,
             texts,

@@ -11,7 +11,11 @@ import pytest
 from claims_db.search import FactCheckIndex
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
-from models.encoders.multilingual import MULTILINGUAL_MODEL_NAME, MultilingualEncoder
+from models.encoders.multilingual import (
+    MAX_TOKENS,
+    MULTILINGUAL_MODEL_NAME,
+    MultilingualEncoder,
+)
 from models.language import word_count
 from models.matching import FactCheckRecord
 from models.pipeline import Pipeline
@@ -386,3 +390,41 @@ def test_the_fact_check_row_cache_is_bounded_and_answers_every_claim_asked() -> 
     assert encoder.encoded == ["a", "b", "c"]
     cache.rows(["a"])  # forgotten first, encoded again
     assert encoder.encoded == ["a", "b", "c", "a"]
+
+
+def test_the_multilingual_encoder_reads_at_most_512_tokens(
+    multilingual: MultilingualEncoder,
+) -> None:
+    # The engine would read every token, in time growing with the text; e5 was trained on
+    # 512 and its own tokeniser cuts there.
+    sentence = "Der Bürgermeister sagte, die Brücke über den Fluss sei sicher. "
+    long_text = sentence * 120
+    clipped = multilingual.clip(long_text)
+    assert long_text.startswith(clipped)
+    assert multilingual.token_count(long_text) > MAX_TOKENS
+    assert (
+        multilingual.token_count(clipped)
+        <= MAX_TOKENS
+        < multilingual.token_count(long_text[: len(clipped) + len(sentence)])
+    )
+    assert np.array_equal(multilingual.encode([long_text]), multilingual.encode([clipped]))
+    unspaced = "联合国秘书长表示气候变化正在加速。" * 300
+    assert multilingual.token_count(multilingual.clip(unspaced)) <= MAX_TOKENS
+    # What fits is read whole.
+    assert multilingual.clip(sentence * 5) == sentence * 5
+
+
+def test_a_deadline_stops_the_analysis_before_the_multilingual_encodes(
+    multilingual_pipeline: Pipeline, index: FactCheckIndex
+) -> None:
+    stages: list[str] = []
+
+    def checkpoint(stage: str) -> None:
+        stages.append(stage)
+        if stage == "other languages":
+            raise TimeoutError(stage)
+
+    text = "Un niño murió en Alemania por llevar mascarilla, según publicaciones virales."
+    with pytest.raises(TimeoutError):
+        multilingual_pipeline.analyze(text, index, checkpoint=checkpoint)
+    assert stages == ["ranking", "other languages"]
