@@ -202,12 +202,25 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def _message(error: Any) -> str:
+    """What a validation error says, in characters for a string that is too long or too
+    short (pydantic counts "items" when the string type carries a validator of its own)."""
+    kind, value, context = error.get("type"), error.get("input"), error.get("ctx") or {}
+    if kind in {"too_long", "too_short"} and isinstance(value, str):
+        bound = context.get("max_length" if kind == "too_long" else "min_length")
+        if isinstance(bound, int):
+            side = "most" if kind == "too_long" else "least"
+            unit = "character" if bound == 1 else "characters"
+            actual = context.get("actual_length", len(value))
+            return f"should have at {side} {bound} {unit}, not {actual}"
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
+
+
 def _describe(errors: list[Any]) -> str:
     parts = []
     for error in errors[:5]:
         location = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{location or 'body'}: {message}")
+        parts.append(f"{location or 'body'}: {_message(error)}")
     return "; ".join(parts)
 
 
@@ -246,7 +259,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             detail = describe_json_error(errors, exc.body)
             return problem(400, "Malformed JSON", detail, "invalid_json")
-        safe = [{k: v for k, v in e.items() if k in {"loc", "msg", "type"}} for e in errors]
+        safe = [{"type": e.get("type"), "loc": e.get("loc"), "msg": _message(e)} for e in errors]
         return problem(
             422, "Invalid request", _describe(errors), "validation_error", extra={"errors": safe}
         )

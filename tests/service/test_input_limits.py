@@ -131,6 +131,22 @@ def test_lone_surrogates_are_422_not_500(client: TestClient) -> None:
     assert ok.status_code == 200, ok.text
 
 
+def test_a_string_too_long_or_too_short_is_counted_in_characters(client: TestClient) -> None:
+    # pydantic counts "items" when a string type carries a validator of its own.
+    title = client.post("/v1/analyze", json={"text": "Prices rose.", "title": "t" * 1001})
+    body = _problem(title, 422, "validation_error")
+    assert body["detail"] == "title: should have at most 1000 characters, not 1001"
+    assert body["errors"] == [
+        {"type": "too_long", "loc": ["body", "title"], "msg": body["detail"][len("title: ") :]}
+    ]
+    query = client.get("/v1/factchecks/search", params={"q": "x" * 2001})
+    assert _problem(query, 422)["detail"] == (
+        "query.q: should have at most 2000 characters, not 2001"
+    )
+    empty = client.get("/v1/factchecks/search", params={"q": ""})
+    assert _problem(empty, 422)["detail"] == "query.q: should have at least 1 character, not 0"
+
+
 def test_a_timestamp_utc_cannot_hold_is_a_422_not_a_500(client: TestClient) -> None:
     # Read as UTC, 0001-01-01T00:56+20:11 is in year 0: the database's UTC column cannot
     # hold it (a 500 on PostgreSQL before, found by Schemathesis).
