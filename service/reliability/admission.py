@@ -70,9 +70,9 @@ class AdmissionGate:
 
     def _refusal(self) -> BusyError:
         self.refused += 1
+        running = "1 analysis is" if self.limit == 1 else f"{self.limit} analyses are"
         return BusyError(
-            f"{self.limit} analyses are already running (the server's limit); retry in"
-            f" {BUSY_RETRY_AFTER_S} s",
+            f"{running} already running (the server's limit); retry in {BUSY_RETRY_AFTER_S} s",
             headers={"Retry-After": str(BUSY_RETRY_AFTER_S)},
         )
 

@@ -197,6 +197,7 @@ def test_analyses_past_the_bound_are_refused_at_once_with_retry_after(
             assert refused.status_code == 503, refused.text
             assert refused.headers["content-type"].startswith("application/problem+json")
             assert refused.json()["code"] == "busy"
+            assert refused.json()["detail"].startswith("1 analysis is already running")
             assert refused.headers["retry-after"].isdigit()
             # Refused before anything is done with the body: not even parsed.
             unread = client.post(
