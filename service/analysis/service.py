@@ -110,8 +110,9 @@ def article_text(
     extracted = extract_article(request.html, request.url)
     if extracted is None:
         raise UnprocessableError(
-            "no article text could be extracted from html (the page has only menus, links or"
-            " short lines); send the article itself as `text`"
+            "no article text could be extracted from html: the page has only menus, links or"
+            " short lines, or markup the parser gives up on (elements nested more than 255"
+            " deep); send the article itself as `text`"
         )
     return extracted.text, extracted
 
