@@ -183,7 +183,9 @@ def show_config(
 
 @app.command()
 def analyze(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Article text file.")],
+    file: Annotated[
+        Path, typer.Argument(dir_okay=False, help="Article text file; - reads standard input.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the API response body.")] = False,
     show_all: Annotated[
         bool, typer.Option("--all", help="List every claim, not only flagged.")
@@ -191,8 +193,8 @@ def analyze(
 ) -> None:
     """Analyse an article file against the database and show its flagged claims.
 
-    Exits 2 when the file is not an article (not UTF-8, empty, too long) and 1 when the
-    database is not ready (not migrated, embedded by another encoder), saying which.
+    Exits 2 when the file is missing or not an article (not UTF-8, empty, too long) and 1
+    when the database is not ready (not migrated, embedded by another encoder), saying which.
     """
     from pydantic import ValidationError
 
@@ -202,19 +204,25 @@ def analyze(
 
     settings = get_settings()
     logging.basicConfig(level=logging.WARNING)
+    from_stdin = str(file) == "-"
+    name = "standard input" if from_stdin else file.name
+    if not from_stdin and not file.is_file():
+        console.print(f"[red]{file}: no such file[/red]")
+        raise typer.Exit(2)
     try:
-        text = file.read_text(encoding="utf-8")
+        data = typer.get_binary_stream("stdin").read() if from_stdin else file.read_bytes()
+        text = data.decode("utf-8")
         validate_text(text, settings.max_text_chars)  # before the models load
         request = AnalyzeRequest(text=text)
     except UnicodeDecodeError as error:
-        console.print(f"[red]{file}: not UTF-8 text (byte {error.start}: {error.reason})[/red]")
+        console.print(f"[red]{name}: not UTF-8 text (byte {error.start}: {error.reason})[/red]")
         raise typer.Exit(2) from error
     except ClaimflagError as error:
-        console.print(f"[red]{file}: {error.detail}[/red]")
+        console.print(f"[red]{name}: {error.detail}[/red]")
         raise typer.Exit(2) from error
     except ValidationError as error:
         reasons = "; ".join(e["msg"] for e in error.errors())
-        console.print(f"[red]{file}: {reasons}[/red]")
+        console.print(f"[red]{name}: {reasons}[/red]")
         raise typer.Exit(2) from error
     runtime = _build_runtime(settings)
     try:
@@ -223,7 +231,7 @@ def analyze(
                 session, runtime.pipeline, runtime.index, request, max_chars=settings.max_text_chars
             )
     except ClaimflagError as error:
-        console.print(f"[red]{file}: {error.detail}[/red]")
+        console.print(f"[red]{name}: {error.detail}[/red]")
         raise typer.Exit(2 if error.status_code < 500 else 1) from error
     finally:
         runtime.engine.dispose()
@@ -232,9 +240,7 @@ def analyze(
         return
     claims = [c for c in response.claims if show_all or c.flagged]
     columns = ("claim", "worthiness", "verdict", "stance", "confidence", "similarity", "fact-check")
-    table = tables.table(
-        f"{file.name}: {len(claims)} of {len(response.claims)} claims shown", *columns
-    )
+    table = tables.table(f"{name}: {len(claims)} of {len(response.claims)} claims shown", *columns)
     for claim in claims:
         best = claim.matches[0] if claim.matches else None
         table.add_row(

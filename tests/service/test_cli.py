@@ -42,6 +42,11 @@ def test_upgrade_seed_analyze(cli_env: Path, example_text: str) -> None:
     body = json.loads(as_json.stdout)
     flagged = [c for c in body["claims"] if c["flagged"]]
     assert len(flagged) == 1 and "theferret.scot" in flagged[0]["matches"][0]["fact_check"]["url"]
+    # "-" reads the article from standard input.
+    piped = runner.invoke(app, ["analyze", "--json", "-"], input=example_text.encode())
+    assert piped.exit_code == 0, piped.output
+    piped_flagged = [c for c in json.loads(piped.stdout)["claims"] if c["flagged"]]
+    assert [c["text"] for c in piped_flagged] == [c["text"] for c in flagged]
 
 
 def test_serve_refuses_an_unmigrated_database(cli_env: Path) -> None:
@@ -87,6 +92,15 @@ def test_analyze_says_what_is_wrong_with_a_file_that_is_not_an_article(
     assert reason in result.output and "Traceback" not in result.output
     # The file is refused before the database is opened (it is not even migrated here).
     assert "db upgrade" not in result.output
+    piped = runner.invoke(app, ["analyze", "-"], input=content, env={"COLUMNS": "200"})
+    assert piped.exit_code == 2 and reason in piped.output and "standard input" in piped.output
+
+
+def test_analyze_names_a_missing_file(cli_env: Path) -> None:
+    missing = cli_env.parent / "no-such-article.txt"
+    result = runner.invoke(app, ["analyze", str(missing)], env={"COLUMNS": "200"})
+    assert result.exit_code == 2 and "no such file" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_db_refresh_profiles_rewrites_stale_ones(cli_env: Path) -> None:
