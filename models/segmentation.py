@@ -81,6 +81,17 @@ _INNER_SENTENCE_END = re.compile(r"[.!?…][\"'’”»)]*\s+[\"'‘“«(]?[A-Z
 # A line this long that holds a sentence end is a paragraph whose last sentence lost its
 # stop (cut off, or ending in a link or a list's colon), not a headline or a caption.
 PARAGRAPH_WORDS = 20
+# A line this long with no sentence end at all is prose that lost its stops (a transcript,
+# automatic captions, a pasted post), not a headline or a caption: no heading is that long.
+UNPUNCTUATED_PROSE_WORDS = 60
+# A "sentence" longer than this (an unpunctuated transcript, a run-on list) is read in
+# pieces of at most ``PIECE_WORDS`` words: the encoder reads about 190 words of a text, and
+# a claim inside 100 words of other talk is diluted past matching.
+LONG_SENTENCE_WORDS = 100
+PIECE_WORDS = 50
+# A piece ends after a word that closes a clause, when one falls in its second half.
+_CLAUSE_END = re.compile(rf"[,;:–—)\]{SENTENCE_END}][{_CLOSERS}]*$")
+_WORD = re.compile(r"\S+")
 # Thai and Lao mark no sentence end (a space separates sentences): a line written mostly in
 # them is prose once it is as long as a paragraph.
 _UNMARKED_LETTER = re.compile(r"[\u0e00-\u0eff]")
@@ -107,6 +118,8 @@ def classify_line(line: str, *, is_first: bool) -> SegmentKind:
         if word_count(stripped) >= PARAGRAPH_WORDS and (
             _INNER_SENTENCE_END.search(stripped) or _unmarked_script(stripped)
         ):
+            return SegmentKind.SENTENCE
+        if len(stripped.split()) >= UNPUNCTUATED_PROSE_WORDS:
             return SegmentKind.SENTENCE
         # Lines that do not end like a sentence are headlines, captions or truncated teasers.
         return SegmentKind.HEADLINE if is_first else SegmentKind.CAPTION
@@ -203,8 +216,34 @@ def segment(text: str, language: str | None = None) -> list[Segment]:
             segments.append(Segment(text[start:end], start, end, kind))
             continue
         for s_start, s_end in split_sentences(text[start:end], offset=start, language=language):
-            segments.append(Segment(text[s_start:s_end], s_start, s_end, SegmentKind.SENTENCE))
+            for p_start, p_end in split_long(text[s_start:s_end], offset=s_start):
+                segments.append(Segment(text[p_start:p_end], p_start, p_end, SegmentKind.SENTENCE))
     return segments
+
+
+def split_long(sentence: str, offset: int = 0) -> list[tuple[int, int]]:
+    """``sentence`` as one span, or, past ``LONG_SENTENCE_WORDS`` space-separated words, as
+    pieces of at most ``PIECE_WORDS`` words, each ending after the last clause mark
+    (comma, semicolon, colon, dash, sentence end) of its second half when there is one.
+
+    Spans are offsets into the document (``offset`` is where ``sentence`` starts in it).
+    Text in scripts without spaces is left whole: its sentence ends split it.
+    """
+    words = list(_WORD.finditer(sentence))
+    if len(words) <= LONG_SENTENCE_WORDS:
+        return [(offset, offset + len(sentence))]
+    spans: list[tuple[int, int]] = []
+    first = 0
+    while first < len(words):
+        last = min(first + PIECE_WORDS, len(words)) - 1
+        if last < len(words) - 1:
+            for candidate in range(last, first + PIECE_WORDS // 2 - 1, -1):
+                if _CLAUSE_END.search(words[candidate].group()):
+                    last = candidate
+                    break
+        spans.append((offset + words[first].start(), offset + words[last].end()))
+        first = last + 1
+    return spans
 
 
 # A line set apart from the prose (a headline, a sub-heading, a teaser) with at least this

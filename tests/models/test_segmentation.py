@@ -1,8 +1,11 @@
 from models.segmentation import (
+    LONG_SENTENCE_WORDS,
+    PIECE_WORDS,
     SegmentKind,
     classify_line,
     is_heading_claim,
     segment,
+    split_long,
     split_sentences,
 )
 
@@ -185,3 +188,34 @@ def test_english_detected_or_given_splits_as_before() -> None:
             "U.S. officials agreed.",
         ]
     )
+
+
+def test_a_long_line_without_stops_is_prose_read_in_pieces() -> None:
+    # An automatic transcript: no sentence ends, one line. It used to be a "caption".
+    talk = " ".join(f"and the minister said item {i} would go ahead" for i in range(40))
+    line = talk + ", which nobody believed"
+    text = "Morning show transcript\n" + line
+    segments = segment(text)
+    assert segments[0].kind is SegmentKind.HEADLINE
+    pieces = [s for s in segments[1:] if s.kind is SegmentKind.SENTENCE]
+    assert len(pieces) == len(segments) - 1 > 1
+    for piece in pieces:
+        assert text[piece.start : piece.end] == piece.text
+        assert len(piece.text.split()) <= PIECE_WORDS
+    # Nothing is lost between pieces: they cover the line word for word.
+    assert " ".join(p.text for p in pieces).split() == line.split()
+    # A short heading without a stop stays a heading.
+    assert classify_line("Starmer heads to Paris for talks", is_first=False) is not (
+        SegmentKind.SENTENCE
+    )
+
+
+def test_a_long_sentence_is_cut_after_a_clause_mark() -> None:
+    clause = "the council says the bridge is safe, "
+    sentence = clause * 30  # 210 words, a comma every seven
+    spans = split_long(sentence, offset=10)
+    assert all(sentence[a - 10 : b - 10].endswith(",") for a, b in spans[:-1])
+    assert all(len(sentence[a - 10 : b - 10].split()) <= PIECE_WORDS for a, b in spans)
+    # Sentences up to the limit are read whole, whatever their length in characters.
+    whole = " ".join(["word"] * LONG_SENTENCE_WORDS)
+    assert split_long(whole) == [(0, len(whole))]

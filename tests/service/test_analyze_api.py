@@ -1,4 +1,5 @@
 import json
+import re
 
 from fastapi.testclient import TestClient
 
@@ -10,6 +11,20 @@ def _claims(client: TestClient, text: str, **extra: object) -> list[dict[str, ob
     assert response.status_code == 200, response.text
     claims: list[dict[str, object]] = response.json()["claims"]
     return claims
+
+
+def test_an_unpunctuated_transcript_of_the_example_still_flags_the_ferret(
+    client: TestClient, example_text: str
+) -> None:
+    # The example read aloud and transcribed by a machine: one line, lower case, no stops.
+    spoken = " ".join(re.sub(r"[^\w\s'’-]", " ", example_text).lower().split())
+    claims = _claims(client, spoken)
+    assert len(claims) > 10
+    pray = [c for c in claims if PRAY in str(c["text"]) and c["flagged"]]
+    assert len(pray) == 1, [c["text"] for c in claims if c["flagged"]]
+    match = pray[0]["matches"][0]  # type: ignore[index]
+    assert "theferret.scot" in match["fact_check"]["url"]
+    assert pray[0]["stance"] == "debunks"
 
 
 def test_example_article_flags_the_ferret_fact_check(client: TestClient, example_text: str) -> None:
