@@ -91,10 +91,21 @@ LONG_SENTENCE_WORDS = 100
 PIECE_WORDS = 50
 # A piece ends after a word that closes a clause, when one falls in its second half.
 _CLAUSE_END = re.compile(rf"[,;:–—)\]{SENTENCE_END}][{_CLOSERS}]*$")
+# What is not a spoken word: digits, links, handles, hashtags, markup, very long tokens. A
+# line of them (a list of links or numbers) stays set aside.
+_NOT_A_WORD = re.compile(r"[\d/@#=&_<>{}|\\]|^\S{31,}$")
+# Share of a line's tokens that must be words for it to be read as unpunctuated prose.
+_WORD_SHARE = 0.8
 _WORD = re.compile(r"\S+")
 # Thai and Lao mark no sentence end (a space separates sentences): a line written mostly in
 # them is prose once it is as long as a paragraph.
 _UNMARKED_LETTER = re.compile(r"[\u0e00-\u0eff]")
+
+
+def _mostly_words(line: str) -> bool:
+    tokens = line.split()
+    words = sum(1 for token in tokens if not _NOT_A_WORD.search(token))
+    return words >= _WORD_SHARE * len(tokens)
 
 
 def _unmarked_script(line: str) -> bool:
@@ -119,7 +130,7 @@ def classify_line(line: str, *, is_first: bool) -> SegmentKind:
             _INNER_SENTENCE_END.search(stripped) or _unmarked_script(stripped)
         ):
             return SegmentKind.SENTENCE
-        if len(stripped.split()) >= UNPUNCTUATED_PROSE_WORDS:
+        if len(stripped.split()) >= UNPUNCTUATED_PROSE_WORDS and _mostly_words(stripped):
             return SegmentKind.SENTENCE
         # Lines that do not end like a sentence are headlines, captions or truncated teasers.
         return SegmentKind.HEADLINE if is_first else SegmentKind.CAPTION

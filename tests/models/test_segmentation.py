@@ -204,6 +204,10 @@ def test_a_long_line_without_stops_is_prose_read_in_pieces() -> None:
         assert len(piece.text.split()) <= PIECE_WORDS
     # Nothing is lost between pieces: they cover the line word for word.
     assert " ".join(p.text for p in pieces).split() == line.split()
+    # A long line of links, numbers or handles is not talk.
+    for junk in ("https://example.com/{}", "{}", "#tag{} @user{}"):
+        listing = " ".join(junk.format(i, i) for i in range(100))
+        assert classify_line(listing, is_first=False) is SegmentKind.CAPTION
     # A short heading without a stop stays a heading.
     assert classify_line("Starmer heads to Paris for talks", is_first=False) is not (
         SegmentKind.SENTENCE
