@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -202,9 +203,11 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def _message(error: Any) -> str:
-    """What a validation error says, in characters for a string that is too long or too
-    short (pydantic counts "items" when the string type carries a validator of its own)."""
+def validation_message(error: Any) -> str:
+    """What one pydantic error says, for the API, the desk's forms and the CLI alike:
+    without pydantic's "Value error, " prefix, and in characters for a string that is too
+    long or too short (pydantic counts "items" when the string type carries a validator of
+    its own)."""
     kind, value, context = error.get("type"), error.get("input"), error.get("ctx") or {}
     if kind in {"too_long", "too_short"} and isinstance(value, str):
         bound = context.get("max_length" if kind == "too_long" else "min_length")
@@ -216,11 +219,18 @@ def _message(error: Any) -> str:
     return str(error.get("msg", "invalid")).removeprefix("Value error, ")
 
 
+def first_problem(error: ValidationError) -> str:
+    """A form's or command's ``ValidationError`` as one line: its first error, where."""
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{where}: {validation_message(first)}" if where else validation_message(first)
+
+
 def _describe(errors: list[Any]) -> str:
     parts = []
     for error in errors[:5]:
         location = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-        parts.append(f"{location or 'body'}: {_message(error)}")
+        parts.append(f"{location or 'body'}: {validation_message(error)}")
     return "; ".join(parts)
 
 
@@ -259,7 +269,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             detail = describe_json_error(errors, exc.body)
             return problem(400, "Malformed JSON", detail, "invalid_json")
-        safe = [{"type": e.get("type"), "loc": e.get("loc"), "msg": _message(e)} for e in errors]
+        safe = [
+            {"type": e.get("type"), "loc": e.get("loc"), "msg": validation_message(e)}
+            for e in errors
+        ]
         return problem(
             422, "Invalid request", _describe(errors), "validation_error", extra={"errors": safe}
         )

@@ -200,7 +200,7 @@ def analyze(
 
     from service.analysis.schemas import AnalyzeRequest
     from service.analysis.service import analyze_article, validate_text
-    from service.errors import ClaimflagError
+    from service.errors import ClaimflagError, validation_message
 
     settings = get_settings()
     logging.basicConfig(level=logging.WARNING)
@@ -221,7 +221,7 @@ def analyze(
         console.print(f"[red]{name}: {error.detail}[/red]")
         raise typer.Exit(2) from error
     except ValidationError as error:
-        reasons = "; ".join(e["msg"] for e in error.errors())
+        reasons = "; ".join(validation_message(e) for e in error.errors())
         console.print(f"[red]{name}: {reasons}[/red]")
         raise typer.Exit(2) from error
     runtime = _build_runtime(settings)

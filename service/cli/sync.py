@@ -65,7 +65,7 @@ def sources_add(
     """Add a source; the worker runs it at once, then every --every minutes (default 60)."""
     from pydantic import ValidationError
 
-    from service.errors import ClaimflagError
+    from service.errors import ClaimflagError, validation_message
     from service.sources.schemas import SourceCreate
     from service.sources.service import create_source
 
@@ -80,7 +80,7 @@ def sources_add(
             interval_minutes=every or 60,
         )
     except ValidationError as error:
-        raise typer.BadParameter(error.errors()[0]["msg"]) from error
+        raise typer.BadParameter(validation_message(error.errors()[0])) from error
     with _sessions()() as session:
         try:
             source = create_source(session, body)
@@ -226,7 +226,7 @@ def feeds_add(
     """Monitor a feed; the worker polls it at once, then every --every minutes (default 15)."""
     from pydantic import ValidationError
 
-    from service.errors import ClaimflagError
+    from service.errors import ClaimflagError, validation_message
     from service.monitoring.schemas import FeedCreate
     from service.monitoring.service import create_feed
 
@@ -235,7 +235,7 @@ def feeds_add(
             name=name, url=url, kind=kind, language=language, interval_minutes=every or 15
         )
     except ValidationError as error:
-        raise typer.BadParameter(error.errors()[0]["msg"]) from error
+        raise typer.BadParameter(validation_message(error.errors()[0])) from error
     with _sessions()() as session:
         try:
             feed = create_feed(session, body)

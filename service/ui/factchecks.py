@@ -19,7 +19,7 @@ from claims_db.triage_repository import ArticleRepository
 from models.verdicts import Verdict
 from service.auth.schemas import Principal, Role
 from service.deps import PrincipalDep, RowId, RuntimeDep, SessionDep
-from service.errors import ClaimflagError
+from service.errors import ClaimflagError, first_problem
 from service.factchecks import service as factchecks
 from service.factchecks.schemas import FactCheckCreate, FactCheckUpdate
 from service.security.csrf import verify_csrf
@@ -28,12 +28,6 @@ from service.ui.router import PlainText, _gate, _page, _problem_page, _redirect,
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
 
 LIST_LIMIT = 100
-
-
-def _problem(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ()))
-    return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg"))
 
 
 def _list(
@@ -144,7 +138,7 @@ def factcheck_add(
             multilingual=runtime.multilingual,
         )
     except ValidationError as exc:
-        return _list(request, session, principal, "", error=_problem(exc), status_code=422)
+        return _list(request, session, principal, "", error=first_problem(exc), status_code=422)
     except ClaimflagError as exc:
         return _list(request, session, principal, "", error=exc.detail, status_code=exc.status_code)
     return _redirect(f"/ui/factchecks/{created.id}", message="saved")
@@ -186,7 +180,7 @@ def factcheck_correct(
                 multilingual=runtime.multilingual,
             )
     except (ValidationError, ValueError) as exc:
-        detail = _problem(exc) if isinstance(exc, ValidationError) else str(exc)
+        detail = first_problem(exc) if isinstance(exc, ValidationError) else str(exc)
         return _detail(request, session, principal, fact_check_id, error=detail, status_code=422)
     except ClaimflagError as exc:
         return _detail(

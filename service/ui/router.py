@@ -29,7 +29,7 @@ from service.auth.service import (
 )
 from service.config import AuthMode
 from service.deps import PrincipalDep, RowId, RuntimeDep, SessionDep
-from service.errors import ClaimflagError
+from service.errors import ClaimflagError, validation_message
 from service.reliability.ratelimit import (
     TokenBucketLimiter,
     enforce_rate_limit,
@@ -572,7 +572,7 @@ def analyze_submit(
             "analyze.html",
             principal,
             status_code=422,
-            error="; ".join(str(e["msg"]) for e in exc.errors()[:3]),
+            error="; ".join(validation_message(e) for e in exc.errors()[:3]),
             result=None,
             text=text,
             form=form,

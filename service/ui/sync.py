@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from claims_db.sync_models import FeedKind, SourceKind
 from service.auth.schemas import Principal, Role
 from service.deps import PrincipalDep, RowId, SessionDep
-from service.errors import ClaimflagError
+from service.errors import ClaimflagError, first_problem
 from service.monitoring import service as monitoring
 from service.monitoring.schemas import FeedCreate
 from service.security.csrf import verify_csrf
@@ -21,12 +21,6 @@ from service.sources.schemas import SourceCreate
 from service.ui.router import _gate, _page, _redirect, banner
 
 router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(verify_csrf)])
-
-
-def _problem(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ()))
-    return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg"))
 
 
 @router.get("/sources", response_class=HTMLResponse)
@@ -96,7 +90,11 @@ def add_source(
         created = sources.create_source(session, body)
     except ValidationError as exc:
         return _sync_view(
-            request, session, principal, error=f"Source not added: {_problem(exc)}", status_code=422
+            request,
+            session,
+            principal,
+            error=f"Source not added: {first_problem(exc)}",
+            status_code=422,
         )
     except ClaimflagError as exc:
         return _sync_view(
@@ -123,7 +121,11 @@ def add_feed(
         created = monitoring.create_feed(session, body)
     except ValidationError as exc:
         return _sync_view(
-            request, session, principal, error=f"Feed not added: {_problem(exc)}", status_code=422
+            request,
+            session,
+            principal,
+            error=f"Feed not added: {first_problem(exc)}",
+            status_code=422,
         )
     except ClaimflagError as exc:
         return _sync_view(
