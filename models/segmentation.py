@@ -102,8 +102,7 @@ _WORD = re.compile(r"\S+")
 _UNMARKED_LETTER = re.compile(r"[\u0e00-\u0eff]")
 
 
-def _mostly_words(line: str) -> bool:
-    tokens = line.split()
+def _mostly_words(tokens: list[str]) -> bool:
     words = sum(1 for token in tokens if not _NOT_A_WORD.search(token))
     return words >= _WORD_SHARE * len(tokens)
 
@@ -130,7 +129,8 @@ def classify_line(line: str, *, is_first: bool) -> SegmentKind:
             _INNER_SENTENCE_END.search(stripped) or _unmarked_script(stripped)
         ):
             return SegmentKind.SENTENCE
-        if len(stripped.split()) >= UNPUNCTUATED_PROSE_WORDS and _mostly_words(stripped):
+        tokens = stripped.split()
+        if len(tokens) >= UNPUNCTUATED_PROSE_WORDS and _mostly_words(tokens):
             return SegmentKind.SENTENCE
         # Lines that do not end like a sentence are headlines, captions or truncated teasers.
         return SegmentKind.HEADLINE if is_first else SegmentKind.CAPTION
