@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +30,7 @@ from models.matching import FactCheckSource, MultilingualSource, SearchFilter, S
 from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement, clean_query
 from models.retrieval.crosslingual import CrossLingualMatcher
 from models.segmentation import Segment, SegmentKind, is_heading_claim, segment
-from models.stance import Stance, StanceModel
+from models.stance import Stance, StanceModel, StanceReading
 from models.verdicts import Verdict
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,37 @@ ARTICLE_DEPTH = 3
 # Words of the article's opening encoded for that (the encoder reads about 190 at most; the
 # news excerpts this was measured on are shorter, and half the words halve the encode).
 ARTICLE_WORDS = 120
+# Items per call of a long stage when the caller gave a deadline, checked between calls: a
+# few seconds of work each on two cores (MiniLM about 12 ms a text, multilingual-e5 about
+# 38, a stance read about 50), so a request past its time limit stops within that much
+# instead of running on for the rest of a stage (an 800-claim article's multilingual
+# encodes take about 40 s).
+ENCODE_CHUNK = 256
+MULTILINGUAL_CHUNK = 64
+STANCE_CHUNK = 64
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+def in_chunks(
+    run: Callable[[list[_Item]], _Result],
+    items: Sequence[_Item],
+    size: int,
+    checkpoint: Callable[[str], None] | None,
+    stage: str,
+) -> list[_Result]:
+    """``run`` over ``items`` in order: one call without a ``checkpoint`` or when they fit
+    in ``size``, else a call per ``size`` items with ``checkpoint(stage)`` before each call
+    after the first (it raises to stop)."""
+    if checkpoint is None or len(items) <= size:
+        return [run(list(items))]
+    results: list[_Result] = []
+    for start in range(0, len(items), size):
+        if start:
+            checkpoint(stage)
+        results.append(run(list(items[start : start + size])))
+    return results
 
 
 def worthy_by_precedent(
@@ -435,13 +467,15 @@ class Pipeline:
         lexical = self._lexical_pool.submit(
             self.matcher.lexical_candidates, texts, source, search_filter
         )
-        vectors = self.embedder.encode(texts)
-        if checkpoint is not None:
-            try:
+        try:
+            vectors = np.concatenate(
+                in_chunks(self.embedder.encode, texts, ENCODE_CHUNK, checkpoint, "encoding")
+            )
+            if checkpoint is not None:
                 checkpoint("ranking")
-            except BaseException:
-                lexical.cancel()
-                raise
+        except BaseException:
+            lexical.cancel()
+            raise
         scores = self.scorer.score(texts, vectors)
         pools = self.matcher.candidates(texts, vectors, source, search_filter, lexical.result())
         neighbours = self.matcher.rank(texts, vectors, source, search_filter, pools=pools)
@@ -459,6 +493,7 @@ class Pipeline:
             search_filter,
             [float(x) for x in scores],
             [u.sentence.start for u in units],
+            checkpoint,
         )
         if checkpoint is not None:
             checkpoint("stance")
@@ -508,7 +543,7 @@ class Pipeline:
             encoded,
             {u.sentence.start: lang for u, lang in zip(units, languages, strict=True)},
         )
-        self.read_stances(analysis)
+        self.read_stances(analysis, checkpoint=checkpoint)
         return analysis
 
     @property
@@ -641,10 +676,12 @@ class Pipeline:
         search_filter: SearchFilter,
         scores: list[float],
         sentences: list[int],
+        checkpoint: Callable[[str], None] | None = None,
     ) -> dict[str, Vector]:
         """Match across languages in the multilingual space (in place), when there is a
         multilingual encoder and the source keeps that index. ``sentences`` says which
-        sentence each text comes from (its start), for corroboration.
+        sentence each text comes from (its start), for corroboration; ``checkpoint`` is
+        called between the encodes of a long article's claims.
 
         Claims in other languages than English get cross-lingual matches instead of the
         English ones. English claims worth checking that found no verdict-suggesting match
@@ -661,7 +698,9 @@ class Pipeline:
         foreign = [i for i, language in enumerate(languages) if language != ENGLISH]
         if foreign:
             claims = [texts[i] for i in foreign]
-            rows = encoder.encode(claims)
+            rows = np.concatenate(
+                in_chunks(encoder.encode, claims, MULTILINGUAL_CHUNK, checkpoint, "other languages")
+            )
             encoded.update(zip(claims, rows, strict=True))
             ranked = self.crosslingual.rank(
                 claims,
@@ -746,7 +785,11 @@ class Pipeline:
         return self.multilingual, source
 
     def read_stances(
-        self, analysis: ArticleAnalysis, claims: list[ClaimAnalysis] | None = None
+        self,
+        analysis: ArticleAnalysis,
+        claims: list[ClaimAnalysis] | None = None,
+        *,
+        checkpoint: Callable[[str], None] | None = None,
     ) -> None:
         """Set each matched claim's stance towards its top fact-check's claim, read from the
         claim's sentence and its neighbours (a debunk often follows in the next sentence).
@@ -755,6 +798,8 @@ class Pipeline:
             analysis: The analysed article.
             claims: The claims to (re-)read, e.g. after their top match changed. Defaults
                 to all of ``analysis.claims``.
+            checkpoint: Called between the reads of a long article's claims; raising stops
+                them. Defaults to none.
         """
         sentences = [s for s in analysis.segments if s.kind is SegmentKind.SENTENCE]
         position = {s.start: i for i, s in enumerate(sentences)}
@@ -772,10 +817,21 @@ class Pipeline:
                 around = sentences[max(0, at - STANCE_NEIGHBOURS) : at + STANCE_NEIGHBOURS + 1]
                 context = " ".join(s.text for s in around)
             pairs.append((context, claim.matches[0].fact_check.claim))
+
         # The match already says the article speaks to the claim: only its stance is open.
-        readings = self.stance_model.read_many(
-            pairs, evidence=False, related=True, languages=[c.language for c in matched]
-        )
+        def read(chunk: list[int]) -> list[StanceReading]:
+            return self.stance_model.read_many(
+                [pairs[i] for i in chunk],
+                evidence=False,
+                related=True,
+                languages=[matched[i].language for i in chunk],
+            )
+
+        readings = [
+            reading
+            for part in in_chunks(read, range(len(pairs)), STANCE_CHUNK, checkpoint, "stance")
+            for reading in part
+        ]
         for claim in chosen:
             claim.stance = claim.stance_confidence = None
         for claim, reading in zip(matched, readings, strict=True):

@@ -22,6 +22,15 @@ from service.errors import ServiceUnavailableError
 TIMEOUT_RETRY_AFTER_S = 5
 
 
+def timed_out_detail(seconds: float) -> str:
+    """What a client is told when its request ran past ``seconds``: a busy server may
+    answer a retry, a text too long for the limit never will."""
+    return (
+        f"the request took longer than the {seconds:g} s limit and was stopped; nothing was"
+        " stored. Retry later, or send a long text in parts"
+    )
+
+
 class RequestTimeoutError(ServiceUnavailableError):
     code = "request_timeout"
     title = "Request timed out"
@@ -73,9 +82,9 @@ class Deadline:
         return False
 
     def _error(self, stage: str) -> RequestTimeoutError:
+        seconds = self.seconds if self.seconds is not None else 0.0
         return RequestTimeoutError(
-            f"the request took longer than {self.seconds:g} s (stopped before {stage});"
-            " retry later",
+            f"{timed_out_detail(seconds)} (stopped before {stage})",
             headers={"Retry-After": str(TIMEOUT_RETRY_AFTER_S)},
         )
 

@@ -17,6 +17,7 @@ from service.reliability.deadline import (
     TIMEOUT_RETRY_AFTER_S,
     Deadline,
     RequestTimeoutError,
+    timed_out_detail,
 )
 
 logger = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ class RequestTimeoutMiddleware:
             response = problem(
                 503,
                 "Request timed out",
-                f"the request took longer than {self.timeout_s:g} s; retry later",
+                timed_out_detail(self.timeout_s),
                 "request_timeout",
                 headers={"Retry-After": str(TIMEOUT_RETRY_AFTER_S)},
             )

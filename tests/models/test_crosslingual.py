@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from claims_db.search import FactCheckIndex
+from models import pipeline as pipeline_module
 from models.checkworthiness import load_scorer
 from models.embedding import Embedder
 from models.encoders.multilingual import (
@@ -428,3 +429,25 @@ def test_a_deadline_stops_the_analysis_before_the_multilingual_encodes(
     with pytest.raises(TimeoutError):
         multilingual_pipeline.analyze(text, index, checkpoint=checkpoint)
     assert stages == ["ranking", "other languages"]
+
+
+def test_a_deadline_is_checked_between_the_multilingual_encodes_of_a_long_article(
+    multilingual_pipeline: Pipeline, index: FactCheckIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An 800-claim article's encodes take about 40 s: a request past its limit must not
+    # hold its slot for all of them.
+    monkeypatch.setattr(pipeline_module, "MULTILINGUAL_CHUNK", 1)
+    stages: list[str] = []
+
+    def checkpoint(stage: str) -> None:
+        stages.append(stage)
+        if stages.count("other languages") == 2:
+            raise TimeoutError(stage)
+
+    text = (
+        "Un niño murió en Alemania por llevar mascarilla, según publicaciones virales. "
+        "Las autoridades sanitarias alemanas no registraron ningún caso así."
+    )
+    with pytest.raises(TimeoutError):
+        multilingual_pipeline.analyze(text, index, checkpoint=checkpoint)
+    assert stages == ["ranking", "other languages", "other languages"]

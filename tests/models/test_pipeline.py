@@ -4,7 +4,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
+from models import pipeline as pipeline_module
 from models.embedding import Embedder, Vectors
 from models.matching import Candidate, DenseIndex, FactCheckRecord, LexicalIndex, SearchFilter
 from models.pipeline import ArticleAnalysis, ClaimAnalysis, Pipeline
@@ -97,6 +99,47 @@ def test_one_encode_per_article(pipeline: Pipeline, embedder: Embedder) -> None:
     finally:
         del embedder.encode
     assert len(calls) == 1
+
+
+# Two claims matched, among six sentences.
+TWO_MATCHED = (
+    ARTICLE + "Residents also shared posts saying that drinking hot water cures seasonal flu within"
+    " a day.\n\nDoctors said there is no evidence for that. The council meets again in May."
+    " Its budget is published online.\n"
+)
+
+
+def _outcome(analysis: ArticleAnalysis) -> list[tuple[object, ...]]:
+    return [
+        (c.text, c.start, c.flagged, [m.fact_check.id for m in c.matches], c.stance)
+        for c in analysis.claims
+    ]
+
+
+def test_a_deadline_is_checked_between_the_chunks_of_a_long_encode_and_stance_read(
+    pipeline: Pipeline, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _ListSource(embedder, RECORDS)
+    whole = pipeline.analyze(TWO_MATCHED, source)
+    matched = sum(1 for c in whole.claims if c.matches)
+    assert matched >= 2
+    monkeypatch.setattr(pipeline_module, "ENCODE_CHUNK", 2)
+    monkeypatch.setattr(pipeline_module, "STANCE_CHUNK", 1)
+    stages: list[str] = []
+    chunked = pipeline.analyze(TWO_MATCHED, source, checkpoint=stages.append)
+    # The same analysis, read in pieces with the deadline consulted between them.
+    assert _outcome(chunked) == _outcome(whole)
+    encodes = stages.count("encoding")
+    assert encodes >= 2
+    assert stages[: encodes + 1] == ["encoding"] * encodes + ["ranking"]
+    assert stages[encodes + 1 :] == ["other languages"] + ["stance"] * matched
+
+    def stop_at_encoding(stage: str) -> None:
+        if stage == "encoding":
+            raise TimeoutError(stage)
+
+    with pytest.raises(TimeoutError):
+        pipeline.analyze(TWO_MATCHED, source, checkpoint=stop_at_encoding)
 
 
 def test_reported_claim_is_flagged_with_verdict(pipeline: Pipeline, embedder: Embedder) -> None:

@@ -172,6 +172,10 @@ def test_a_timed_out_analysis_stops_at_its_next_stage(
         with slow_pipeline(pipeline, monkeypatch) as go:
             response = client.post("/v1/analyze", json=ARTICLE)
             assert response.status_code == 503 and response.json()["code"] == "request_timeout"
+            # Says what happened and what helps when a retry alone never will.
+            detail = response.json()["detail"]
+            assert "0.5 s limit" in detail and "nothing was stored" in detail
+            assert "send a long text in parts" in detail
             go.set()
             _until(lambda: _gate(client).in_flight == 0, "the timed-out analysis to end")
         assert _articles(runtime) == before
