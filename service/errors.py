@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import errno
+import html
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import exc as sa_exc
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +207,36 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+def problem_for(
+    scope: Scope,
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """``problem(...)``, or the same as a short HTML page for a browser on a UI page (one
+    that asks for HTML under ``/ui/``): a refusal by a middleware, a time-out answered
+    before the page could render its own, or an error no page caught would otherwise show
+    a form's sender raw JSON. API clients (and anyone not asking for HTML) get JSON."""
+    accept = Headers(scope=scope).get("accept", "")
+    if not (scope.get("path", "").startswith("/ui/") and "text/html" in accept):
+        return problem(status, title, detail, code, extra=extra, headers=headers)
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)} · claimflag</title>"
+        '<link rel="stylesheet" href="/ui/static/app.css"></head><body>'
+        '<header class="top"><a class="brand" href="/ui/queue">claimflag</a></header><main>'
+        f'<h1>{html.escape(title)}</h1><p id="problem" class="flash err" role="alert">'
+        f"{html.escape(detail)}</p>"
+        '<p><a href="/ui/queue">Back to the queue</a></p>'
+        "</main></body></html>"
+    )
+    return HTMLResponse(page, status_code=status, headers=headers)
+
+
 def validation_message(error: Any) -> str:
     """What one pydantic error says, for the API, the desk's forms and the CLI alike:
     without pydantic's "Value error, " prefix, and in characters for a string that is too
@@ -255,16 +289,23 @@ def describe_json_error(errors: list[Any], body: Any) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register handlers so no error leaves the service as anything but a problem body."""
+    """Register handlers so no error leaves the service as anything but a problem body (for
+    a browser on a UI page, the same problem as a short page: ``problem_for``)."""
 
     @app.exception_handler(ClaimflagError)
-    async def _claimflag(_: Request, exc: ClaimflagError) -> JSONResponse:
-        return problem(
-            exc.status_code, exc.title, exc.detail, exc.code, extra=exc.extra, headers=exc.headers
+    async def _claimflag(request: Request, exc: ClaimflagError) -> Response:
+        return problem_for(
+            request.scope,
+            exc.status_code,
+            exc.title,
+            exc.detail,
+            exc.code,
+            extra=exc.extra,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
             detail = describe_json_error(errors, exc.body)
@@ -273,14 +314,20 @@ def install_error_handlers(app: FastAPI) -> None:
             {"type": e.get("type"), "loc": e.get("loc"), "msg": validation_message(e)}
             for e in errors
         ]
-        return problem(
-            422, "Invalid request", _describe(errors), "validation_error", extra={"errors": safe}
+        return problem_for(
+            request.scope,
+            422,
+            "Invalid request",
+            _describe(errors),
+            "validation_error",
+            extra={"errors": safe},
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
-        return problem(
+        return problem_for(
+            request.scope,
             exc.status_code,
             title,
             str(exc.detail),
@@ -289,33 +336,46 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(sa_exc.SQLAlchemyError)
-    async def _database(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
+    async def _database(request: Request, exc: sa_exc.SQLAlchemyError) -> Response:
         known = database_problem(exc)
         if known is None:
             logger.error("database error: %s", type(exc).__name__, exc_info=exc)
-            return problem(500, "Internal error", "The service failed unexpectedly.", "internal")
+            return _internal(request)
         return _known_failure(request, exc, known)
 
     @app.exception_handler(OSError)
-    async def _os_error(request: Request, exc: OSError) -> JSONResponse:
+    async def _os_error(request: Request, exc: OSError) -> Response:
         known = database_problem(exc) if is_disk_full(exc) else None
         if known is None:
             raise exc  # to the handler of unexpected errors: a 500
         return _known_failure(request, exc, known)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error", exc_info=exc)
-        return problem(500, "Internal error", "The service failed unexpectedly.", "internal")
+        return _internal(request)
 
 
-def _known_failure(request: Request, exc: BaseException, known: ClaimflagError) -> JSONResponse:
+def _internal(request: Request) -> Response:
+    return problem_for(
+        request.scope, 500, "Internal error", "The service failed unexpectedly.", "internal"
+    )
+
+
+def _known_failure(request: Request, exc: BaseException, known: ClaimflagError) -> Response:
     # The DBAPI message only: the statement and its parameters may hold article text.
     logger.warning("%s: %s", known.code, getattr(exc, "orig", None) or exc)
     writes = getattr(getattr(request.app.state, "runtime", None), "writes", None)
     if writes is not None and known.code in WRITE_FAILURE_CODES:
         writes.failed(known.code, known.detail)
-    return problem(known.status_code, known.title, known.detail, known.code, headers=known.headers)
+    return problem_for(
+        request.scope,
+        known.status_code,
+        known.title,
+        known.detail,
+        known.code,
+        headers=known.headers,
+    )
 
 
 # Failures that mean writes cannot go through now (/readyz reports them).

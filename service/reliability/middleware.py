@@ -11,7 +11,7 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import problem
+from service.errors import problem_for
 from service.reliability.deadline import (
     DEADLINE_KEY,
     TIMEOUT_RETRY_AFTER_S,
@@ -96,7 +96,7 @@ class _BodyGuardResponder:
                 raise
         if self.rejection is not None and not self.response_started:
             status, title, detail, code = self.rejection
-            await problem(status, title, detail, code, headers={"Connection": "close"})(
+            await problem_for(scope, status, title, detail, code, headers={"Connection": "close"})(
                 scope, receive, send
             )
 
@@ -126,13 +126,18 @@ class BodyGuardMiddleware:
         declared = headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
-                response = problem(
-                    400, "Bad request", "Content-Length is not a number", "invalid_content_length"
+                response = problem_for(
+                    scope,
+                    400,
+                    "Bad request",
+                    "Content-Length is not a number",
+                    "invalid_content_length",
                 )
                 await response(scope, receive, send)
                 return
             if int(declared) > max_bytes:
-                response = problem(
+                response = problem_for(
+                    scope,
                     413,
                     "Payload too large",
                     f"request body of {int(declared):,} bytes exceeds the limit of "
@@ -207,7 +212,8 @@ class RequestTimeoutMiddleware:
             "request timed out after %.1f s: %s %s", self.timeout_s, scope["method"], scope["path"]
         )
         if not state["started"]:
-            response = problem(
+            response = problem_for(
+                scope,
                 503,
                 "Request timed out",
                 timed_out_detail(self.timeout_s),

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import problem
+from service.errors import problem_for
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ class CrossSiteGuardMiddleware:
         logger.warning(
             "refused %s %s: %s", scope["method"], scope["path"], detail.replace("\n", " ")
         )
-        await problem(status, title, detail, code)(scope, receive, send)
+        await problem_for(scope, status, title, detail, code)(scope, receive, send)
 
     @staticmethod
     def _with_headers(scope: Scope, send: Send) -> Send:

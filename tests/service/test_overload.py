@@ -29,6 +29,7 @@ from service.config import Settings
 from service.reliability.admission import AdmissionGate
 from service.runtime import Runtime, build_runtime
 from tests.conftest import ON_POSTGRES
+from tests.service.triage_helpers import ui_post
 
 ARTICLE = {
     "text": "Scots were warned not to pray in their own home, a minister said.",
@@ -181,6 +182,29 @@ def test_a_timed_out_analysis_stops_at_its_next_stage(
         assert _articles(runtime) == before
         monkeypatch.undo()
         assert client.post("/v1/analyze", json=ARTICLE).status_code == 200
+
+
+def test_a_timed_out_analyze_form_answers_the_browser_with_a_page(
+    seeded_settings: Settings, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = seeded_settings.model_copy(update={"request_timeout_s": 0.5})
+    with (
+        serving(settings, pipeline) as (client, _runtime),
+        slow_pipeline(pipeline, monkeypatch) as go,
+    ):
+        response = ui_post(
+            client,
+            "/ui/analyze",
+            {"text": ARTICLE["text"]},
+            headers={"Accept": "text/html,application/xhtml+xml"},
+        )
+        go.set()
+        _until(lambda: _gate(client).in_flight == 0, "the timed-out analysis to end")
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["retry-after"].isdigit()
+    assert "Request timed out" in response.text and "send a long text in parts" in response.text
+    assert "<script" not in response.text
 
 
 def test_analyses_past_the_bound_are_refused_at_once_with_retry_after(

@@ -326,6 +326,22 @@ def test_ui_forms_need_their_token(client: TestClient) -> None:
     assert ui_post(client, "/ui/next", follow_redirects=False).status_code == 303
 
 
+def test_a_browser_refused_on_a_ui_page_reads_a_page_and_the_api_keeps_json(
+    client: TestClient,
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    refused = client.post("/ui/next", headers=browser, follow_redirects=False)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert 'id="problem"' in refused.text and "token" in refused.text
+    # The detail is text, never markup.
+    hostile = client.post("/ui/next", headers={**browser, "Host": "<b>evil</b>.example"})
+    assert hostile.status_code == 400 and "<b>" not in hostile.text
+    assert "&lt;b&gt;" in hostile.text
+    api = client.post("/v1/analyze", headers={**browser, "Host": "evil.example"}, json={})
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
 def test_ui_pages_spend_the_same_rate_limit(limited: tuple[TestClient, dict[str, str]]) -> None:
     client, tokens = limited
     desk = bearer(tokens["desk"])
