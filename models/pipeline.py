@@ -27,7 +27,18 @@ from models.embedding import Embedder, TextEncoder, Vectors
 from models.encoders.multilingual import MultilingualEncoder
 from models.language import ENGLISH, detect_language, sentence_language, word_count
 from models.matching import FactCheckSource, MultilingualSource, SearchFilter, SizedSource
-from models.retrieval import Agreement, Match, Matcher, MatcherSettings, agreement, clean_query
+from models.retrieval import (
+    ARTICLE_SIMILARITY,
+    CONFIRMED_THRESHOLD,
+    MATCH_THRESHOLD,
+    POSSIBLE_THRESHOLD,
+    Agreement,
+    Match,
+    Matcher,
+    MatcherSettings,
+    agreement,
+    clean_query,
+)
 from models.retrieval.crosslingual import CrossLingualMatcher
 from models.segmentation import Segment, SegmentKind, is_heading_claim, segment
 from models.stance import Stance, StanceModel, StanceReading
@@ -130,9 +141,9 @@ class MatchingSettings:
             what it checked. None turns this off. Defaults to 0.62 (docs/matching.md).
     """
 
-    confirmed_threshold: float = 0.95
-    match_threshold: float = 0.65
-    possible_threshold: float = 0.30
+    confirmed_threshold: float = CONFIRMED_THRESHOLD
+    match_threshold: float = MATCH_THRESHOLD
+    possible_threshold: float = POSSIBLE_THRESHOLD
     top_k: int = 5
     min_match_words: int = 4
     max_age_days: int | None = None
@@ -140,7 +151,7 @@ class MatchingSettings:
     precedent_min_fact_checks: int = 1000
     precedent_checkworthiness: float = 0.90
     precedent_min_sentences: int = 5
-    article_similarity: float | None = 0.62
+    article_similarity: float | None = ARTICLE_SIMILARITY
 
     def matcher_settings(self) -> MatcherSettings:
         """The retrieval settings these imply."""

@@ -15,6 +15,12 @@ from models.ann import DEFAULT_ANN_THRESHOLD
 from models.embedding import Precision
 from models.encoders.runtime import RuntimeKind, available_cores
 from models.reranking import SEARCH_RERANK_DEPTH
+from models.retrieval import (
+    ARTICLE_SIMILARITY,
+    CONFIRMED_THRESHOLD,
+    MATCH_THRESHOLD,
+    POSSIBLE_THRESHOLD,
+)
 
 # Host headers a local service answers by default (`testserver`: Starlette's test client).
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1", "testserver")
@@ -132,13 +138,13 @@ class Settings(BaseSettings):
         description="Check-worthiness decision threshold; default: the scorer's own.",
     )
     confirmed_threshold: float = Field(
-        default=0.95,
+        default=CONFIRMED_THRESHOLD,
         ge=0,
         le=1,
         description="Calibrated match confidence of the `confirmed` tier.",
     )
     match_threshold: float = Field(
-        default=0.65,
+        default=MATCH_THRESHOLD,
         ge=0,
         le=1,
         description=(
@@ -147,7 +153,7 @@ class Settings(BaseSettings):
         ),
     )
     possible_threshold: float = Field(
-        default=0.30,
+        default=POSSIBLE_THRESHOLD,
         ge=0,
         le=1,
         description="Calibrated match confidence at which a match is shown for review.",
@@ -185,7 +191,7 @@ class Settings(BaseSettings):
         " article; a single statement or short post is judged by the head alone).",
     )
     article_similarity: float | None = Field(
-        default=0.62,
+        default=ARTICLE_SIMILARITY,
         ge=0,
         le=1,
         description=(

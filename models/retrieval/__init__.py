@@ -18,6 +18,10 @@ from models.retrieval.features import (
 )
 from models.retrieval.head import Calibration, Reranker, load_reranker
 from models.retrieval.matcher import (
+    ARTICLE_SIMILARITY,
+    CONFIRMED_THRESHOLD,
+    MATCH_THRESHOLD,
+    POSSIBLE_THRESHOLD,
     Agreement,
     Match,
     Matcher,
@@ -37,7 +41,11 @@ from models.retrieval.profiles import (
 from models.retrieval.query import clean_query
 
 __all__ = [
+    "ARTICLE_SIMILARITY",
+    "CONFIRMED_THRESHOLD",
     "FEATURE_NAMES",
+    "MATCH_THRESHOLD",
+    "POSSIBLE_THRESHOLD",
     "RRF_K",
     "Agreement",
     "Calibration",

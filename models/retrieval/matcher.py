@@ -84,6 +84,15 @@ class Match:
         return Candidate(self.fact_check, self.similarity)
 
 
+# The tiers of the calibrated confidence, set from the precision measured per tier on news
+# and tweets, and the article-support cut (docs/matching.md). The pipeline's and the
+# service's settings default to these.
+CONFIRMED_THRESHOLD = 0.95
+MATCH_THRESHOLD = 0.65
+POSSIBLE_THRESHOLD = 0.30
+ARTICLE_SIMILARITY = 0.62
+
+
 @dataclass(frozen=True, slots=True)
 class MatcherSettings:
     """Candidate depths and tier thresholds.
@@ -113,13 +122,13 @@ class MatcherSettings:
         limit: Most matches returned per query. Defaults to 5.
     """
 
-    confirmed_threshold: float = 0.95
-    match_threshold: float = 0.65
-    possible_threshold: float = 0.30
+    confirmed_threshold: float = CONFIRMED_THRESHOLD
+    match_threshold: float = MATCH_THRESHOLD
+    possible_threshold: float = POSSIBLE_THRESHOLD
     min_match_words: int = 4
     min_content_terms: int = 3
     min_match_similarity: float = 0.55
-    article_similarity: float | None = 0.62
+    article_similarity: float | None = ARTICLE_SIMILARITY
     article_min_similarity: float = 0.50
     dense_depth: int = 30
     lexical_depth: int = 30
