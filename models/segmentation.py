@@ -223,12 +223,53 @@ def segment(text: str, language: str | None = None) -> list[Segment]:
         start, end = line.start() + left, line.start() + len(raw.rstrip())
         kind = classify_line(raw, is_first=first)
         first = False
-        if kind is not SegmentKind.SENTENCE:
-            segments.append(Segment(text[start:end], start, end, kind))
+        if kind is SegmentKind.SENTENCE:
+            pieces = split_sentences(text[start:end], offset=start, language=language)
+            segments.extend(_sentences(text, pieces))
             continue
-        for s_start, s_end in split_sentences(text[start:end], offset=start, language=language):
-            for p_start, p_end in split_long(text[s_start:s_end], offset=s_start):
-                segments.append(Segment(text[p_start:p_end], p_start, p_end, SegmentKind.SENTENCE))
+        if word_count(raw) >= PARAGRAPH_WORDS:
+            pieces = split_sentences(text[start:end], offset=start, language=language)
+            if len(pieces) > 1 and _reads_as_prose(text[pieces[0][0] : pieces[0][1]]):
+                segments.extend(_paragraph(text, pieces))
+                continue
+        segments.append(Segment(text[start:end], start, end, kind))
+    return segments
+
+
+def _reads_as_prose(sentence: str) -> bool:
+    return classify_line(sentence, is_first=False) is SegmentKind.SENTENCE
+
+
+def _sentences(text: str, spans: list[tuple[int, int]]) -> list[Segment]:
+    """Prose sentences at ``spans`` of ``text``, a long one in pieces (``split_long``)."""
+    return [
+        Segment(text[p_start:p_end], p_start, p_end, SegmentKind.SENTENCE)
+        for s_start, s_end in spans
+        for p_start, p_end in split_long(text[s_start:s_end], offset=s_start)
+    ]
+
+
+def _paragraph(text: str, spans: list[tuple[int, int]]) -> list[Segment]:
+    """A paragraph-sized line that opens with prose but was set aside as a whole for a part
+    of it (an e-mail address or a photo credit anywhere in an article pasted as one line,
+    or in one paragraph): each sentence is classified as a line of its own, so only the
+    furniture is set aside."""
+    segments: list[Segment] = []
+    for start, end in spans:
+        kind = classify_line(text[start:end], is_first=False)
+        credit = _CREDIT.search(text, start, end) if kind is SegmentKind.CAPTION else None
+        if credit is not None and credit.start() > start:
+            # A credit the splitter left on the sentence before it: "… next week. (Picture:
+            # Getty Images)".
+            before = text[start : credit.start()].rstrip()
+            if _reads_as_prose(before):
+                segments.extend(_sentences(text, [(start, start + len(before))]))
+                segments.append(Segment(text[credit.start() : end], credit.start(), end, kind))
+                continue
+        if kind is SegmentKind.SENTENCE:
+            segments.extend(_sentences(text, [(start, end)]))
+        else:
+            segments.append(Segment(text[start:end], start, end, kind))
     return segments
 
 

@@ -33,6 +33,30 @@ def test_page_furniture_is_set_aside(example_text: str) -> None:
     assert kind_of("A YouGov poll last month") is SegmentKind.SENTENCE
 
 
+def test_a_paragraph_with_an_address_or_a_credit_sets_aside_only_that_part() -> None:
+    # One line that used to be set aside whole for the e-mail address or the credit in it.
+    line = (
+        "The council said the bridge would reopen in May after repairs costing four million"
+        " pounds. Residents can write to bridges@council.example with questions. The mayor"
+        " promised a public meeting next week. (Picture: Getty Images)"
+    )
+    segments = segment(line)
+    assert [(s.kind, s.text.split()[0]) for s in segments] == [
+        (SegmentKind.SENTENCE, "The"),
+        (SegmentKind.BOILERPLATE, "Residents"),
+        (SegmentKind.SENTENCE, "The"),
+        (SegmentKind.CAPTION, "(Picture:"),
+    ]
+    for piece in segments:
+        assert line[piece.start : piece.end] == piece.text
+    # A line that opens as furniture stays furniture, however long.
+    bio = (
+        "About the author: Jane Doe has covered local politics for ten years. She lives in"
+        " Leeds with two cats and writes a weekly column on planning. Contact jane@paper.example."
+    )
+    assert [s.kind for s in segment("Headline of the day\n" + bio)][1:] == [SegmentKind.BOILERPLATE]
+
+
 def test_a_paragraph_that_lost_its_last_stop_is_still_prose() -> None:
     cut = (
         "The council met on Monday to discuss the budget. Members argued for three hours "

@@ -27,6 +27,21 @@ def test_an_unpunctuated_transcript_of_the_example_still_flags_the_ferret(
     assert pray[0]["stance"] == "debunks"
 
 
+def test_the_example_pasted_as_one_line_still_flags_the_ferret(
+    client: TestClient, example_text: str
+) -> None:
+    # A CMS field or a copied JSON string without line breaks: the e-mail address near its
+    # end used to set the whole article aside as one "boilerplate" line (no claims at all).
+    one_line = " ".join(example_text.split())
+    claims = _claims(client, one_line)
+    assert len(claims) > 20
+    pray = [c for c in claims if PRAY in str(c["text"]) and c["flagged"]]
+    assert len(pray) == 1, [c["text"] for c in claims if c["flagged"]]
+    assert "theferret.scot" in pray[0]["matches"][0]["fact_check"]["url"]  # type: ignore[index]
+    assert pray[0]["stance"] == "debunks"
+    assert not any("emailing us" in str(c["text"]) for c in claims)
+
+
 def test_example_article_flags_the_ferret_fact_check(client: TestClient, example_text: str) -> None:
     response = client.post("/v1/analyze", json={"text": example_text})
     assert response.status_code == 200
