@@ -40,7 +40,7 @@ from models.retrieval import (
     clean_query,
 )
 from models.retrieval.crosslingual import CrossLingualMatcher
-from models.segmentation import Segment, SegmentKind, is_heading_claim, segment
+from models.segmentation import Segment, SegmentKind, is_heading_claim, segment, unwrap
 from models.stance import Stance, StanceModel, StanceReading
 from models.verdicts import Verdict
 
@@ -96,6 +96,19 @@ def in_chunks(
             checkpoint(stage)
         results.append(run(list(items[start : start + size])))
     return results
+
+
+def _quote_as_pasted(analysis: ArticleAnalysis, pasted: str, read: str) -> None:
+    """Make the texts of an analysis of ``read`` (``unwrap(pasted)``) quote ``pasted``: the
+    two differ only where a line break became a space."""
+    analysis.segments = [
+        Segment(pasted[s.start : s.end], s.start, s.end, s.kind) for s in analysis.segments
+    ]
+    for claim in analysis.claims:
+        claim.text = pasted[claim.start : claim.end]
+        start, end = claim.claimant_start, claim.claimant_end
+        if start is not None and end is not None and claim.claimant == read[start:end]:
+            claim.claimant = pasted[start:end]
 
 
 def worthy_by_precedent(
@@ -468,6 +481,9 @@ class Pipeline:
             checkpoint: Called with the next stage's name between stages; raising stops
                 the analysis (a caller's deadline). Defaults to none.
         """
+        # A hard-wrapped text is read with its paragraphs' line breaks as spaces (offsets
+        # unchanged); the claims and segments returned quote it as pasted.
+        pasted, text = text, unwrap(text)
         article_language = detect_language(text)
         segments, units = claim_units(text, self.attributor, article_language)
         texts = [u.text for u in units]
@@ -555,6 +571,8 @@ class Pipeline:
             {u.sentence.start: lang for u, lang in zip(units, languages, strict=True)},
         )
         self.read_stances(analysis, checkpoint=checkpoint)
+        if text is not pasted:
+            _quote_as_pasted(analysis, pasted, text)
         return analysis
 
     @property

@@ -74,6 +74,8 @@ _UNSPACED = frozenset({"ja", "zh", "th", "lo", "km", "my", "bo"})
 _FRAGMENT_WORDS = 2
 _FRAGMENT_CHARS = 20
 _LINE = re.compile(r"[^\r\n]+")
+_LINE_BREAK = re.compile(r"[\r\n]")
+_BREAKS = re.compile(r"\r\n|\r|\n")
 # Zero-width characters that pasted pages leave at line ends ("….”\u200b").
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 # A sentence end inside a line, followed by the next sentence's capital (Latin script).
@@ -199,6 +201,78 @@ def split_sentences(text: str, offset: int = 0, language: str = ENGLISH) -> list
     return spans
 
 
+# Hard-wrapped text (a plain-text newsletter, an e-mail, a PDF copied out) breaks every
+# paragraph into lines of at most a fixed width. A text whose widest ordinary line is at
+# most ``WRAP_MAX_WIDTH`` characters, with at least ``WRAP_MIN_FULL_LINES`` lines that were
+# broken mid-sentence because the next word did not fit (and at least half of such full
+# lines broken mid-sentence), is read as wrapped: a full line and the one after it (no blank
+# line between) are one line of the paragraph.
+WRAP_MAX_WIDTH = 120
+WRAP_MIN_WIDTH = 40
+WRAP_MIN_FULL_LINES = 3
+# Slack for proportional fonts (a PDF's lines are cut by rendered width, not characters).
+_WRAP_SLACK = 0.9
+
+
+def _first_word(line: str) -> str:
+    found = _WORD.search(line)
+    return found.group() if found else ""
+
+
+def logical_lines(text: str) -> list[tuple[int, int]]:
+    """The non-blank lines of ``text`` as (start, end) offsets, lines of a hard-wrapped
+    paragraph joined into one (the line breaks stay inside it)."""
+    lines = [(m.start(), m.end()) for m in _LINE.finditer(text) if m.group().strip()]
+    ordinary = [
+        end - start
+        for start, end in lines
+        if not any(len(word) >= 31 for word in text[start:end].split())
+    ]
+    width = max(ordinary, default=0)
+    if not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
+        return lines
+
+    def continues(i: int) -> bool:
+        (start, end), (next_start, next_end) = lines[i], lines[i + 1]
+        if len(_BREAKS.findall(text, end, next_start)) > 1:
+            return False  # a blank line between: a new paragraph
+        room = len(text[start:end].rstrip()) + 1 + len(_first_word(text[next_start:next_end]))
+        return room > _WRAP_SLACK * width
+
+    joins = [continues(i) for i in range(len(lines) - 1)]
+    # Wrapping breaks lines mid-sentence; short paragraphs of one sentence each (a page's
+    # text as trafilatura gives it) end in stops however full they are.
+    mid_sentence = sum(
+        1
+        for i, joined in enumerate(joins)
+        if joined and not _PROSE_END.search(text[lines[i][0] : lines[i][1]])
+    )
+    if mid_sentence < max(WRAP_MIN_FULL_LINES, sum(joins) / 2):
+        return lines
+    merged: list[tuple[int, int]] = []
+    for i, span in enumerate(lines):
+        if i and joins[i - 1]:
+            merged[-1] = (merged[-1][0], span[1])
+        else:
+            merged.append(span)
+    return merged
+
+
+def unwrap(text: str) -> str:
+    """``text`` with the line breaks inside hard-wrapped paragraphs (``logical_lines``) made
+    spaces, one character for one, so every offset into it indexes ``text`` too; ``text``
+    itself when it is not hard-wrapped."""
+    spans = logical_lines(text)
+    if not any(_LINE_BREAK.search(text, start, end) for start, end in spans):
+        return text
+    chars = list(text)
+    for start, end in spans:
+        for at in range(start, end):
+            if chars[at] in "\r\n":
+                chars[at] = " "
+    return "".join(chars)
+
+
 def segment(text: str, language: str | None = None) -> list[Segment]:
     """Segment pasted article text into prose sentences and furniture lines.
 
@@ -215,12 +289,10 @@ def segment(text: str, language: str | None = None) -> list[Segment]:
         language = detect_language(text)
     segments: list[Segment] = []
     first = True
-    for line in _LINE.finditer(text):
-        raw = line.group()
-        if not raw.strip():
-            continue
+    for line_start, line_end in logical_lines(text):
+        raw = text[line_start:line_end]
         left = len(raw) - len(raw.lstrip())
-        start, end = line.start() + left, line.start() + len(raw.rstrip())
+        start, end = line_start + left, line_start + len(raw.rstrip())
         kind = classify_line(raw, is_first=first)
         first = False
         if kind is SegmentKind.SENTENCE:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from models.matching import lexical_tokens
-from models.segmentation import split_sentences
+from models.segmentation import logical_lines, split_sentences
 
 if TYPE_CHECKING:
     pass
@@ -33,11 +33,11 @@ from models.stance.cues import (
 
 
 def text_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of ``text`` (every non-empty line split into sentences), as offsets."""
+    """Sentence spans of ``text`` (every non-empty line split into sentences, the lines of a
+    hard-wrapped paragraph read as one), as offsets."""
     spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\r\n]+", text):
-        if line.group().strip():
-            spans.extend(split_sentences(line.group(), offset=line.start()))
+    for start, end in logical_lines(text):
+        spans.extend(split_sentences(text[start:end], offset=start))
     return spans
 
 

@@ -4,9 +4,11 @@ from models.segmentation import (
     SegmentKind,
     classify_line,
     is_heading_claim,
+    logical_lines,
     segment,
     split_long,
     split_sentences,
+    unwrap,
 )
 
 
@@ -55,6 +57,66 @@ def test_a_paragraph_with_an_address_or_a_credit_sets_aside_only_that_part() -> 
         " Leeds with two cats and writes a weekly column on planning. Contact jane@paper.example."
     )
     assert [s.kind for s in segment("Headline of the day\n" + bio)][1:] == [SegmentKind.BOILERPLATE]
+
+
+WRAPPED = (
+    "Councillors approve bridge repairs\n"
+    "\n"
+    "The council said on Tuesday that the bridge over the river would\n"
+    "reopen in May after repairs costing four million pounds. The work\n"
+    "was delayed twice by floods, and residents complained that the\n"
+    "detour added half an hour to every journey into town.\n"
+    "\n"
+    "The mayor promised a public meeting next week to explain the costs\n"
+    "and the new timetable to the people who use the crossing daily.\n"
+)
+
+
+def test_a_hard_wrapped_paragraph_is_read_as_one_line() -> None:
+    # A plain-text newsletter or a PDF copied out: every line was broken at a width.
+    lines = [WRAPPED[a:b] for a, b in logical_lines(WRAPPED)]
+    assert lines[0] == "Councillors approve bridge repairs"
+    assert lines[1].startswith("The council said") and lines[1].endswith("into town.")
+    assert lines[2].startswith("The mayor promised") and lines[2].endswith("daily.")
+    read = unwrap(WRAPPED)
+    assert len(read) == len(WRAPPED) and "would reopen in May" in read
+    paragraphs = WRAPPED.rstrip("\n").split("\n\n")
+    assert read == "\n\n".join(p.replace("\n", " ") for p in paragraphs) + "\n"
+    segments = segment(WRAPPED)
+    assert [(s.kind, s.text.split()[0]) for s in segments] == [
+        (SegmentKind.HEADLINE, "Councillors"),
+        (SegmentKind.SENTENCE, "The"),
+        (SegmentKind.SENTENCE, "The"),
+        (SegmentKind.SENTENCE, "The"),
+    ]
+    for piece in segments:
+        assert WRAPPED[piece.start : piece.end] == piece.text
+    crlf = WRAPPED.replace("\n", "\r\n")
+    assert [crlf[a:b].split()[:2] for a, b in logical_lines(crlf)] == [
+        WRAPPED[a:b].split()[:2] for a, b in logical_lines(WRAPPED)
+    ]
+
+
+def test_short_lines_and_long_ones_are_not_joined() -> None:
+    # Lines that are not broken at a width: a list of links' titles, a poem, a normal
+    # article whose paragraphs are long lines.
+    listing = (
+        "Related stories\nBridge closes for repairs\nFloods hit the town centre again\n"
+        "Mayor answers questions on costs\nNew timetable for buses\n"
+    )
+    assert len(logical_lines(listing)) == 5 and unwrap(listing) is listing
+    article = WRAPPED.replace("\n", " ").replace("   ", "\n\n") + "\n" + "A long line. " * 12
+    assert unwrap(article) is article
+    # Short paragraphs of one sentence each, one per line (a page's text as extracted):
+    # as full as wrapped lines, but every one ends a sentence.
+    paragraphs = (
+        "The council said on Tuesday that the bridge over the river would reopen in May.\n"
+        "Repairs will cost four million pounds, according to figures it published today.\n"
+        "Residents complained that the detour added half an hour to every single journey.\n"
+        "The mayor promised a public meeting next week to explain the costs to everyone.\n"
+        "Engineers said the old supports had been damaged by floods over three winters.\n"
+    )
+    assert unwrap(paragraphs) is paragraphs and len(logical_lines(paragraphs)) == 5
 
 
 def test_a_paragraph_that_lost_its_last_stop_is_still_prose() -> None:

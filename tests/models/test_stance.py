@@ -74,6 +74,23 @@ def test_text_sentences_are_offsets_into_the_text() -> None:
     ]
 
 
+def test_a_hard_wrapped_text_is_read_in_whole_sentences() -> None:
+    text = (
+        "Posts claimed that the council spent four million pounds on a\n"
+        "bridge that was never built. The council said the claim was false\n"
+        "and published the accounts, which show the bridge was finished in\n"
+        "2019 and has carried traffic every day since it opened to the public.\n"
+    )
+    sentences = [text[s:e] for s, e in text_sentences(text)]
+    assert [" ".join(s.split()) for s in sentences] == [
+        "Posts claimed that the council spent four million pounds on a bridge that was never"
+        " built.",
+        "The council said the claim was false and published the accounts, which show the"
+        " bridge was finished in 2019 and has carried traffic every day since it opened to"
+        " the public.",
+    ]
+
+
 def test_selection_reads_the_lead_then_the_most_related_within_the_budget() -> None:
     words = [10, 10, 10, 10, 10]
     assert select_sentences([0.1, 0.2, 0.3, 0.4, 0.5], words, budget_words=60) == [0, 1, 2, 3, 4]

@@ -1,5 +1,6 @@
 import json
 import re
+import textwrap
 
 from fastapi.testclient import TestClient
 
@@ -40,6 +41,26 @@ def test_the_example_pasted_as_one_line_still_flags_the_ferret(
     assert "theferret.scot" in pray[0]["matches"][0]["fact_check"]["url"]  # type: ignore[index]
     assert pray[0]["stance"] == "debunks"
     assert not any("emailing us" in str(c["text"]) for c in claims)
+
+
+def test_the_example_hard_wrapped_still_flags_the_ferret(
+    client: TestClient, example_text: str
+) -> None:
+    # The article as a plain-text newsletter or a PDF gives it: lines broken at 60 columns.
+    wrapped = "\n".join(
+        "\n".join(textwrap.wrap(line, 60)) if line.strip() else line
+        for line in example_text.split("\n")
+    )
+    claims = _claims(client, wrapped)
+    pray = [c for c in claims if PRAY.split()[0] in str(c["text"]) and c["flagged"]]
+    assert len(pray) == 1, [c["text"] for c in claims if c["flagged"]]
+    claim = pray[0]
+    assert "theferret.scot" in claim["matches"][0]["fact_check"]["url"]  # type: ignore[index]
+    assert claim["stance"] == "debunks"
+    # Quoted as sent, line breaks and all.
+    assert wrapped[claim["start"] : claim["end"]] == claim["text"]  # type: ignore[misc]
+    assert "\n" in str(claim["text"])
+    assert len(claims) < 45  # the wrapped lines are not claims of their own
 
 
 def test_example_article_flags_the_ferret_fact_check(client: TestClient, example_text: str) -> None:
