@@ -40,7 +40,13 @@ from models.retrieval import (
     clean_query,
 )
 from models.retrieval.crosslingual import CrossLingualMatcher
-from models.segmentation import Segment, SegmentKind, is_heading_claim, segment, unwrap
+from models.segmentation import (
+    Segment,
+    SegmentKind,
+    is_heading_claim,
+    reading_text,
+    segment,
+)
 from models.stance import Stance, StanceModel, StanceReading
 from models.verdicts import Verdict
 
@@ -99,8 +105,9 @@ def in_chunks(
 
 
 def _quote_as_pasted(analysis: ArticleAnalysis, pasted: str, read: str) -> None:
-    """Make the texts of an analysis of ``read`` (``unwrap(pasted)``) quote ``pasted``: the
-    two differ only where a line break became a space."""
+    """Make the texts of an analysis of ``read`` (``reading_text(pasted)``) quote
+    ``pasted``: the two differ only where a line break or an invisible space became a
+    space."""
     analysis.segments = [
         Segment(pasted[s.start : s.end], s.start, s.end, s.kind) for s in analysis.segments
     ]
@@ -481,9 +488,10 @@ class Pipeline:
             checkpoint: Called with the next stage's name between stages; raising stops
                 the analysis (a caller's deadline). Defaults to none.
         """
-        # A hard-wrapped text is read with its paragraphs' line breaks as spaces (offsets
-        # unchanged); the claims and segments returned quote it as pasted.
-        pasted, text = text, unwrap(text)
+        # A hard-wrapped text is read with its paragraphs' line breaks as spaces, zero-width
+        # spaces as spaces (offsets unchanged); the claims and segments returned quote it
+        # as pasted.
+        pasted, text = text, reading_text(text)
         article_language = detect_language(text)
         segments, units = claim_units(text, self.attributor, article_language)
         texts = [u.text for u in units]

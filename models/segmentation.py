@@ -273,6 +273,22 @@ def unwrap(text: str) -> str:
     return "".join(chars)
 
 
+# Invisible characters that stand for a space or for nothing (a zero-width space, a word
+# joiner, a byte-order mark): copied pages carry them between words, where tokenizers and
+# the parser read them as parts of words ("\u200bcited"). The zero-width (non-)joiners
+# spell Persian and Indic words and are kept.
+_SPACE_LIKE = {ord(c): " " for c in "\u200b\u2060\ufeff"}
+
+
+def reading_text(text: str) -> str:
+    """``text`` as the analysis reads it, character for character (every offset into one
+    indexes the other): hard-wrapped paragraphs unwrapped (``unwrap``) and zero-width spaces
+    as spaces. ``text`` itself when nothing changes."""
+    read = unwrap(text)
+    spaced = read.translate(_SPACE_LIKE)
+    return read if spaced == read else spaced
+
+
 def segment(text: str, language: str | None = None) -> list[Segment]:
     """Segment pasted article text into prose sentences and furniture lines.
 

@@ -142,6 +142,21 @@ def test_a_deadline_is_checked_between_the_chunks_of_a_long_encode_and_stance_re
         pipeline.analyze(TWO_MATCHED, source, checkpoint=stop_at_encoding)
 
 
+def test_zero_width_spaces_are_read_as_spaces_and_quoted_as_pasted(
+    pipeline: Pipeline, embedder: Embedder
+) -> None:
+    # Copied pages carry them between words, where the parser read "\u200bspent" as a word.
+    pasted = ARTICLE.replace(" ", " \u200b")
+    analysis = pipeline.analyze(pasted, _ListSource(embedder, RECORDS))
+    flagged = [c for c in analysis.claims if c.flagged]
+    assert [c.matches[0].fact_check.id for c in flagged] == [1]
+    assert "\u200b" in flagged[0].text
+    for claim in analysis.claims:
+        assert pasted[claim.start : claim.end] == claim.text
+    for piece in analysis.segments:
+        assert pasted[piece.start : piece.end] == piece.text
+
+
 def test_reported_claim_is_flagged_with_verdict(pipeline: Pipeline, embedder: Embedder) -> None:
     analysis = pipeline.analyze(ARTICLE, _ListSource(embedder, RECORDS))
     flagged = [c for c in analysis.claims if c.flagged]

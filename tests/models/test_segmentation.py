@@ -5,6 +5,7 @@ from models.segmentation import (
     classify_line,
     is_heading_claim,
     logical_lines,
+    reading_text,
     segment,
     split_long,
     split_sentences,
@@ -95,6 +96,19 @@ def test_a_hard_wrapped_paragraph_is_read_as_one_line() -> None:
     assert [crlf[a:b].split()[:2] for a, b in logical_lines(crlf)] == [
         WRAPPED[a:b].split()[:2] for a, b in logical_lines(WRAPPED)
     ]
+
+
+def test_the_reading_text_keeps_every_offset() -> None:
+    # Zero-width spaces become spaces; the Persian word keeps its zero-width non-joiner.
+    pasted = (
+        "Zero\u200bwidth \u200bspaces\ufeff and joiners: \u0645\u06cc\u200c\u0631\u0648\u0645.\n"
+    )
+    read = reading_text(pasted)
+    assert len(read) == len(pasted)
+    assert read == "Zero width  spaces  and joiners: \u0645\u06cc\u200c\u0631\u0648\u0645.\n"
+    plain = "Nothing to change here.\n"
+    assert reading_text(plain) is plain
+    assert reading_text(WRAPPED) == unwrap(WRAPPED)
 
 
 def test_short_lines_and_long_ones_are_not_joined() -> None:
