@@ -229,29 +229,41 @@ def logical_lines(text: str) -> list[tuple[int, int]]:
         if not any(len(word) >= 31 for word in text[start:end].split())
     ]
     width = max(ordinary, default=0)
-    if not WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH:
-        return lines
 
-    def continues(i: int) -> bool:
+    def same_paragraph(i: int) -> bool:
+        return len(_BREAKS.findall(text, lines[i][1], lines[i + 1][0])) <= 1
+
+    def ends_mid_sentence(i: int) -> bool:
+        return not _PROSE_END.search(text[lines[i][0] : lines[i][1]])
+
+    def full(i: int) -> bool:
         (start, end), (next_start, next_end) = lines[i], lines[i + 1]
-        if len(_BREAKS.findall(text, end, next_start)) > 1:
-            return False  # a blank line between: a new paragraph
         room = len(text[start:end].rstrip()) + 1 + len(_first_word(text[next_start:next_end]))
         return room > _WRAP_SLACK * width
 
-    joins = [continues(i) for i in range(len(lines) - 1)]
+    pairs = [i for i in range(len(lines) - 1) if same_paragraph(i)]
+    joins = {i for i in pairs if WRAP_MIN_WIDTH <= width <= WRAP_MAX_WIDTH and full(i)}
     # Wrapping breaks lines mid-sentence; short paragraphs of one sentence each (a page's
     # text as trafilatura gives it) end in stops however full they are.
-    mid_sentence = sum(
-        1
-        for i, joined in enumerate(joins)
-        if joined and not _PROSE_END.search(text[lines[i][0] : lines[i][1]])
-    )
-    if mid_sentence < max(WRAP_MIN_FULL_LINES, sum(joins) / 2):
+    mid_sentence = sum(1 for i in joins if ends_mid_sentence(i))
+    if mid_sentence < max(WRAP_MIN_FULL_LINES, len(joins) / 2):
+        joins = set()
+    # Whatever the widths, a line that stops mid-sentence and a next line that goes on in
+    # lower case are one sentence (a text too short to tell its wrapping by counting, lines
+    # broken by a page's links). The first line is a headline unless it ends in a clause
+    # mark ("Morning show transcript" above a transcript in lower case stays apart).
+    joins |= {
+        i
+        for i in pairs
+        if ends_mid_sentence(i)
+        and text[lines[i + 1][0] : lines[i + 1][1]].lstrip()[:1].islower()
+        and (i > 0 or _CLAUSE_END.search(text[lines[i][0] : lines[i][1]].rstrip()))
+    }
+    if not joins:
         return lines
     merged: list[tuple[int, int]] = []
     for i, span in enumerate(lines):
-        if i and joins[i - 1]:
+        if i - 1 in joins:
             merged[-1] = (merged[-1][0], span[1])
         else:
             merged.append(span)

@@ -98,6 +98,27 @@ def test_a_hard_wrapped_paragraph_is_read_as_one_line() -> None:
     ]
 
 
+def test_a_line_that_goes_on_in_lower_case_continues_the_sentence() -> None:
+    # Text copied from a page whose links or emphasis broke the lines, and a two-line
+    # excerpt too short to tell its wrapping by counting.
+    broken = (
+        "Coronavirus myths\n\nThe advice is simple. If you actually\n have\n the coronavirus,"
+        " the best thing to do is stay home.\n"
+    )
+    piece = segment(broken)[-1]
+    assert piece.kind is SegmentKind.SENTENCE and piece.text.startswith("If you actually")
+    assert piece.text.endswith("stay home.")
+    excerpt = (
+        "Albert Bourla earns $33 million a year as the CEO of Pfizer,\n"
+        "the world’s largest pharmaceutical company."
+    )
+    assert [s.kind for s in segment(excerpt)] == [SegmentKind.SENTENCE]
+    # A new paragraph, a capital or a finished line keep lines apart.
+    assert len(segment("Bridge closes\n\nrepairs start on Monday.")) == 2
+    assert len(segment("Bridge closes\nRepairs start on Monday.")) == 2
+    assert len(segment("The bridge closes today.\nrepairs start on Monday.")) == 2
+
+
 def test_the_reading_text_keeps_every_offset() -> None:
     # Zero-width spaces become spaces; the Persian word keeps its zero-width non-joiner.
     pasted = (
