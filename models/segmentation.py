@@ -214,6 +214,13 @@ WRAP_MIN_FULL_LINES = 3
 _WRAP_SLACK = 0.9
 
 
+def _plain_word(token: str) -> bool:
+    """Letters only, but for apostrophes, hyphens and trailing punctuation ("doesn’t",
+    "well-known,"): not a link, a number or a handle."""
+    core = token.rstrip(",;:.!?…'’\"”»)")
+    return core.replace("’", "").replace("'", "").replace("-", "").isalpha()
+
+
 def _first_word(line: str) -> str:
     found = _WORD.search(line)
     return found.group() if found else ""
@@ -256,7 +263,9 @@ def logical_lines(text: str) -> list[tuple[int, int]]:
         i
         for i in pairs
         if ends_mid_sentence(i)
-        and text[lines[i + 1][0] : lines[i + 1][1]].lstrip()[:1].islower()
+        and _plain_word(text[lines[i][0] : lines[i][1]].split()[-1])
+        and _plain_word(first := _first_word(text[lines[i + 1][0] : lines[i + 1][1]]))
+        and first[:1].islower()
         and (i > 0 or _CLAUSE_END.search(text[lines[i][0] : lines[i][1]].rstrip()))
     }
     if not joins:

@@ -117,6 +117,9 @@ def test_a_line_that_goes_on_in_lower_case_continues_the_sentence() -> None:
     assert len(segment("Bridge closes\n\nrepairs start on Monday.")) == 2
     assert len(segment("Bridge closes\nRepairs start on Monday.")) == 2
     assert len(segment("The bridge closes today.\nrepairs start on Monday.")) == 2
+    # A list of links or handles is not a sentence.
+    links = "Sources\n\nSee also\nwww.lilly.com\nwww.lilly.com/news\nhttps://x.example/a\n"
+    assert len(logical_lines(links)) == 5
 
 
 def test_the_reading_text_keeps_every_offset() -> None:
