@@ -74,7 +74,6 @@ _UNSPACED = frozenset({"ja", "zh", "th", "lo", "km", "my", "bo"})
 _FRAGMENT_WORDS = 2
 _FRAGMENT_CHARS = 20
 _LINE = re.compile(r"[^\r\n]+")
-_LINE_BREAK = re.compile(r"[\r\n]")
 _BREAKS = re.compile(r"\r\n|\r|\n")
 # Zero-width characters that pasted pages leave at line ends ("….”\u200b").
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
@@ -284,7 +283,7 @@ def unwrap(text: str) -> str:
     spaces, one character for one, so every offset into it indexes ``text`` too; ``text``
     itself when it is not hard-wrapped."""
     spans = logical_lines(text)
-    if not any(_LINE_BREAK.search(text, start, end) for start, end in spans):
+    if not any(_BREAKS.search(text, start, end) for start, end in spans):
         return text
     chars = list(text)
     for start, end in spans:
