@@ -124,6 +124,12 @@ def sentence_language(sentence: str, article_language: str) -> str:
     return guess.code if guess.confidence >= MIN_SENTENCE_CONFIDENCE else article_language
 
 
+def has_unspaced_script(text: str) -> bool:
+    """Whether ``text`` has characters of a script written without spaces (``_UNSPACED``:
+    East Asian, Thai and its neighbours)."""
+    return _UNSPACED.search(text) is not None
+
+
 def word_count(text: str) -> int:
     """Words in ``text``; in the scripts written without spaces (``_UNSPACED``), about two
     characters each."""

@@ -19,7 +19,7 @@ from functools import lru_cache
 import nupunkt
 import sentencex
 
-from models.language import ENGLISH, detect_language, word_count
+from models.language import ENGLISH, detect_language, has_unspaced_script, word_count
 
 
 class SegmentKind(enum.StrEnum):
@@ -293,20 +293,34 @@ def unwrap(text: str) -> str:
     return "".join(chars)
 
 
-# Invisible characters that stand for a space or for nothing (a zero-width space, a word
-# joiner, a byte-order mark): copied pages carry them between words, where tokenizers and
-# the parser read them as parts of words ("\u200bcited"). The zero-width (non-)joiners
-# spell Persian and Indic words and are kept.
-_SPACE_LIKE = {ord(c): " " for c in "\u200b\u2060\ufeff"}
+# Invisible characters that stand for a space or for nothing: a zero-width space, a word
+# joiner, a byte-order mark, and the marks that set a run's direction (LRM, RLM, the
+# Arabic letter mark, the embeddings LRE..RLO and isolates LRI..PDI that social posts and
+# right-to-left editors put around words, handles and whole paragraphs). Copied pages carry
+# them between words, where tokenizers and the parser read them as parts of words
+# ("\u200bcited"). The zero-width (non-)joiners spell Persian and Indic words and are kept.
+_SPACE_LIKE = {
+    ord(c): " "
+    for c in "\u200b\u2060\ufeff\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"
+    "\u2066\u2067\u2068\u2069"
+}
+# Full-width forms of ASCII (U+FF01..U+FF5E) and the ideographic space, which a Chinese or
+# Japanese input method types into a Latin-script text ("Scots were warned，". "rated
+# False．"): read as their ASCII characters, one for one. In a text with East Asian script
+# they are its own punctuation, and stay.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 def reading_text(text: str) -> str:
     """``text`` as the analysis reads it, character for character (every offset into one
-    indexes the other): hard-wrapped paragraphs unwrapped (``unwrap``) and zero-width spaces
-    as spaces. ``text`` itself when nothing changes."""
-    read = unwrap(text)
-    spaced = read.translate(_SPACE_LIKE)
-    return read if spaced == read else spaced
+    indexes the other): invisible spaces and direction marks as spaces, full-width ASCII
+    in a Latin-script text as ASCII, hard-wrapped paragraphs unwrapped (``unwrap``).
+    ``text`` itself when nothing changes."""
+    spaced = text.translate(_SPACE_LIKE)
+    if not has_unspaced_script(spaced):
+        spaced = spaced.translate(_HALF_WIDTH)
+    read = unwrap(spaced)
+    return text if read == text else read
 
 
 def segment(text: str, language: str | None = None) -> list[Segment]:

@@ -286,7 +286,7 @@ class StanceModel:
             else:
                 index = max(item.selected or [0], key=lambda i: item.relatedness[i])
             start, end = item.sentences[index]
-            found.append(Evidence(start, end, item.text[start:end]))
+            found.append(Evidence(start, end, item.pasted[start:end]))
         return found
 
 
@@ -300,7 +300,7 @@ def _cue_evidence(item: StanceInput, stance: Stance, language: str) -> Evidence 
         max(item.selected or [0], key=lambda i: item.relatedness[i]),
     )
     start, end = item.sentences[chosen]
-    return Evidence(start, end, item.text[start:end])
+    return Evidence(start, end, item.pasted[start:end])
 
 
 def _flat_reading(stance: Stance, evidence: Evidence | None, related: bool) -> StanceReading:
@@ -338,5 +338,5 @@ def _rule_reading(item: StanceInput, related: bool) -> StanceReading:
         )
         stance = chosen[0]
         start, end = item.sentences[chosen[1]]
-        evidence = Evidence(start, end, item.text[start:end])
+        evidence = Evidence(start, end, item.pasted[start:end])
     return _flat_reading(stance, evidence, related)

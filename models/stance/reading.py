@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from models.matching import lexical_tokens
-from models.segmentation import logical_lines, split_sentences
+from models.segmentation import logical_lines, reading_text, split_sentences
 
 if TYPE_CHECKING:
     pass
@@ -127,13 +127,14 @@ class StanceInput:
     """One (text, claim) pair prepared for the model.
 
     Attributes:
-        text: The text as given.
-        claim: The claim as given.
+        text: The text as read (``reading_text``: offsets as in ``pasted``).
+        claim: The claim as read.
         sentences: Sentence spans of ``text``.
         selected: Indices of the sentences the model reads, in text order.
         relatedness: Relatedness of each sentence to the claim.
         context: The selected sentences joined: what the cross-encoder reads.
         features: Values of ``FEATURE_NAMES``.
+        pasted: The text as given, which evidence quotes.
     """
 
     text: str
@@ -143,6 +144,7 @@ class StanceInput:
     relatedness: list[float]
     context: str
     features: list[float]
+    pasted: str
 
     def sentence(self, index: int) -> str:
         """The text of sentence ``index``."""
@@ -219,7 +221,10 @@ def prepare_inputs(pairs: Sequence[tuple[str, str]], budget_words: int) -> list[
     prepared: list[StanceInput] = []
     # A text read against several claims is split and tokenised once.
     split: dict[str, tuple[list[tuple[int, int]], list[list[str]]]] = {}
-    for text, claim in pairs:
+    for pasted, pasted_claim in pairs:
+        # Read as the analysis reads an article (direction marks, zero-width and full-width
+        # characters, hard wraps); offsets index the text as sent.
+        text, claim = reading_text(pasted), reading_text(pasted_claim)
         if text not in split:
             text_spans = text_sentences(text)
             split[text] = (text_spans, [lexical_tokens(text[s:e]) for s, e in text_spans])
@@ -246,6 +251,7 @@ def prepare_inputs(pairs: Sequence[tuple[str, str]], budget_words: int) -> list[
                 relatedness=scores,
                 context=" ".join(context_sentences),
                 features=features,
+                pasted=pasted,
             )
         )
     return prepared

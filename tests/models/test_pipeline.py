@@ -1,6 +1,7 @@
 import copy
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -142,15 +143,31 @@ def test_a_deadline_is_checked_between_the_chunks_of_a_long_encode_and_stance_re
         pipeline.analyze(TWO_MATCHED, source, checkpoint=stop_at_encoding)
 
 
-def test_zero_width_spaces_are_read_as_spaces_and_quoted_as_pasted(
-    pipeline: Pipeline, embedder: Embedder
+_FULL_WIDTH = {ord(c): chr(ord(c) + 0xFEE0) for c in ",.£"}
+
+
+@pytest.mark.parametrize(
+    ("pasted", "mark"),
+    [
+        # Copied pages carry zero-width spaces between words, where the parser read
+        # "\u200bspent" as a word.
+        (ARTICLE.replace(" ", " \u200b"), "\u200b"),
+        # Right-to-left marks after spaces, isolates around lines (social posts, RTL editors).
+        (ARTICLE.replace(" ", " \u200f"), "\u200f"),
+        (re.sub(r"(?m)^(.+)$", "\u2067\\1\u2069", ARTICLE), "\u2067"),
+        # Punctuation typed with a Chinese or Japanese input method.
+        (ARTICLE.translate(_FULL_WIDTH), "\uff0e"),
+    ],
+    ids=["zero-width spaces", "right-to-left marks", "isolates", "full-width"],
+)
+def test_invisible_and_full_width_characters_are_read_through_and_quoted_as_pasted(
+    pipeline: Pipeline, embedder: Embedder, pasted: str, mark: str
 ) -> None:
-    # Copied pages carry them between words, where the parser read "\u200bspent" as a word.
-    pasted = ARTICLE.replace(" ", " \u200b")
     analysis = pipeline.analyze(pasted, _ListSource(embedder, RECORDS))
     flagged = [c for c in analysis.claims if c.flagged]
     assert [c.matches[0].fact_check.id for c in flagged] == [1]
-    assert "\u200b" in flagged[0].text
+    assert flagged[0].stance is not None
+    assert mark in pasted[flagged[0].sentence_offset :]
     for claim in analysis.claims:
         assert pasted[claim.start : claim.end] == claim.text
     for piece in analysis.segments:

@@ -135,6 +135,18 @@ def test_the_reading_text_keeps_every_offset() -> None:
     assert reading_text(WRAPPED) == unwrap(WRAPPED)
 
 
+def test_the_reading_text_reads_direction_marks_and_full_width_ascii() -> None:
+    # Direction marks and isolates (social posts, right-to-left editors) are spaces.
+    marked = "\u2067Said \u200fno.\u2069 \u0642\u0627\u0644\u061c 5"
+    assert reading_text(marked) == " Said  no.  \u0642\u0627\u0644  5"
+    # Full-width ASCII typed into a Latin-script text is ASCII, one character for one.
+    typed = "Rated False\uff0e Prices rose 4\uff05\uff0c says\u3000\uff21\uff22\uff23\uff0e"
+    assert reading_text(typed) == "Rated False. Prices rose 4%, says ABC."
+    # In Chinese, Japanese or Korean text it is that script's own punctuation.
+    chinese = "\u4ed6\u8bf4\uff0c\u8fd9\u662f\u5047\u7684\uff01"
+    assert reading_text(chinese) is chinese
+
+
 def test_short_lines_and_long_ones_are_not_joined() -> None:
     # Lines that are not broken at a width: a list of links' titles, a poem, a normal
     # article whose paragraphs are long lines.

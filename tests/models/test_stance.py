@@ -145,6 +145,23 @@ def test_evidence_is_the_deciding_sentence(stance_model: StanceModel) -> None:
     assert reading.evidence.sentence.startswith("It comes after a false claim")
 
 
+def test_marks_in_the_text_are_read_through_and_quoted_as_sent(
+    stance_model: StanceModel,
+) -> None:
+    text = (
+        "Keir Starmer flew to Paris for talks on Ukraine on Monday. "
+        "It comes after a false claim that Scots were warned not to pray in their own home "
+        "if they live in an abortion buffer zone went viral."
+    )
+    marked = text.replace(" ", " \u200f")
+    plain, read = stance_model.read(text, CLAIM), stance_model.read(marked, CLAIM)
+    assert read.stance is plain.stance
+    assert read.probabilities == plain.probabilities
+    assert read.evidence is not None and plain.evidence is not None
+    assert marked[read.evidence.start : read.evidence.end] == read.evidence.sentence
+    assert read.evidence.sentence.replace("\u200f", "") == plain.evidence.sentence
+
+
 def test_missing_artefact_falls_back_to_the_rule_reader(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
