@@ -133,6 +133,35 @@ class Tokenizer:
         }
 
 
+# Padded tokens per forward pass (rows x the longest row's tokens). A batch of short
+# sentences padded to its longest costs more than its tokens: the seed article's 50 texts
+# (7-47 tokens) took 495-511 ms in batches of 64 and 328-381 ms at 384-512 tokens a batch;
+# realworld-dev's 51 excerpts 1.5-1.7 s against 0.7-0.8 s; 400 CheckThat! claims
+# 2.3-2.4 s against 1.9-2.1 s (ONNX fp32, quiet 2-core EPYC, docs/encoder-runtime.md).
+BATCH_TOKENS = 512
+
+
+def length_batches(
+    lengths: Sequence[int], batch_size: int, max_tokens: int | None = BATCH_TOKENS
+) -> list[list[int]]:
+    """Indices of ``lengths`` in batches of similar length, shortest first: at most
+    ``batch_size`` rows, and (past its first row) at most ``max_tokens`` once padded to
+    the batch's longest (None: rows only)."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in sorted(range(len(lengths)), key=lengths.__getitem__):
+        padded = (len(current) + 1) * lengths[index]
+        if current and (
+            len(current) >= batch_size or (max_tokens is not None and padded > max_tokens)
+        ):
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches
+
+
 def encode_batched(
     tokenizer: Tokenizer,
     runtime: EncoderRuntime,
@@ -140,11 +169,13 @@ def encode_batched(
     *,
     batch_size: int,
     width: int,
+    max_tokens: int | None = BATCH_TOKENS,
 ) -> Floats:
     """Run ``inputs`` through ``runtime`` in length-sorted batches; rows in input order.
 
     Tokenising everything first and sorting by token count means each batch pads to a
-    length close to its own texts', not to the longest text of the call.
+    length close to its own texts', not to the longest text of the call; ``max_tokens``
+    keeps batches of long texts small.
 
     Args:
         tokenizer: The model's tokeniser.
@@ -152,14 +183,14 @@ def encode_batched(
         inputs: Texts, or (text_a, text_b) pairs.
         batch_size: Most inputs per run.
         width: Columns of the graph's output (embedding size, or number of labels).
+        max_tokens: Most padded tokens per run (a longer single input still runs).
+            Defaults to ``BATCH_TOKENS``; None: ``batch_size`` alone.
     """
     output = np.zeros((len(inputs), width), dtype=np.float32)
     if not inputs:
         return output
     rows = tokenizer.tokenize(inputs)
-    order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
-    for start in range(0, len(order), batch_size):
-        chosen = order[start : start + batch_size]
+    for chosen in length_batches([len(ids) for ids, _ in rows], batch_size, max_tokens):
         output[chosen] = runtime.run(tokenizer.pad([rows[i] for i in chosen]))
     return output
 

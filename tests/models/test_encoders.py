@@ -29,7 +29,12 @@ from models.encoders.export import (
     verify_export,
 )
 from models.encoders.pair import PairClassifier, pair_spec
-from models.encoders.runtime import RuntimeKind, Tokenizer
+from models.encoders.runtime import (
+    RuntimeKind,
+    Tokenizer,
+    encode_batched,
+    length_batches,
+)
 from models.encoders.sentence import CHECK_SENTENCES, read_max_length, sentence_spec
 
 MODEL_DIR = Path(default_model_path())
@@ -86,6 +91,42 @@ def test_runtime_switch_selects_what_runs_and_names_the_vectors(
     alone = np.vstack([embedder.encode([text]) for text in TEXTS[:5]])
     assert _cosines(alone, onnx_vectors[:5]).min() > 0.99999
     assert np.allclose(np.linalg.norm(int8.encode(TEXTS), axis=1), 1.0, atol=1e-5)
+
+
+def test_batches_are_cut_by_rows_and_by_padded_tokens() -> None:
+    lengths = [40, 7, 300, 12, 12, 90, 8]
+    # Shortest first; a batch stops where one more row would pad past the budget.
+    assert length_batches(lengths, 64, max_tokens=100) == [[1, 6, 3, 4], [0], [5], [2]]
+    assert length_batches(lengths, 64, max_tokens=200) == [[1, 6, 3, 4, 0], [5], [2]]
+    assert length_batches(lengths, 3, max_tokens=None) == [[1, 6, 3], [4, 0, 5], [2]]
+    # A single input longer than the budget still runs, alone.
+    assert length_batches([600], 64, max_tokens=512) == [[0]]
+    assert length_batches([], 64) == []
+
+
+def test_the_token_budget_changes_what_runs_together_not_the_vectors(
+    embedder: Embedder,
+) -> None:
+    texts = [*TEXTS, " ".join(TEXTS * 3)]
+    runs: list[int] = []
+    graph = embedder._runtime
+
+    class Counting:
+        label = graph.label
+
+        def run(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+            runs.append(batch["input_ids"].size)
+            return graph.run(batch)
+
+    tokenizer, width = embedder.tokenizer, embedder.dimension
+    whole = encode_batched(
+        tokenizer, Counting(), texts, batch_size=64, width=width, max_tokens=None
+    )
+    assert len(runs) == 1
+    runs.clear()
+    budgeted = encode_batched(tokenizer, Counting(), texts, batch_size=64, width=width)
+    assert len(runs) > 1 and max(runs[:-1]) <= 512
+    assert np.abs(budgeted - whole).max() < 1e-5
 
 
 def test_precision_follows_the_runtime() -> None:
