@@ -219,16 +219,17 @@ def prepare_inputs(pairs: Sequence[tuple[str, str]], budget_words: int) -> list[
         budget_words: Most words of a text the cross-encoder reads.
     """
     prepared: list[StanceInput] = []
-    # A text read against several claims is split and tokenised once.
-    split: dict[str, tuple[list[tuple[int, int]], list[list[str]]]] = {}
+    # A text read against several claims is read, split and tokenised once.
+    split: dict[str, tuple[str, list[tuple[int, int]], list[list[str]]]] = {}
     for pasted, pasted_claim in pairs:
-        # Read as the analysis reads an article (direction marks, zero-width and full-width
-        # characters, hard wraps); offsets index the text as sent.
-        text, claim = reading_text(pasted), reading_text(pasted_claim)
-        if text not in split:
-            text_spans = text_sentences(text)
-            split[text] = (text_spans, [lexical_tokens(text[s:e]) for s, e in text_spans])
-        spans, tokens = split[text]
+        if pasted not in split:
+            # Read as the analysis reads an article (direction marks, zero-width and
+            # full-width characters, hard wraps); offsets index the text as sent.
+            read = reading_text(pasted)
+            text_spans = text_sentences(read)
+            split[pasted] = (read, text_spans, [lexical_tokens(read[s:e]) for s, e in text_spans])
+        text, spans, tokens = split[pasted]
+        claim = reading_text(pasted_claim)
         sentences = [text[s:e] for s, e in spans]
         claim_list = lexical_tokens(claim)
         claim_tokens = set(claim_list)
